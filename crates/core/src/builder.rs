@@ -1,0 +1,223 @@
+//! `ThreadPoolBuilder` and its errors.
+
+use std::any::Any;
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+use crate::policy::{StealFirst, StealPolicy};
+use crate::pool::ThreadPool;
+use crate::registry::{Config, IndexHandler, NameHandler, PanicHandler, Registry};
+
+/// Most worker threads a pool accepts; more is taken for a mistake.
+pub const MAX_THREADS: usize = 4096;
+/// Smallest worker stack accepted, in bytes.
+pub const MIN_STACK_SIZE: usize = 64 * 1024;
+/// Shortest heartbeat interval accepted.
+pub const MIN_HEARTBEAT: Duration = Duration::from_micros(1);
+/// Longest heartbeat interval accepted.
+pub const MAX_HEARTBEAT: Duration = Duration::from_secs(1);
+/// Default heartbeat interval: how often a busy worker offers one pending fork to thieves.
+pub const DEFAULT_HEARTBEAT: Duration = Duration::from_micros(100);
+
+/// Why a pool could not be built.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// `num_threads` above [`MAX_THREADS`].
+    TooManyThreads(usize),
+    /// `stack_size` below [`MIN_STACK_SIZE`].
+    StackTooSmall(usize),
+    /// `heartbeat` outside [`MIN_HEARTBEAT`]..=[`MAX_HEARTBEAT`].
+    HeartbeatOutOfRange(Duration),
+    /// The operating system refused to start a thread (the threads already started were
+    /// stopped and joined).
+    Spawn(io::Error),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::TooManyThreads(n) => {
+                write!(f, "num_threads({n}) is above the limit of {MAX_THREADS}")
+            }
+            BuildError::StackTooSmall(n) => {
+                write!(f, "stack_size({n}) is below the minimum of {MIN_STACK_SIZE} bytes")
+            }
+            BuildError::HeartbeatOutOfRange(d) => write!(
+                f,
+                "heartbeat({d:?}) is outside the accepted range {MIN_HEARTBEAT:?}..={MAX_HEARTBEAT:?}"
+            ),
+            BuildError::Spawn(e) => write!(f, "could not start a worker thread: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BuildError::Spawn(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Configures and builds a [`ThreadPool`].
+///
+/// ```
+/// use std::time::Duration;
+/// use ontime_core::ThreadPoolBuilder;
+///
+/// let pool = ThreadPoolBuilder::new()
+///     .num_threads(2)
+///     .thread_name(|i| format!("app-worker-{i}"))
+///     .heartbeat(Duration::from_micros(50))
+///     .build()
+///     .expect("valid settings");
+/// assert_eq!(pool.current_num_threads(), 2);
+///
+/// // Absurd settings are errors, not panics.
+/// assert!(ThreadPoolBuilder::new().num_threads(1 << 20).build().is_err());
+/// ```
+pub struct ThreadPoolBuilder {
+    num_threads: usize,
+    thread_name: Option<NameHandler>,
+    stack_size: Option<usize>,
+    start_handler: Option<IndexHandler>,
+    exit_handler: Option<IndexHandler>,
+    panic_handler: Option<PanicHandler>,
+    policy: Option<Box<dyn StealPolicy>>,
+    heartbeat: Duration,
+    min_work_size: usize,
+}
+
+impl Default for ThreadPoolBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for ThreadPoolBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadPoolBuilder")
+            .field("num_threads", &self.num_threads)
+            .field("stack_size", &self.stack_size)
+            .field("policy", &self.policy)
+            .field("heartbeat", &self.heartbeat)
+            .field("min_work_size", &self.min_work_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ThreadPoolBuilder {
+    /// Default settings: one worker per available core, steal-first, 100 µs heartbeat.
+    pub fn new() -> Self {
+        ThreadPoolBuilder {
+            num_threads: 0,
+            thread_name: None,
+            stack_size: None,
+            start_handler: None,
+            exit_handler: None,
+            panic_handler: None,
+            policy: None,
+            heartbeat: DEFAULT_HEARTBEAT,
+            min_work_size: 0,
+        }
+    }
+
+    /// Number of workers; 0 (the default) means one per available core.
+    pub fn num_threads(mut self, n: usize) -> Self {
+        self.num_threads = n;
+        self
+    }
+
+    /// Names worker `i` (default `ontime-worker-{i}`).
+    pub fn thread_name(mut self, f: impl FnMut(usize) -> String + 'static) -> Self {
+        self.thread_name = Some(Box::new(f));
+        self
+    }
+
+    /// Stack size of each worker, in bytes (default: the platform's).
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Called on each worker when it starts, with its index. A panic in it is reported
+    /// through the panic handler; the worker still starts.
+    pub fn start_handler(mut self, f: impl Fn(usize) + Send + Sync + 'static) -> Self {
+        self.start_handler = Some(Box::new(f));
+        self
+    }
+
+    /// Called on each worker just before it exits, with its index.
+    pub fn exit_handler(mut self, f: impl Fn(usize) + Send + Sync + 'static) -> Self {
+        self.exit_handler = Some(Box::new(f));
+        self
+    }
+
+    /// Receives the payload of every panic in a `spawn`ed job (join and scope panics go to
+    /// their caller instead). Default: the message is printed on stderr; nothing aborts.
+    pub fn panic_handler(
+        mut self,
+        f: impl Fn(Box<dyn Any + Send>) + Send + Sync + 'static,
+    ) -> Self {
+        self.panic_handler = Some(Box::new(f));
+        self
+    }
+
+    /// The policy consulted on cold paths (default [`StealFirst`]).
+    pub fn policy(mut self, policy: impl StealPolicy) -> Self {
+        self.policy = Some(Box::new(policy));
+        self
+    }
+
+    /// The policy, already boxed.
+    pub fn policy_boxed(mut self, policy: Box<dyn StealPolicy>) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// How often a busy worker offers one pending fork to thieves (default 100 µs). Shorter
+    /// spreads work faster; longer makes forks cheaper on average.
+    pub fn heartbeat(mut self, interval: Duration) -> Self {
+        self.heartbeat = interval;
+        self
+    }
+
+    /// Loops over fewer elements than this run inline on the caller (default 0).
+    pub fn min_work_size(mut self, elements: usize) -> Self {
+        self.min_work_size = elements;
+        self
+    }
+
+    /// Checks the settings and starts the pool.
+    pub fn build(self) -> Result<ThreadPool, BuildError> {
+        let num_threads = match self.num_threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n if n > MAX_THREADS => return Err(BuildError::TooManyThreads(n)),
+            n => n,
+        };
+        if let Some(s) = self.stack_size {
+            if s < MIN_STACK_SIZE {
+                return Err(BuildError::StackTooSmall(s));
+            }
+        }
+        if self.heartbeat < MIN_HEARTBEAT || self.heartbeat > MAX_HEARTBEAT {
+            return Err(BuildError::HeartbeatOutOfRange(self.heartbeat));
+        }
+        let config = Config {
+            num_threads,
+            thread_name: self.thread_name,
+            stack_size: self.stack_size,
+            start_handler: self.start_handler,
+            exit_handler: self.exit_handler,
+            panic_handler: self.panic_handler,
+            policy: self.policy.unwrap_or_else(|| Box::new(StealFirst)),
+            heartbeat: self.heartbeat,
+            min_work_size: self.min_work_size,
+        };
+        let (registry, threads) = Registry::spawn(config).map_err(BuildError::Spawn)?;
+        Ok(ThreadPool::from_parts(registry, threads))
+    }
+}

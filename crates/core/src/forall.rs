@@ -1,0 +1,306 @@
+//! Parallel loops: `forall`, `forall_chunked` and the tiled `forall_2d/3d/4d`.
+//!
+//! # Splitting
+//! A loop runs its range block by block on one worker and checks that worker's heartbeat
+//! flag between blocks (one relaxed load). When the flag is up, the remaining range is cut in
+//! half at a block boundary and the halves are forked with `join`; the join promotes a
+//! pending fork, so an idle worker can steal the right half. A loop entered on a pool of `n`
+//! workers first splits `ceil(log2 n)` times without waiting for a heartbeat, and a half that
+//! is stolen ("migrated") does the same on its thief: stolen work is re-split at once, so work
+//! spreads in logarithmic time and then stays put while everyone is busy. Loops never cut a
+//! range into "one chunk per thread" only.
+//!
+//! Ranges shorter than the pool's minimum work size, or no longer than one block, run inline
+//! on the calling thread (caffe2's `set_min_work_size`).
+
+use std::ops::Range;
+
+use crate::join::join_in_worker;
+use crate::registry::{with_registry, Registry};
+use crate::worker::WorkerThread;
+
+/// Upper bound on the automatic block size of `forall` and the tiled loops: at most this many
+/// indices run between two heartbeat checks.
+const MAX_AUTO_GRAIN: usize = 4096;
+/// Automatic blocks aim for this many blocks per worker, so the last split is still fine.
+const BLOCKS_PER_WORKER: usize = 256;
+
+/// Calls `f(i)` for every `i` in `range`, in parallel, each index exactly once.
+///
+/// Blocks of indices are sized automatically; use [`forall_chunked`] to choose them. Called
+/// outside any pool, it runs on the global pool and blocks the caller.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// let sum = AtomicU64::new(0);
+/// ontime_core::forall(0..1000, |i| { sum.fetch_add(i as u64, Ordering::Relaxed); });
+/// assert_eq!(sum.into_inner(), 999 * 1000 / 2);
+/// ```
+pub fn forall<F>(range: Range<usize>, f: F)
+where
+    F: Fn(usize) + Sync + Send,
+{
+    with_registry(|r| forall_in(r, range, &f))
+}
+
+/// Calls `f` on consecutive sub-ranges of `range` (each at most `grain` long, all but the last
+/// exactly `grain` long), in parallel; together they cover `range` exactly once.
+///
+/// # Panics
+/// If `grain` is zero.
+///
+/// ```
+/// let mut data = vec![1u64; 10_000];
+/// let ptr = ontime_core::SyncPtr::new(data.as_mut_ptr());
+/// ontime_core::forall_chunked(0..data.len(), 512, |block| {
+///     // SAFETY: blocks are disjoint, so each element has one writer.
+///     for i in block { unsafe { *ptr.get().add(i) *= 2 } }
+/// });
+/// assert!(data.iter().all(|&x| x == 2));
+/// ```
+pub fn forall_chunked<F>(range: Range<usize>, grain: usize, f: F)
+where
+    F: Fn(Range<usize>) + Sync + Send,
+{
+    assert!(
+        grain > 0,
+        "ontime: forall_chunked needs a grain of at least 1"
+    );
+    with_registry(|r| run_blocks(r, range, grain, &f))
+}
+
+/// Tiled 2-D loop: calls `f(rows, cols)` once per tile of at most `tile[0] × tile[1]`
+/// elements; the tiles cover `rows × cols` exactly once (ragged edges give smaller tiles).
+///
+/// # Panics
+/// If a tile extent is zero.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let cells = AtomicUsize::new(0);
+/// ontime_core::forall_2d(0..100, 0..70, [16, 32], |r, c| {
+///     cells.fetch_add(r.len() * c.len(), Ordering::Relaxed);
+/// });
+/// assert_eq!(cells.into_inner(), 7000);
+/// ```
+pub fn forall_2d<F>(rows: Range<usize>, cols: Range<usize>, tile: [usize; 2], f: F)
+where
+    F: Fn(Range<usize>, Range<usize>) + Sync + Send,
+{
+    with_registry(|r| forall_nd_in(r, [rows, cols], tile, &|[a, b]: [Range<usize>; 2]| f(a, b)))
+}
+
+/// Tiled 3-D loop: like [`forall_2d`], over three dimensions; `f` gets the tile's ranges.
+///
+/// # Panics
+/// If a tile extent is zero.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let cells = AtomicUsize::new(0);
+/// ontime_core::forall_3d([0..10, 0..9, 0..8], [4, 4, 4], |[a, b, c]| {
+///     cells.fetch_add(a.len() * b.len() * c.len(), Ordering::Relaxed);
+/// });
+/// assert_eq!(cells.into_inner(), 720);
+/// ```
+pub fn forall_3d<F>(ranges: [Range<usize>; 3], tile: [usize; 3], f: F)
+where
+    F: Fn([Range<usize>; 3]) + Sync + Send,
+{
+    with_registry(|r| forall_nd_in(r, ranges, tile, &f))
+}
+
+/// Tiled 4-D loop: like [`forall_2d`], over four dimensions; `f` gets the tile's ranges.
+///
+/// # Panics
+/// If a tile extent is zero.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let cells = AtomicUsize::new(0);
+/// ontime_core::forall_4d([0..3, 0..4, 0..5, 0..6], [2, 2, 2, 2], |t| {
+///     cells.fetch_add(t.iter().map(|r| r.len()).product(), Ordering::Relaxed);
+/// });
+/// assert_eq!(cells.into_inner(), 360);
+/// ```
+pub fn forall_4d<F>(ranges: [Range<usize>; 4], tile: [usize; 4], f: F)
+where
+    F: Fn([Range<usize>; 4]) + Sync + Send,
+{
+    with_registry(|r| forall_nd_in(r, ranges, tile, &f))
+}
+
+fn auto_grain(len: usize, threads: usize) -> usize {
+    (len / (threads * BLOCKS_PER_WORKER).max(1)).clamp(1, MAX_AUTO_GRAIN)
+}
+
+pub(crate) fn forall_in<F>(registry: &Registry, range: Range<usize>, f: &F)
+where
+    F: Fn(usize) + Sync,
+{
+    let grain = auto_grain(range.len(), registry.num_threads());
+    run_blocks(registry, range, grain, &|block: Range<usize>| {
+        for i in block {
+            f(i)
+        }
+    });
+}
+
+pub(crate) fn forall_nd_in<const N: usize, F>(
+    registry: &Registry,
+    ranges: [Range<usize>; N],
+    tile: [usize; N],
+    f: &F,
+) where
+    F: Fn([Range<usize>; N]) + Sync,
+{
+    assert!(
+        tile.iter().all(|&t| t > 0),
+        "ontime: tile extents must be at least 1, got {tile:?}"
+    );
+    if ranges.iter().any(|r| r.is_empty()) {
+        return;
+    }
+    let counts: [usize; N] = std::array::from_fn(|d| ranges[d].len().div_ceil(tile[d]));
+    let tiles: usize = counts.iter().product();
+    let elements: usize = ranges.iter().map(|r| r.len()).product();
+    let tile_of = |mut t: usize| -> [Range<usize>; N] {
+        let mut out: [Range<usize>; N] = std::array::from_fn(|_| 0..0);
+        // Row-major: the last dimension varies fastest, for locality.
+        for d in (0..N).rev() {
+            let k = t % counts[d];
+            t /= counts[d];
+            let start = ranges[d].start + k * tile[d];
+            out[d] = start..(start + tile[d]).min(ranges[d].end);
+        }
+        out
+    };
+    let body = |block: Range<usize>| {
+        for t in block {
+            f(tile_of(t))
+        }
+    };
+    if elements < registry.min_work_size() {
+        body(0..tiles);
+        return;
+    }
+    run_blocks(
+        registry,
+        0..tiles,
+        auto_grain(tiles, registry.num_threads()),
+        &body,
+    );
+}
+
+/// Runs `f` over `range` in blocks of `grain`, in parallel unless the range is small.
+pub(crate) fn run_blocks<F>(registry: &Registry, range: Range<usize>, grain: usize, f: &F)
+where
+    F: Fn(Range<usize>) + Sync,
+{
+    let len = range.len();
+    if len == 0 {
+        return;
+    }
+    if len <= grain || len < registry.min_work_size() || registry.num_threads() == 1 {
+        run_serial(range, grain, f);
+        return;
+    }
+    let splits = initial_splits(registry.num_threads());
+    registry.install(|wt| split_run(wt, range.start, range.end, grain, f, splits, splits));
+}
+
+fn run_serial<F: Fn(Range<usize>)>(range: Range<usize>, grain: usize, f: &F) {
+    let mut start = range.start;
+    while start < range.end {
+        let stop = start + grain.min(range.end - start);
+        f(start..stop);
+        start = stop;
+    }
+}
+
+/// `ceil(log2(threads))`: eager splits that give every worker a piece without waiting for
+/// a heartbeat.
+fn initial_splits(threads: usize) -> u32 {
+    threads.next_power_of_two().trailing_zeros()
+}
+
+fn split_run<F>(
+    wt: &WorkerThread,
+    mut start: usize,
+    end: usize,
+    grain: usize,
+    f: &F,
+    splits: u32,
+    initial: u32,
+) where
+    F: Fn(Range<usize>) + Sync,
+{
+    while start < end {
+        let len = end - start;
+        if len > grain && (splits > 0 || wt.heartbeat_due()) {
+            let mid = start + (len.div_ceil(grain) / 2) * grain;
+            if splits > 0 {
+                // Make the join below share its fork now rather than at the next heartbeat.
+                wt.request_heartbeat();
+            }
+            let next = splits.saturating_sub(1);
+            join_in_worker(
+                wt,
+                || split_run(wt, start, mid, grain, f, next, initial),
+                move |migrated| {
+                    let thief = WorkerThread::current();
+                    // SAFETY: forks only ever run on worker threads.
+                    let thief = unsafe { &*thief };
+                    let again = if migrated { initial } else { next };
+                    split_run(thief, mid, end, grain, f, again, initial)
+                },
+            );
+            return;
+        }
+        let stop = start + grain.min(len);
+        f(start..stop);
+        start = stop;
+    }
+}
+
+/// A raw pointer that may be shared between the iterations of a parallel loop, for bodies that
+/// write disjoint elements of one buffer.
+///
+/// Creating and copying one is safe; dereferencing it is up to the caller (`unsafe`), who must
+/// make sure no element is written by two iterations or read while written.
+///
+/// ```
+/// let mut out = vec![0usize; 100];
+/// let p = ontime_core::SyncPtr::new(out.as_mut_ptr());
+/// ontime_core::forall(0..100, |i| {
+///     // SAFETY: each index is visited once, so each element has one writer.
+///     unsafe { *p.get().add(i) = i * i }
+/// });
+/// assert_eq!(out[9], 81);
+/// ```
+#[derive(Debug)]
+pub struct SyncPtr<T>(*mut T);
+
+impl<T> Clone for SyncPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for SyncPtr<T> {}
+
+// SAFETY: the pointer itself is just an address; every dereference is an `unsafe` operation
+// whose caller vouches for the absence of data races.
+unsafe impl<T: Send> Send for SyncPtr<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for SyncPtr<T> {}
+
+impl<T> SyncPtr<T> {
+    /// Wraps `ptr`.
+    pub fn new(ptr: *mut T) -> Self {
+        SyncPtr(ptr)
+    }
+    /// The wrapped pointer.
+    pub fn get(self) -> *mut T {
+        self.0
+    }
+}

@@ -1,0 +1,133 @@
+//! `join`: fork two closures, the second one lazily exposed to thieves.
+//!
+//! The un-stolen path costs: building a `StackJob` on the stack, one `VecDeque` push and pop
+//! on the worker's private pending list, one relaxed load of the heartbeat flag, and a call
+//! through `catch_unwind`. No heap allocation, no atomic read-modify-write, no clock read, no
+//! dynamic call. Everything else (promotion, waiting for a thief) is `#[cold]`.
+
+use std::panic;
+
+use crate::job::{JobRef, StackJob};
+use crate::latch::SpinLatch;
+use crate::registry::global_registry;
+use crate::unwind;
+use crate::worker::WorkerThread;
+
+/// Runs `a` and `b`, potentially in parallel, and returns both results.
+///
+/// `b` is recorded as a pending fork while `a` runs on the current thread; it becomes
+/// stealable only if a heartbeat promotes it, so a `join` nobody steals costs a few
+/// nanoseconds. Called outside any pool, it runs on the global pool and blocks the caller.
+///
+/// Both closures always run. If either panics, the panic is re-raised here after both have
+/// finished (`a`'s panic wins if both panic); the pool is unaffected.
+///
+/// ```
+/// fn fib(n: u64) -> u64 {
+///     if n < 2 { return n; }
+///     let (a, b) = ontime_core::join(|| fib(n - 1), || fib(n - 2));
+///     a + b
+/// }
+/// assert_eq!(fib(20), 6765);
+/// ```
+#[inline]
+pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    let wt = WorkerThread::current();
+    if wt.is_null() {
+        return global_registry().install(move |wt| join_in_worker(wt, a, move |_| b()));
+    }
+    // SAFETY: a non-null current worker pointer is valid on its own thread.
+    join_in_worker(unsafe { &*wt }, a, move |_| b())
+}
+
+/// `join` on a known worker; `b` learns whether it was stolen ("migrated").
+#[inline]
+pub(crate) fn join_in_worker<A, B, RA, RB>(wt: &WorkerThread, a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA,
+    B: FnOnce(bool) -> RB + Send,
+    RB: Send,
+{
+    let job_b = StackJob::new(b, SpinLatch::new(&wt.registry().sleep, wt.index()));
+    // SAFETY: `job_b` outlives its JobRef: this frame returns only after the fork was popped
+    // back (un-stolen) or its latch was set by the thread that ran it.
+    let job_b_ref = unsafe { job_b.as_job_ref() };
+    wt.push_pending(job_b_ref);
+    if wt.heartbeat_due() {
+        wt.promote();
+    }
+    let ra = unwind::catch(a);
+    if wt.pop_pending() {
+        // Never shared: run `b` here.
+        // SAFETY: the fork never left this thread's private list.
+        let rb = match ra {
+            Ok(_) => unsafe { job_b.run_inline() },
+            Err(p) => {
+                // SAFETY: as above.
+                let _ = unwind::catch(|| unsafe { job_b.run_inline() });
+                panic::resume_unwind(p)
+            }
+        };
+        return (ok_or_resume(ra), rb);
+    }
+    join_promoted(wt, &job_b, job_b_ref, ra)
+}
+
+#[inline]
+fn ok_or_resume<T>(r: std::thread::Result<T>) -> T {
+    match r {
+        Ok(x) => x,
+        Err(p) => panic::resume_unwind(p),
+    }
+}
+
+/// `b` was promoted: take it back if nobody stole it, else help until its thief is done.
+///
+/// `job_b` is borrowed, never moved: thieves write its result and latch at its address.
+#[cold]
+#[inline(never)]
+fn join_promoted<F, RA, RB>(
+    wt: &WorkerThread,
+    job_b: &StackJob<SpinLatch, F, RB>,
+    job_b_ref: JobRef,
+    ra: std::thread::Result<RA>,
+) -> (RA, RB)
+where
+    F: FnOnce(bool) -> RB + Send,
+    RB: Send,
+{
+    while !job_b.latch.core.probe() {
+        match wt.pop_local() {
+            Some(job) if job.id() == job_b_ref.id() => {
+                // Promoted but not stolen: it is ours again.
+                // SAFETY: we just removed the only JobRef from the deque.
+                let rb = match ra {
+                    Ok(_) => unsafe { job_b.run_inline() },
+                    Err(p) => {
+                        // SAFETY: as above.
+                        let _ = unwind::catch(|| unsafe { job_b.run_inline() });
+                        panic::resume_unwind(p)
+                    }
+                };
+                return (ok_or_resume(ra), rb);
+            }
+            // Work pushed by code nested inside `a` (spawns): run it.
+            // SAFETY: the job came from our deque.
+            Some(job) => unsafe { wt.execute(job) },
+            None => {
+                wt.wait_until(&job_b.latch.core);
+                break;
+            }
+        }
+    }
+    // SAFETY: the latch is set: the thief has written the result and let go of the job.
+    let rb = unwind::catch(|| unsafe { job_b.take_result() });
+    let ra = ok_or_resume(ra);
+    (ra, ok_or_resume(rb))
+}

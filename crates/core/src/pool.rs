@@ -1,0 +1,318 @@
+//! `ThreadPool`: a handle on a set of workers, and the entry points that run on it.
+
+use std::fmt;
+use std::ops::Range;
+use std::thread::JoinHandle;
+
+use crate::forall::{forall_in, forall_nd_in, run_blocks};
+use crate::join::join_in_worker;
+use crate::registry::Registry;
+use crate::scope::{run_scope, Scope};
+use crate::spawn::spawn_in;
+use crate::sync::{lock, Arc, Mutex, Ordering};
+use crate::worker::WorkerThread;
+
+/// Counters a pool keeps, readable at any time (each figure is a snapshot).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolStats {
+    /// Jobs taken from another worker's deque.
+    pub steals: u64,
+    /// Heartbeat promotions: pending forks made stealable.
+    pub promotions: u64,
+    /// Jobs that entered through the admission queue (calls from outside the pool).
+    pub injected: u64,
+}
+
+/// A pool of worker threads running fork-join work.
+///
+/// Dropping the pool (or [`shutdown`](Self::shutdown)) lets the workers finish every job
+/// already queued (spawned jobs included: nothing is dropped unrun), then joins them.
+///
+/// ```
+/// let pool = ontime_core::ThreadPool::new(2).unwrap();
+/// let (a, b) = pool.join(|| 1 + 1, || 2 + 2);
+/// assert_eq!((a, b), (2, 4));
+/// assert_eq!(pool.install(|| ontime_core::current_thread_index()).map(|i| i < 2), Some(true));
+/// ```
+pub struct ThreadPool {
+    registry: Arc<Registry>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl fmt::Debug for ThreadPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadPool")
+            .field("num_threads", &self.registry.num_threads())
+            .field("policy", &self.registry.policy.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ThreadPool {
+    /// A pool of `num_threads` workers (0: one per core) with default settings.
+    pub fn new(num_threads: usize) -> Result<ThreadPool, crate::BuildError> {
+        crate::ThreadPoolBuilder::new()
+            .num_threads(num_threads)
+            .build()
+    }
+
+    pub(crate) fn from_parts(registry: Arc<Registry>, threads: Vec<JoinHandle<()>>) -> Self {
+        ThreadPool {
+            registry,
+            threads: Mutex::new(threads),
+        }
+    }
+
+    /// Turns the pool into a registry that lives for the rest of the process (the global pool).
+    pub(crate) fn into_detached_registry(self) -> Arc<Registry> {
+        lock(&self.threads).clear();
+        let registry = Arc::clone(&self.registry);
+        std::mem::forget(self);
+        registry
+    }
+
+    /// Runs `op` on one of the pool's workers and returns its result; `join`, `scope` and the
+    /// loops inside `op` use this pool. From outside the pool this blocks the caller; from one
+    /// of its own workers it just calls `op`.
+    ///
+    /// ```
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// let n = pool.install(|| ontime_core::current_num_threads());
+    /// assert_eq!(n, 2);
+    /// ```
+    pub fn install<OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce() -> R + Send,
+        R: Send,
+    {
+        self.registry.install(|_| op())
+    }
+
+    /// [`join`](crate::join) on this pool.
+    ///
+    /// ```
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// assert_eq!(pool.join(|| "a", || "b"), ("a", "b"));
+    /// ```
+    pub fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        self.registry
+            .install(move |wt| join_in_worker(wt, a, move |_| b()))
+    }
+
+    /// [`scope`](crate::scope) on this pool.
+    ///
+    /// ```
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// let mut v = vec![0; 3];
+    /// pool.scope(|s| for (i, x) in v.iter_mut().enumerate() { s.spawn(move |_| *x = i); });
+    /// assert_eq!(v, [0, 1, 2]);
+    /// ```
+    pub fn scope<'scope, OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&Scope<'scope>) -> R + Send,
+        R: Send,
+    {
+        self.registry.install(move |wt| run_scope(wt, op))
+    }
+
+    /// [`spawn`](crate::spawn) on this pool.
+    ///
+    /// ```
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// pool.spawn(move || tx.send(1).unwrap());
+    /// assert_eq!(rx.recv().unwrap(), 1);
+    /// ```
+    pub fn spawn<F>(&self, f: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        spawn_in(&self.registry, f)
+    }
+
+    /// [`forall`](crate::forall) on this pool.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// let n = AtomicUsize::new(0);
+    /// pool.forall(0..100, |_| { n.fetch_add(1, Ordering::Relaxed); });
+    /// assert_eq!(n.into_inner(), 100);
+    /// ```
+    pub fn forall<F>(&self, range: Range<usize>, f: F)
+    where
+        F: Fn(usize) + Sync + Send,
+    {
+        forall_in(&self.registry, range, &f)
+    }
+
+    /// [`forall_chunked`](crate::forall_chunked) on this pool.
+    ///
+    /// # Panics
+    /// If `grain` is zero.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// let n = AtomicUsize::new(0);
+    /// pool.forall_chunked(0..100, 7, |r| { n.fetch_add(r.len(), Ordering::Relaxed); });
+    /// assert_eq!(n.into_inner(), 100);
+    /// ```
+    pub fn forall_chunked<F>(&self, range: Range<usize>, grain: usize, f: F)
+    where
+        F: Fn(Range<usize>) + Sync + Send,
+    {
+        assert!(
+            grain > 0,
+            "ontime: forall_chunked needs a grain of at least 1"
+        );
+        run_blocks(&self.registry, range, grain, &f)
+    }
+
+    /// [`forall_2d`](crate::forall_2d) on this pool.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// let n = AtomicUsize::new(0);
+    /// pool.forall_2d(0..5, 0..5, [2, 2], |r, c| { n.fetch_add(r.len() * c.len(), Ordering::Relaxed); });
+    /// assert_eq!(n.into_inner(), 25);
+    /// ```
+    pub fn forall_2d<F>(&self, rows: Range<usize>, cols: Range<usize>, tile: [usize; 2], f: F)
+    where
+        F: Fn(Range<usize>, Range<usize>) + Sync + Send,
+    {
+        forall_nd_in(
+            &self.registry,
+            [rows, cols],
+            tile,
+            &|[a, b]: [Range<usize>; 2]| f(a, b),
+        )
+    }
+
+    /// [`forall_3d`](crate::forall_3d) on this pool.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// let n = AtomicUsize::new(0);
+    /// pool.forall_3d([0..2, 0..3, 0..4], [1, 2, 3], |t| { n.fetch_add(t.iter().map(|r| r.len()).product(), Ordering::Relaxed); });
+    /// assert_eq!(n.into_inner(), 24);
+    /// ```
+    pub fn forall_3d<F>(&self, ranges: [Range<usize>; 3], tile: [usize; 3], f: F)
+    where
+        F: Fn([Range<usize>; 3]) + Sync + Send,
+    {
+        forall_nd_in(&self.registry, ranges, tile, &f)
+    }
+
+    /// [`forall_4d`](crate::forall_4d) on this pool.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// let n = AtomicUsize::new(0);
+    /// pool.forall_4d([0..2, 0..2, 0..2, 0..2], [1, 1, 1, 1], |_| { n.fetch_add(1, Ordering::Relaxed); });
+    /// assert_eq!(n.into_inner(), 16);
+    /// ```
+    pub fn forall_4d<F>(&self, ranges: [Range<usize>; 4], tile: [usize; 4], f: F)
+    where
+        F: Fn([Range<usize>; 4]) + Sync + Send,
+    {
+        forall_nd_in(&self.registry, ranges, tile, &f)
+    }
+
+    /// Number of workers.
+    pub fn current_num_threads(&self) -> usize {
+        self.registry.num_threads()
+    }
+
+    /// Index of the calling thread in this pool, if it is one of this pool's workers.
+    ///
+    /// ```
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// assert_eq!(pool.current_thread_index(), None);
+    /// assert!(pool.install(|| pool.current_thread_index()).is_some());
+    /// ```
+    pub fn current_thread_index(&self) -> Option<usize> {
+        let wt = WorkerThread::current();
+        // SAFETY: a non-null current worker pointer is valid on its own thread.
+        unsafe { wt.as_ref() }
+            .filter(|wt| std::ptr::eq(wt.registry(), &*self.registry))
+            .map(WorkerThread::index)
+    }
+
+    /// The minimum work size: loops over fewer elements run inline on the caller.
+    pub fn min_work_size(&self) -> usize {
+        self.registry.min_work_size()
+    }
+
+    /// Changes the minimum work size (caffe2's `set_min_work_size`); takes effect for loops
+    /// that start afterwards.
+    ///
+    /// ```
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// pool.set_min_work_size(1 << 20);
+    /// // This small loop now runs on the calling thread.
+    /// let me = std::thread::current().id();
+    /// pool.forall(0..10, |_| assert_eq!(std::thread::current().id(), me));
+    /// ```
+    pub fn set_min_work_size(&self, elements: usize) {
+        self.registry
+            .min_work_size
+            .store(elements, Ordering::Relaxed);
+    }
+
+    /// The name of the pool's policy.
+    pub fn policy_name(&self) -> &str {
+        self.registry.policy.name()
+    }
+
+    /// The pool's counters.
+    ///
+    /// ```
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// pool.install(|| ());
+    /// assert!(pool.stats().injected >= 1);
+    /// ```
+    pub fn stats(&self) -> PoolStats {
+        let mut s = PoolStats {
+            injected: self.registry.injected.load(Ordering::Relaxed),
+            ..PoolStats::default()
+        };
+        for info in self.registry.infos.iter() {
+            s.steals += info.stats.steals.load(Ordering::Relaxed);
+            s.promotions += info.stats.promotions.load(Ordering::Relaxed);
+        }
+        s
+    }
+
+    /// Finishes every queued job, stops the workers and joins them. Dropping the pool does
+    /// the same. Called from one of the pool's own workers, it cannot wait for itself: the
+    /// workers are told to stop and exit on their own once the queues are empty.
+    pub fn shutdown(&self) {
+        self.registry.terminate();
+        if self.current_thread_index().is_some() {
+            return;
+        }
+        let threads = std::mem::take(&mut *lock(&self.threads));
+        for t in threads {
+            // Workers never unwind (jobs catch their panics), so join errors cannot occur;
+            // ignore them rather than panic in drop.
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for ThreadPool {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

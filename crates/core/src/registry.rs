@@ -1,0 +1,317 @@
+//! The state a pool's workers share: their stealers and heartbeat flags, the admission
+//! queue, the sleep state, the policy and the user's handlers.
+
+use std::any::Any;
+use std::io;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use crossbeam_utils::CachePadded;
+
+use crate::deque::{self, Injector, LocalQueue, StealQueue};
+use crate::job::{JobRef, StackJob};
+use crate::latch::{CoreLatch, LockLatch};
+use crate::policy::StealPolicy;
+use crate::sleep::Sleep;
+use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::worker::WorkerThread;
+use crate::{timer, unwind};
+
+/// A user callback taking a worker index.
+pub(crate) type IndexHandler = Box<dyn Fn(usize) + Send + Sync>;
+/// A user callback taking a panic payload.
+pub(crate) type PanicHandler = Box<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
+/// A user callback naming worker threads.
+pub(crate) type NameHandler = Box<dyn FnMut(usize) -> String>;
+
+/// Per-worker counters, written only by their worker (load + store, no RMW) and readable by
+/// anyone at any time.
+#[derive(Debug, Default)]
+pub(crate) struct WorkerStats {
+    pub(crate) steals: AtomicU64,
+    pub(crate) promotions: AtomicU64,
+}
+
+impl WorkerStats {
+    #[inline]
+    pub(crate) fn bump(counter: &AtomicU64) {
+        counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
+}
+
+/// What the pool shares about one worker.
+pub(crate) struct ThreadInfo {
+    pub(crate) stealer: StealQueue<JobRef>,
+    /// Raised by the timer every heartbeat interval; lowered by the worker when it promotes.
+    pub(crate) heartbeat: CachePadded<AtomicBool>,
+    /// Set at shutdown.
+    pub(crate) terminate: CoreLatch,
+    pub(crate) stats: CachePadded<WorkerStats>,
+}
+
+/// Everything `ThreadPoolBuilder::build` hands to the registry.
+pub(crate) struct Config {
+    pub(crate) num_threads: usize,
+    pub(crate) thread_name: Option<NameHandler>,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) start_handler: Option<IndexHandler>,
+    pub(crate) exit_handler: Option<IndexHandler>,
+    pub(crate) panic_handler: Option<PanicHandler>,
+    pub(crate) policy: Box<dyn StealPolicy>,
+    pub(crate) heartbeat: Duration,
+    pub(crate) min_work_size: usize,
+}
+
+/// The shared state of one pool.
+pub(crate) struct Registry {
+    pub(crate) infos: Box<[ThreadInfo]>,
+    pub(crate) injector: Injector<JobRef>,
+    pub(crate) sleep: Sleep,
+    pub(crate) policy: Box<dyn StealPolicy>,
+    pub(crate) heartbeat: Duration,
+    pub(crate) min_work_size: AtomicUsize,
+    pub(crate) injected: AtomicU64,
+    terminating: AtomicBool,
+    start_handler: Option<IndexHandler>,
+    exit_handler: Option<IndexHandler>,
+    panic_handler: Option<PanicHandler>,
+}
+
+thread_local! {
+    /// The blocking latch an outside thread waits on while the pool runs its job.
+    static LOCK_LATCH: LockLatch = LockLatch::new();
+}
+
+impl Registry {
+    /// Builds the registry and starts its workers and its timer.
+    pub(crate) fn spawn(
+        mut config: Config,
+    ) -> Result<(Arc<Registry>, Vec<JoinHandle<()>>), io::Error> {
+        let n = config.num_threads;
+        let (locals, stealers): (Vec<LocalQueue<JobRef>>, Vec<StealQueue<JobRef>>) =
+            (0..n).map(|_| deque::new_local()).unzip();
+        let infos = stealers
+            .into_iter()
+            .map(|stealer| ThreadInfo {
+                stealer,
+                heartbeat: CachePadded::new(AtomicBool::new(false)),
+                terminate: CoreLatch::new(),
+                stats: CachePadded::new(WorkerStats::default()),
+            })
+            .collect();
+        let registry = Arc::new(Registry {
+            infos,
+            injector: Injector::new(),
+            sleep: Sleep::new(n),
+            policy: config.policy,
+            heartbeat: config.heartbeat,
+            min_work_size: AtomicUsize::new(config.min_work_size),
+            injected: AtomicU64::new(0),
+            terminating: AtomicBool::new(false),
+            start_handler: config.start_handler.take(),
+            exit_handler: config.exit_handler.take(),
+            panic_handler: config.panic_handler.take(),
+        });
+
+        let mut handles = Vec::with_capacity(n + 1);
+        let mut spawn_one = |name: String, body: Box<dyn FnOnce() + Send>| -> io::Result<()> {
+            let mut b = thread::Builder::new().name(name);
+            if let Some(size) = config.stack_size {
+                b = b.stack_size(size);
+            }
+            handles.push(b.spawn(body)?);
+            Ok(())
+        };
+        let mut result = Ok(());
+        for (index, local) in locals.into_iter().enumerate() {
+            let name = match config.thread_name.as_mut() {
+                Some(f) => f(index),
+                None => format!("ontime-worker-{index}"),
+            };
+            let r = registry.clone();
+            result = spawn_one(
+                name,
+                Box::new(move || WorkerThread::main_loop(r, index, local)),
+            );
+            if result.is_err() {
+                break;
+            }
+        }
+        if result.is_ok() {
+            let r = registry.clone();
+            result = spawn_one("ontime-timer".into(), Box::new(move || timer::main_loop(r)));
+        }
+        match result {
+            Ok(()) => Ok((registry, handles)),
+            Err(e) => {
+                registry.terminate();
+                for h in handles {
+                    let _ = h.join();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    pub(crate) fn num_threads(&self) -> usize {
+        self.infos.len()
+    }
+
+    pub(crate) fn min_work_size(&self) -> usize {
+        self.min_work_size.load(Ordering::Relaxed)
+    }
+
+    /// Asks every worker to finish the work it can reach and exit, and the timer to stop.
+    pub(crate) fn terminate(&self) {
+        if self.terminating.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        for (i, info) in self.infos.iter().enumerate() {
+            // SAFETY: the latch lives in the registry, which outlives this call.
+            if unsafe { CoreLatch::set(&info.terminate) } {
+                self.sleep.wake_worker(i);
+            }
+        }
+        self.sleep.wake_all();
+    }
+
+    pub(crate) fn is_terminating(&self) -> bool {
+        self.terminating.load(Ordering::Acquire)
+    }
+
+    /// Puts a job in the admission queue and wakes a sleeper for it.
+    pub(crate) fn inject(&self, job: JobRef) {
+        WorkerStats::bump(&self.injected);
+        self.injector.push(job);
+        self.sleep.new_work(1);
+    }
+
+    /// Queues a job from anywhere: on the current worker's deque if it belongs to this pool,
+    /// else in the admission queue.
+    pub(crate) fn push_job(&self, job: JobRef) {
+        let wt = WorkerThread::current();
+        // SAFETY: a non-null current worker pointer is valid on its own thread.
+        match unsafe { wt.as_ref() } {
+            Some(wt) if std::ptr::eq(wt.registry(), self) => wt.push(job),
+            _ => self.inject(job),
+        }
+    }
+
+    /// Runs `op` on a worker of this pool: directly if the caller is one, else by injecting
+    /// it and blocking the calling thread until it is done.
+    pub(crate) fn install<OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&WorkerThread) -> R + Send,
+        R: Send,
+    {
+        let wt = WorkerThread::current();
+        // SAFETY: a non-null current worker pointer is valid on its own thread.
+        match unsafe { wt.as_ref() } {
+            Some(wt) if std::ptr::eq(wt.registry(), self) => op(wt),
+            _ => self.install_cold(op),
+        }
+    }
+
+    #[cold]
+    fn install_cold<OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&WorkerThread) -> R + Send,
+        R: Send,
+    {
+        LOCK_LATCH.with(|latch| {
+            let job = StackJob::new(
+                |_migrated| {
+                    let wt = WorkerThread::current();
+                    // SAFETY: injected jobs are only ever executed by worker threads.
+                    op(unsafe { &*wt })
+                },
+                latch,
+            );
+            // SAFETY: we block below until the job has run and set its latch, so it outlives
+            // its JobRef.
+            self.inject(unsafe { job.as_job_ref() });
+            latch.wait_and_reset();
+            // SAFETY: the latch is set: the runner wrote the result.
+            unsafe { job.take_result() }
+        })
+    }
+
+    /// Reports a panic from a `spawn`ed job: to the user's handler, or to stderr.
+    pub(crate) fn handle_panic(&self, payload: Box<dyn Any + Send>) {
+        match &self.panic_handler {
+            Some(h) => {
+                if unwind::catch(|| h(payload)).is_err() {
+                    eprintln!("ontime: the pool's panic_handler itself panicked; continuing");
+                }
+            }
+            None => eprintln!(
+                "ontime: a spawned job panicked: {} (set ThreadPoolBuilder::panic_handler to handle it)",
+                unwind::message(&*payload)
+            ),
+        }
+    }
+
+    pub(crate) fn run_start_handler(&self, index: usize) {
+        if let Some(h) = &self.start_handler {
+            if let Err(p) = unwind::catch(|| h(index)) {
+                self.handle_panic(p);
+            }
+        }
+    }
+
+    pub(crate) fn run_exit_handler(&self, index: usize) {
+        if let Some(h) = &self.exit_handler {
+            if let Err(p) = unwind::catch(|| h(index)) {
+                self.handle_panic(p);
+            }
+        }
+    }
+}
+
+/// The global pool, built on first use with default settings.
+pub(crate) fn global_registry() -> &'static Arc<Registry> {
+    static GLOBAL: std::sync::OnceLock<Arc<Registry>> = std::sync::OnceLock::new();
+    GLOBAL.get_or_init(|| {
+        let pool = crate::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("ontime-global-{i}"))
+            .build()
+            .unwrap_or_else(|e| panic!("ontime: cannot start the global pool: {e}"));
+        pool.into_detached_registry()
+    })
+}
+
+/// The pool of the current worker, or the global pool.
+pub(crate) fn current_registry() -> Arc<Registry> {
+    let wt = WorkerThread::current();
+    // SAFETY: a non-null current worker pointer is valid on its own thread.
+    match unsafe { wt.as_ref() } {
+        Some(wt) => Arc::clone(wt.registry_arc()),
+        None => Arc::clone(global_registry()),
+    }
+}
+
+/// Runs `op` on the current worker, or on the global pool (blocking the caller).
+#[inline]
+pub(crate) fn in_worker<OP, R>(op: OP) -> R
+where
+    OP: FnOnce(&WorkerThread) -> R + Send,
+    R: Send,
+{
+    let wt = WorkerThread::current();
+    // SAFETY: a non-null current worker pointer is valid on its own thread.
+    match unsafe { wt.as_ref() } {
+        Some(wt) => op(wt),
+        None => global_registry().install(op),
+    }
+}
+
+/// Calls `f` with the current worker's pool, or the global pool.
+#[inline]
+pub(crate) fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> R {
+    let wt = WorkerThread::current();
+    // SAFETY: a non-null current worker pointer is valid on its own thread.
+    match unsafe { wt.as_ref() } {
+        Some(wt) => f(wt.registry()),
+        None => f(global_registry()),
+    }
+}

@@ -1,0 +1,234 @@
+//! Sleep and wake-up for idle workers, and the idle gate the heartbeat timer parks on.
+//!
+//! The protocol and the argument for why it cannot lose a wake-up are in `README.md` beside
+//! this file; keep the two in step.
+
+use crossbeam_utils::CachePadded;
+
+use crate::sync::{
+    fence, lock, wait, AtomicBool, AtomicU64, AtomicUsize, Condvar, Mutex, Ordering,
+};
+
+/// Per-worker parking place.
+#[derive(Debug, Default)]
+struct Slot {
+    state: Mutex<SlotState>,
+    cv: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct SlotState {
+    /// The worker is blocked (or about to block) on `cv`.
+    sleeping: bool,
+    /// A wake-up was delivered and not yet consumed.
+    woken: bool,
+}
+
+/// Evidence that a worker announced itself as a sleeper (see [`Sleep::prepare`]).
+#[derive(Debug)]
+#[must_use = "a prepared sleeper must either sleep or cancel"]
+pub(crate) struct Ticket {
+    epoch: u64,
+}
+
+/// The pool's sleep state: an event counter, the number of announced sleepers, and one slot
+/// per worker.
+#[derive(Debug)]
+pub(crate) struct Sleep {
+    /// Bumped whenever work is published while a sleeper is announced.
+    epoch: CachePadded<AtomicU64>,
+    /// Workers between `prepare` and the end of `sleep`/`cancel`.
+    sleepers: CachePadded<AtomicUsize>,
+    slots: Box<[CachePadded<Slot>]>,
+    /// Where the next wake-up search starts, to spread wake-ups over workers.
+    next: AtomicUsize,
+    /// The heartbeat timer parks here while every worker sleeps.
+    idle_gate: Mutex<()>,
+    idle_cv: Condvar,
+    /// Set once at shutdown: nobody parks on the idle gate any more.
+    closed: AtomicBool,
+}
+
+impl Sleep {
+    pub(crate) fn new(num_workers: usize) -> Self {
+        Sleep {
+            epoch: CachePadded::new(AtomicU64::new(0)),
+            sleepers: CachePadded::new(AtomicUsize::new(0)),
+            slots: (0..num_workers)
+                .map(|_| CachePadded::new(Slot::default()))
+                .collect(),
+            next: AtomicUsize::new(0),
+            idle_gate: Mutex::new(()),
+            idle_cv: Condvar::new(),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Step 1 of going to sleep: announce it. The caller must then search for work once more
+    /// and either [`cancel`](Self::cancel) (found some) or [`sleep`](Self::sleep).
+    pub(crate) fn prepare(&self) -> Ticket {
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        // Pairs with the fence in `new_work`: either our re-check of the queues sees the
+        // publisher's push, or the publisher sees our announcement (README, "Why no wake-up
+        // is lost").
+        fence(Ordering::SeqCst);
+        Ticket { epoch }
+    }
+
+    /// The announced sleeper found work (or its latch) after all.
+    pub(crate) fn cancel(&self, ticket: Ticket) {
+        let _ = ticket;
+        self.leave();
+    }
+
+    /// Blocks worker `index` until woken, unless work was published since `ticket`.
+    pub(crate) fn sleep(&self, index: usize, ticket: Ticket) {
+        let slot = &self.slots[index];
+        let mut g = lock(&slot.state);
+        if g.woken || self.epoch.load(Ordering::SeqCst) != ticket.epoch {
+            g.woken = false;
+            drop(g);
+            self.leave();
+            return;
+        }
+        g.sleeping = true;
+        while !g.woken {
+            g = wait(&slot.cv, g);
+        }
+        g.sleeping = false;
+        g.woken = false;
+        drop(g);
+        self.leave();
+    }
+
+    fn leave(&self) {
+        if self.sleepers.fetch_sub(1, Ordering::SeqCst) == self.slots.len() {
+            // The pool was entirely asleep and no longer is: restart the heartbeat timer.
+            let _g = lock(&self.idle_gate);
+            self.idle_cv.notify_all();
+        }
+    }
+
+    /// Called after publishing `n` jobs that sleepers must be able to see (a push into a
+    /// deque or the injector). Lean when nobody sleeps: one fence and one load.
+    #[inline]
+    pub(crate) fn new_work(&self, n: usize) {
+        fence(Ordering::SeqCst);
+        if self.sleepers.load(Ordering::SeqCst) > 0 {
+            self.new_work_cold(n);
+        }
+    }
+
+    #[cold]
+    fn new_work_cold(&self, n: usize) {
+        // Any sleeper that has announced itself but not blocked yet sees the new epoch and
+        // does not block; those already blocked need an explicit wake-up.
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        let len = self.slots.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut left = n;
+        for k in 0..len {
+            if left == 0 {
+                break;
+            }
+            let slot = &self.slots[(start + k) % len];
+            let mut g = lock(&slot.state);
+            if g.sleeping && !g.woken {
+                g.woken = true;
+                slot.cv.notify_one();
+                left -= 1;
+            }
+        }
+    }
+
+    /// Wakes worker `index` specifically (its latch was set). The wake-up is remembered if the
+    /// worker has not blocked yet, so it cannot be lost.
+    pub(crate) fn wake_worker(&self, index: usize) {
+        let slot = &self.slots[index];
+        let mut g = lock(&slot.state);
+        g.woken = true;
+        if g.sleeping {
+            slot.cv.notify_one();
+        }
+    }
+
+    /// Wakes every worker and the timer (shutdown).
+    pub(crate) fn wake_all(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        for i in 0..self.slots.len() {
+            self.wake_worker(i);
+        }
+        let _g = lock(&self.idle_gate);
+        self.idle_cv.notify_all();
+    }
+
+    /// Blocks the calling (timer) thread while every worker is asleep. Returns at once when
+    /// some worker is awake or the pool is shutting down.
+    pub(crate) fn wait_while_idle(&self) {
+        let mut g = lock(&self.idle_gate);
+        while self.sleepers.load(Ordering::SeqCst) == self.slots.len()
+            && !self.closed.load(Ordering::SeqCst)
+        {
+            g = wait(&self.idle_cv, g);
+        }
+    }
+
+    /// Number of workers announced as sleepers right now (a snapshot).
+    pub(crate) fn sleepers(&self) -> usize {
+        self.sleepers.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancelled_sleeper_is_no_sleeper() {
+        let s = Sleep::new(2);
+        let t = s.prepare();
+        assert_eq!(s.sleepers(), 1);
+        s.cancel(t);
+        assert_eq!(s.sleepers(), 0);
+    }
+
+    #[test]
+    fn new_work_after_prepare_prevents_blocking() {
+        let s = Sleep::new(1);
+        let t = s.prepare();
+        s.new_work(1);
+        // Must return at once: the epoch moved since the ticket.
+        s.sleep(0, t);
+        assert_eq!(s.sleepers(), 0);
+    }
+
+    #[test]
+    fn wake_before_block_is_remembered() {
+        let s = Sleep::new(1);
+        let t = s.prepare();
+        s.wake_worker(0);
+        s.sleep(0, t);
+        assert_eq!(s.sleepers(), 0);
+    }
+
+    #[test]
+    fn blocked_sleeper_is_woken_by_new_work() {
+        let s = std::sync::Arc::new(Sleep::new(1));
+        let s2 = s.clone();
+        let h = std::thread::spawn(move || {
+            let t = s2.prepare();
+            s2.sleep(0, t);
+        });
+        while s.sleepers() == 0 {
+            std::thread::yield_now();
+        }
+        // Keep publishing until the sleeper leaves: it may not have blocked yet.
+        while !h.is_finished() {
+            s.new_work(1);
+            std::thread::yield_now();
+        }
+        h.join().unwrap();
+    }
+}

@@ -1,0 +1,22 @@
+//! Panic plumbing shared by jobs, scopes and handlers.
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+
+/// Runs `f`, catching a panic. The closures we catch around are either consumed whole or
+/// their state is discarded on panic, so asserting unwind safety is sound here.
+#[inline]
+pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    panic::catch_unwind(AssertUnwindSafe(f))
+}
+
+/// A panic payload's message, when it has one.
+pub(crate) fn message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "<non-string panic payload>"
+    }
+}

@@ -70,4 +70,34 @@ fn main() {
         med(s)
     );
     println!("{:?}", pool.stats());
+    let p1 = ontime_core::ThreadPool::new(1).unwrap();
+    let rp1 = rayon_core::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let cp1 = chili::ThreadPool::with_config(chili::Config {
+        thread_count: Some(std::num::NonZero::new(1).unwrap()),
+        ..Default::default()
+    });
+    let (mut o, mut r, mut c) = (vec![], vec![], vec![]);
+    for _ in 0..11 {
+        let t = Instant::now();
+        p1.install(|| fib_ontime(n));
+        o.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        rp1.install(|| fib_rayon(n));
+        r.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        let mut sc = cp1.scope();
+        fib_chili(&mut sc, n);
+        c.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    println!(
+        "1 thread fib(30) ms: ontime {:.2} rayon {:.2} chili {:.2}",
+        med(o),
+        med(r),
+        med(c)
+    );
 }
+#[allow(dead_code)]
+fn one() {}

@@ -91,10 +91,14 @@ impl<T> JobResult<T> {
 ///
 /// The closure gets `true` when it runs on a thread other than the one that forked it
 /// ("migrated"), which loops use to re-split stolen ranges.
+///
+/// The closure is consumed exactly once (every path of `join` and `install` runs it, inline or
+/// through the `JobRef`), so it is kept in `ManuallyDrop` and moved out without an `Option`
+/// flag; the result slot is written only by a thief, so the un-stolen path never touches it.
 pub(crate) struct StackJob<L, F, R> {
     pub(crate) latch: L,
-    func: UnsafeCell<Option<F>>,
-    result: UnsafeCell<JobResult<R>>,
+    func: UnsafeCell<ManuallyDrop<F>>,
+    result: UnsafeCell<ManuallyDrop<JobResult<R>>>,
 }
 
 impl<L: Latch, F: FnOnce(bool) -> R + Send, R: Send> StackJob<L, F, R> {
@@ -102,13 +106,14 @@ impl<L: Latch, F: FnOnce(bool) -> R + Send, R: Send> StackJob<L, F, R> {
     pub(crate) fn new(func: F, latch: L) -> Self {
         StackJob {
             latch,
-            func: UnsafeCell::new(Some(func)),
-            result: UnsafeCell::new(JobResult::None),
+            func: UnsafeCell::new(ManuallyDrop::new(func)),
+            result: UnsafeCell::new(ManuallyDrop::new(JobResult::None)),
         }
     }
 
     /// # Safety
-    /// The job must outlive every use of the returned `JobRef`.
+    /// The job must outlive every use of the returned `JobRef`, must not move meanwhile, and
+    /// must be run exactly once (inline or through the `JobRef`).
     #[inline]
     pub(crate) unsafe fn as_job_ref(&self) -> JobRef {
         // SAFETY: forwarded to the caller.
@@ -118,12 +123,12 @@ impl<L: Latch, F: FnOnce(bool) -> R + Send, R: Send> StackJob<L, F, R> {
     /// Runs the closure on the forking thread, not through the `JobRef` (the un-stolen path).
     ///
     /// # Safety
-    /// No other thread may hold or run this job's `JobRef`.
+    /// No other thread may hold or run this job's `JobRef`, and the job has not run yet.
     #[inline]
     pub(crate) unsafe fn run_inline(&self) -> R {
-        // SAFETY: the caller guarantees exclusive access, so reading the cell is race-free.
-        let func = unsafe { (*self.func.get()).take() };
-        func.expect("ontime: a fork ran twice")(false)
+        // SAFETY: exclusive access and not yet taken, per the caller.
+        let func = unsafe { ManuallyDrop::take(&mut *self.func.get()) };
+        func(false)
     }
 
     /// The result stored by the thread that ran the job; re-raises its panic.
@@ -131,10 +136,12 @@ impl<L: Latch, F: FnOnce(bool) -> R + Send, R: Send> StackJob<L, F, R> {
     /// Takes `&self`: a job must never move while a `JobRef` to it may exist.
     ///
     /// # Safety
-    /// The job's latch must be set (the runner has finished writing and let go of the job).
+    /// The job must have run through its `JobRef` and its latch must be set (the runner has
+    /// finished writing and let go of the job). Call at most once.
     pub(crate) unsafe fn take_result(&self) -> R {
-        // SAFETY: the runner is done with the job, so this thread has exclusive access.
-        let r = unsafe { std::mem::replace(&mut *self.result.get(), JobResult::None) };
+        // SAFETY: the runner is done with the job, so this thread has exclusive access, and
+        // the slot is taken only once.
+        let r = unsafe { ManuallyDrop::take(&mut *self.result.get()) };
         r.into_return_value()
     }
 }
@@ -145,10 +152,8 @@ impl<L: Latch, F: FnOnce(bool) -> R + Send, R: Send> Job for StackJob<L, F, R> {
         // touches `func` and `result` until the latch is set below.
         unsafe {
             let this = &*this;
-            let func = (*this.func.get())
-                .take()
-                .expect("ontime: a stolen fork ran twice");
-            *this.result.get() = JobResult::call(move || func(true));
+            let func = ManuallyDrop::take(&mut *this.func.get());
+            *this.result.get() = ManuallyDrop::new(JobResult::call(move || func(true)));
             // After this the owner may free `this`: nothing below may touch it.
             L::set(&this.latch);
         }

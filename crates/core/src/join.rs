@@ -54,7 +54,7 @@ where
     B: FnOnce(bool) -> RB + Send,
     RB: Send,
 {
-    let job_b = StackJob::new(b, SpinLatch::new(&wt.registry().sleep, wt.index()));
+    let job_b = StackJob::new(b, SpinLatch::new(wt.wake_target()));
     // SAFETY: `job_b` outlives its JobRef: this frame returns only after the fork was popped
     // back (un-stolen) or its latch was set by the thread that ran it.
     let job_b_ref = unsafe { job_b.as_job_ref() };

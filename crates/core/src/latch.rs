@@ -75,18 +75,24 @@ impl CoreLatch {
 #[derive(Debug)]
 pub(crate) struct SpinLatch {
     pub(crate) core: CoreLatch,
-    sleep: *const Sleep,
-    owner: usize,
+    owner: *const WakeTarget,
+}
+
+/// Who to wake when a latch owned by a worker is set: that worker's index in its pool's
+/// sleep state. Each worker keeps one for its whole life, so a latch stores one pointer.
+#[derive(Debug)]
+pub(crate) struct WakeTarget {
+    pub(crate) sleep: *const Sleep,
+    pub(crate) index: usize,
 }
 
 impl SpinLatch {
-    /// A latch whose owner is worker `owner` of the pool that `sleep` belongs to. The pool
-    /// must outlive the latch's `set` (true for latches set by the pool's own workers).
+    /// A latch owned by the worker described by `owner`. The target (and its pool) must
+    /// outlive the latch's `set`: true for latches set by the pool's own workers.
     #[inline]
-    pub(crate) fn new(sleep: &Sleep, owner: usize) -> Self {
+    pub(crate) fn new(owner: &WakeTarget) -> Self {
         SpinLatch {
             core: CoreLatch::new(),
-            sleep,
             owner,
         }
     }
@@ -95,13 +101,13 @@ impl SpinLatch {
 impl Latch for SpinLatch {
     #[inline]
     unsafe fn set(this: *const Self) {
-        // SAFETY: read the wake-up target while `this` is still live; the `Sleep` lives in the
-        // registry, which outlives every worker (and so this call).
+        // SAFETY: read the wake-up target while `this` is still live. The target lives on its
+        // worker's stack for the thread's whole life and the `Sleep` in the registry, which
+        // every worker keeps alive; both outlive this call.
         unsafe {
-            let sleep = (*this).sleep;
             let owner = (*this).owner;
             if CoreLatch::set(&(*this).core) {
-                (*sleep).wake_worker(owner);
+                (*(*owner).sleep).wake_worker((*owner).index);
             }
         }
     }
@@ -116,10 +122,10 @@ pub(crate) struct CountLatch {
 
 impl CountLatch {
     /// Starts at one: the scope body itself counts until it returns.
-    pub(crate) fn new(sleep: &Sleep, owner: usize) -> Self {
+    pub(crate) fn new(owner: &WakeTarget) -> Self {
         CountLatch {
             count: AtomicUsize::new(1),
-            latch: SpinLatch::new(sleep, owner),
+            latch: SpinLatch::new(owner),
         }
     }
 

@@ -45,6 +45,7 @@ mod forall;
 mod job;
 mod join;
 mod latch;
+mod pending;
 mod policy;
 mod pool;
 mod registry;

@@ -73,7 +73,7 @@ where
 {
     let scope = Scope {
         registry: wt.registry(),
-        latch: CountLatch::new(&wt.registry().sleep, wt.index()),
+        latch: CountLatch::new(wt.wake_target()),
         panic: Mutex::new(None),
         marker: PhantomData,
     };

@@ -2,7 +2,7 @@
 //!
 //! # Pending forks and promotion (lazy fork exposure)
 //! `join(a, b)` does not push `b` where thieves can see it. It appends `b` to the worker's
-//! private `pending` list (a `VecDeque` owned by this thread: no atomics), runs `a`, and pops
+//! private `pending` list (`pending.rs`, owned by this thread: no atomics), runs `a`, and pops
 //! `b` back. Every heartbeat interval the timer raises the worker's flag; the next `join`
 //! sees it (one relaxed load) and *promotes* the oldest pending fork into the worker's
 //! crossbeam deque, where thieves can steal it.
@@ -14,13 +14,13 @@
 //! promotes everything pending (`flush_pending`), so waiting frames never hide work.
 
 use std::cell::{Cell, UnsafeCell};
-use std::collections::VecDeque;
 use std::ptr;
 use std::thread;
 
 use crate::deque::LocalQueue;
 use crate::job::JobRef;
-use crate::latch::CoreLatch;
+use crate::latch::{CoreLatch, WakeTarget};
+use crate::pending::PendingForks;
 use crate::policy::{IdleOrder, IdleView, ShareView};
 use crate::registry::{Registry, WorkerStats};
 use crate::sync::{Arc, AtomicBool, Ordering};
@@ -41,8 +41,9 @@ thread_local! {
 /// The state of one worker, living on that worker's stack for the thread's lifetime.
 pub(crate) struct WorkerThread {
     local: LocalQueue<JobRef>,
-    pending: UnsafeCell<VecDeque<JobRef>>,
+    pending: UnsafeCell<PendingForks>,
     heartbeat: *const AtomicBool,
+    wake: WakeTarget,
     index: usize,
     registry: Arc<Registry>,
     rng: Cell<u64>,
@@ -58,6 +59,12 @@ impl WorkerThread {
     #[inline]
     pub(crate) fn index(&self) -> usize {
         self.index
+    }
+
+    /// Where latches owned by this worker send their wake-up.
+    #[inline]
+    pub(crate) fn wake_target(&self) -> &WakeTarget {
+        &self.wake
     }
 
     #[inline]
@@ -87,14 +94,14 @@ impl WorkerThread {
     #[inline]
     pub(crate) fn push_pending(&self, job: JobRef) {
         // SAFETY: `pending` is touched only by this worker's own thread, never re-entrantly.
-        unsafe { (*self.pending.get()).push_back(job) }
+        unsafe { (*self.pending.get()).push(job) }
     }
 
     /// Takes back the newest private fork; false if it was promoted (see the invariant).
     #[inline]
     pub(crate) fn pop_pending(&self) -> bool {
         // SAFETY: as in `push_pending`.
-        unsafe { (*self.pending.get()).pop_back().is_some() }
+        unsafe { (*self.pending.get()).pop() }
     }
 
     /// The heartbeat fired: offer the oldest pending fork to thieves, if the policy agrees.
@@ -105,7 +112,7 @@ impl WorkerThread {
         unsafe { (*self.heartbeat).store(false, Ordering::Relaxed) };
         // SAFETY: as in `push_pending`.
         let pending = unsafe { &mut *self.pending.get() };
-        if pending.is_empty() {
+        if pending.len() == 0 {
             return;
         }
         let view = ShareView {
@@ -116,7 +123,7 @@ impl WorkerThread {
         if !self.registry.policy.may_share(&view) {
             return;
         }
-        let job = pending.pop_front().expect("checked non-empty");
+        let job = pending.take_oldest().expect("checked non-empty");
         self.local.push(job);
         WorkerStats::bump(&self.registry.infos[self.index].stats.promotions);
         self.registry.sleep.new_work(1);
@@ -130,7 +137,7 @@ impl WorkerThread {
         if n == 0 {
             return;
         }
-        for job in pending.drain(..) {
+        while let Some(job) = pending.take_oldest() {
             self.local.push(job);
         }
         WorkerStats::bump(&self.registry.infos[self.index].stats.promotions);
@@ -183,10 +190,17 @@ impl WorkerThread {
             return Some(job);
         }
         let view = self.idle_view();
-        match self.registry.policy.idle_order(&view) {
+        let job = match self.registry.policy.idle_order(&view) {
             IdleOrder::StealFirst => self.steal(&view).or_else(|| self.registry.injector.pop()),
             IdleOrder::AdmitFirst => self.registry.injector.pop().or_else(|| self.steal(&view)),
+        };
+        if job.is_some() && self.registry.sleep.sleepers() > 0 {
+            // Work arrived from elsewhere while other workers sleep: share this job's first
+            // fork at once instead of at the next heartbeat, so work spreads in a few
+            // microseconds rather than one heartbeat interval per worker.
+            self.request_heartbeat();
         }
+        job
     }
 
     fn steal(&self, view: &IdleView) -> Option<JobRef> {
@@ -258,10 +272,15 @@ impl WorkerThread {
     /// A worker thread's whole life.
     pub(crate) fn main_loop(registry: Arc<Registry>, index: usize, local: LocalQueue<JobRef>) {
         let heartbeat: *const AtomicBool = &*registry.infos[index].heartbeat;
+        let wake = WakeTarget {
+            sleep: &registry.sleep,
+            index,
+        };
         let worker = WorkerThread {
             local,
-            pending: UnsafeCell::new(VecDeque::with_capacity(PENDING_CAPACITY)),
+            pending: UnsafeCell::new(PendingForks::with_capacity(PENDING_CAPACITY)),
             heartbeat,
+            wake,
             index,
             registry,
             rng: Cell::new(0x9e37_79b9_7f4a_7c15 ^ ((index as u64 + 1) << 17)),

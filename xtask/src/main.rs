@@ -1,1 +1,157 @@
-fn main() {}
+//! `cargo xtask`: the project's task runner.
+//!
+//! - `cargo xtask bench [--quick] [--suite NAME]... [--out DIR] [--threads N]`: builds the
+//!   benchmark binary in release mode and runs the suites (all by default), writing
+//!   `DIR/results.json` (default `target/ontime-bench`).
+//! - `cargo xtask loom`: runs the loom models with `RUSTFLAGS="--cfg loom"` and bounded
+//!   preemptions.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use clap::{Parser, Subcommand};
+
+/// Suites the benchmark binary knows; checked here so a typo fails before a long build.
+const SUITES: &[&str] = &["fork-join", "forall"];
+
+#[derive(Parser, Debug)]
+#[command(name = "cargo xtask", about = "ontime's task runner")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run benchmark suites and write results.json.
+    Bench {
+        /// Reduced sizes and sample counts.
+        #[arg(long)]
+        quick: bool,
+        /// Suites to run (default: all). Repeatable.
+        #[arg(long = "suite")]
+        suites: Vec<String>,
+        /// Output folder.
+        #[arg(long, default_value = "target/ontime-bench")]
+        out: PathBuf,
+        /// Worker threads per pool.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
+    /// Run the loom models.
+    Loom {
+        /// Preemption bound passed as LOOM_MAX_PREEMPTIONS.
+        #[arg(long, default_value_t = 3)]
+        preemptions: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.cmd {
+        Cmd::Bench {
+            quick,
+            suites,
+            out,
+            threads,
+        } => bench(quick, &suites, &out, threads),
+        Cmd::Loom { preemptions } => loom(preemptions),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn bench(quick: bool, suites: &[String], out: &Path, threads: usize) -> Result<(), String> {
+    for s in suites {
+        if !SUITES.contains(&s.as_str()) {
+            return Err(format!(
+                "unknown suite {s:?} (known: {})",
+                SUITES.join(", ")
+            ));
+        }
+    }
+    if threads == 0 {
+        return Err("--threads must be at least 1".into());
+    }
+    let root = workspace_root();
+    let out = if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        root.join(out)
+    };
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let probe = out.join(".write-test");
+    std::fs::write(&probe, b"").map_err(|e| format!("cannot write to {}: {e}", out.display()))?;
+    let _ = std::fs::remove_file(probe);
+
+    let status = Command::new(env!("CARGO"))
+        .current_dir(&root)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "ontime-benches",
+            "--bin",
+            "ontime-bench",
+        ])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("building the benchmarks failed".into());
+    }
+    let mut cmd = Command::new(root.join("target/release/ontime-bench"));
+    cmd.arg("--out")
+        .arg(&out)
+        .arg("--threads")
+        .arg(threads.to_string());
+    if quick {
+        cmd.arg("--quick");
+    }
+    for s in suites {
+        cmd.arg("--suite").arg(s);
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run the benchmarks: {e}"))?;
+    if !status.success() {
+        return Err("the benchmarks failed".into());
+    }
+    Ok(())
+}
+
+fn loom(preemptions: usize) -> Result<(), String> {
+    let root = workspace_root();
+    let status = Command::new(env!("CARGO"))
+        .current_dir(&root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .env("LOOM_MAX_PREEMPTIONS", preemptions.to_string())
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "ontime-core",
+            "--lib",
+            "--target-dir",
+            "target/loom",
+        ])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("loom models failed".into())
+    }
+}

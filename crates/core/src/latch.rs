@@ -34,7 +34,7 @@ pub(crate) struct CoreLatch {
 }
 
 impl CoreLatch {
-    pub(crate) const fn new() -> Self {
+    pub(crate) fn new() -> Self {
         CoreLatch {
             state: AtomicU8::new(UNSET),
         }
@@ -153,7 +153,7 @@ impl Latch for CountLatch {
 ///
 /// Each external thread keeps one in thread-local storage and reuses it, so a setter that is
 /// still inside `notify_all` after the waiter returned never touches freed memory.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct LockLatch {
     done: Mutex<bool>,
     cv: Condvar,

@@ -57,6 +57,9 @@ mod timer;
 mod unwind;
 mod worker;
 
+#[cfg(all(test, loom))]
+mod loom_tests;
+
 pub use builder::{
     BuildError, ThreadPoolBuilder, DEFAULT_HEARTBEAT, MAX_HEARTBEAT, MAX_THREADS, MIN_HEARTBEAT,
     MIN_STACK_SIZE,

@@ -10,7 +10,7 @@ use crate::sync::{
 };
 
 /// Per-worker parking place.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Slot {
     state: Mutex<SlotState>,
     cv: Condvar,
@@ -55,7 +55,12 @@ impl Sleep {
             epoch: CachePadded::new(AtomicU64::new(0)),
             sleepers: CachePadded::new(AtomicUsize::new(0)),
             slots: (0..num_workers)
-                .map(|_| CachePadded::new(Slot::default()))
+                .map(|_| {
+                    CachePadded::new(Slot {
+                        state: Mutex::new(SlotState::default()),
+                        cv: Condvar::new(),
+                    })
+                })
                 .collect(),
             next: AtomicUsize::new(0),
             idle_gate: Mutex::new(()),

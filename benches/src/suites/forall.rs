@@ -1,0 +1,103 @@
+//! forall: a 1-D map/sum with light per-element work and a 2-D tiled matrix product, against
+//! rayon's parallel iterators and a rayon-core join-based loop.
+
+use super::Config;
+use crate::harness::measure_interleaved;
+use crate::results::{time_record, Record};
+use crate::workloads::*;
+
+const SUITE: &str = "forall";
+
+/// Runs the suite.
+pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
+    let t = cfg.threads;
+    let o = ontime_core::ThreadPoolBuilder::new()
+        .num_threads(t)
+        .build()
+        .expect("ontime pool");
+    let r = rayon_core::ThreadPoolBuilder::new()
+        .num_threads(t)
+        .thread_name(|i| format!("rayon-bench-{i}"))
+        .build()
+        .expect("rayon pool");
+    let mut out = Vec::new();
+
+    let n = 10_000_000usize;
+    let case = "map-sum-1e7";
+    progress("forall: map-sum-1e7");
+    let x: Vec<u64> = (0..n as u64).collect();
+    let mut buf = vec![0u64; n];
+    let expect = map_sum_serial(&x, &mut buf);
+    let stats = {
+        let buf = std::sync::Mutex::new(buf);
+        measure_interleaved(
+            cfg.rounds(30),
+            &mut [
+                ("ontime", &mut || {
+                    assert_eq!(
+                        o.install(|| map_sum_ontime(&x, &mut buf.lock().unwrap())),
+                        expect
+                    )
+                }),
+                ("rayon", &mut || {
+                    assert_eq!(
+                        r.install(|| map_sum_rayon_iter(&x, &mut buf.lock().unwrap())),
+                        expect
+                    )
+                }),
+                ("rayon-core", &mut || {
+                    assert_eq!(
+                        r.install(|| map_sum_rayon_join(&x, &mut buf.lock().unwrap())),
+                        expect
+                    )
+                }),
+                ("serial", &mut || {
+                    assert_eq!(map_sum_serial(&x, &mut buf.lock().unwrap()), expect)
+                }),
+            ],
+        )
+    };
+    out.extend(stats.iter().map(|s| {
+        let mut rec = time_record(SUITE, case, if s.name == "serial" { 1 } else { t }, s);
+        rec.extra.insert("elements".into(), n.into());
+        rec
+    }));
+
+    let n = if cfg.quick { 384 } else { 512 };
+    let case = format!("matmul-{n}-tiled");
+    progress(&format!("forall: {case}"));
+    let a: Vec<f64> = (0..n * n).map(|i| (i % 13) as f64 * 0.5).collect();
+    let b: Vec<f64> = (0..n * n).map(|i| (i % 7) as f64 - 3.0).collect();
+    let mut want = vec![0.0; n * n];
+    matmul_serial(&a, &b, &mut want, n);
+    let c = std::sync::Mutex::new(vec![0.0; n * n]);
+    let check = |c: &[f64]| assert!(c == want.as_slice(), "matrix product mismatch");
+    let stats = measure_interleaved(
+        cfg.rounds(15),
+        &mut [
+            ("ontime", &mut || {
+                o.install(|| matmul_ontime(&a, &b, &mut c.lock().unwrap(), n));
+                check(&c.lock().unwrap())
+            }),
+            ("rayon", &mut || {
+                r.install(|| matmul_rayon_iter(&a, &b, &mut c.lock().unwrap(), n));
+                check(&c.lock().unwrap())
+            }),
+            ("rayon-core", &mut || {
+                r.install(|| matmul_rayon_join(&a, &b, &mut c.lock().unwrap(), n));
+                check(&c.lock().unwrap())
+            }),
+            ("serial", &mut || {
+                matmul_serial(&a, &b, &mut c.lock().unwrap(), n);
+                check(&c.lock().unwrap())
+            }),
+        ],
+    );
+    out.extend(stats.iter().map(|s| {
+        let mut rec = time_record(SUITE, &case, if s.name == "serial" { 1 } else { t }, s);
+        rec.extra.insert("n".into(), n.into());
+        rec.extra.insert("tile".into(), MM_TILE.into());
+        rec
+    }));
+    out
+}

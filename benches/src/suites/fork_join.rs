@@ -1,0 +1,151 @@
+//! fork-join: fib(30) and a binary-tree sum with a join per call, against rayon-core, chili
+//! and serial code; plus the CPU an idle pool burns.
+
+use std::hint::black_box;
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use super::Config;
+use crate::harness::measure_interleaved;
+use crate::idle::idle_cpu_fraction;
+use crate::results::{time_record, Record};
+use crate::workloads::*;
+
+const SUITE: &str = "fork-join";
+const FIB_N: u64 = 30;
+const TREE_DEPTH: u32 = 20;
+
+fn pools(
+    threads: usize,
+) -> (
+    ontime_core::ThreadPool,
+    rayon_core::ThreadPool,
+    chili::ThreadPool,
+) {
+    let o = ontime_core::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("ontime pool");
+    let r = rayon_core::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("rayon-bench-{i}"))
+        .build()
+        .expect("rayon pool");
+    let c = chili::ThreadPool::with_config(chili::Config {
+        thread_count: NonZeroUsize::new(threads),
+        ..Default::default()
+    });
+    (o, r, c)
+}
+
+/// Runs the suite.
+pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
+    let mut out = Vec::new();
+    let t = cfg.threads;
+    {
+        let (o, r, c) = pools(t);
+        progress("fork-join: fib-30");
+        let expect = fib_serial(FIB_N);
+        let stats = measure_interleaved(
+            cfg.rounds(30),
+            &mut [
+                ("ontime", &mut || {
+                    assert_eq!(o.install(|| fib_ontime(black_box(FIB_N))), expect)
+                }),
+                ("rayon-core", &mut || {
+                    assert_eq!(r.install(|| fib_rayon(black_box(FIB_N))), expect)
+                }),
+                ("chili", &mut || {
+                    assert_eq!(fib_chili(&mut c.scope(), black_box(FIB_N)), expect)
+                }),
+                ("serial", &mut || {
+                    assert_eq!(fib_serial(black_box(FIB_N)), expect)
+                }),
+            ],
+        );
+        out.extend(stats.iter().map(|s| {
+            let mut rec = time_record(SUITE, "fib-30", if s.name == "serial" { 1 } else { t }, s);
+            rec.extra
+                .insert("joins".into(), (fib_calls(FIB_N) / 2).into());
+            rec
+        }));
+
+        progress("fork-join: tree-sum");
+        let tree = make_tree(TREE_DEPTH);
+        let expect = tree_sum_serial(&tree);
+        let stats = measure_interleaved(
+            cfg.rounds(30),
+            &mut [
+                ("ontime", &mut || {
+                    assert_eq!(o.install(|| tree_sum_ontime(&tree)), expect)
+                }),
+                ("rayon-core", &mut || {
+                    assert_eq!(r.install(|| tree_sum_rayon(&tree)), expect)
+                }),
+                ("chili", &mut || {
+                    assert_eq!(tree_sum_chili(&mut c.scope(), &tree), expect)
+                }),
+                ("serial", &mut || {
+                    assert_eq!(tree_sum_serial(black_box(&tree)), expect)
+                }),
+            ],
+        );
+        out.extend(stats.iter().map(|s| {
+            let mut rec = time_record(SUITE, "tree-sum", if s.name == "serial" { 1 } else { t }, s);
+            rec.extra
+                .insert("nodes".into(), ((1u64 << TREE_DEPTH) - 1).into());
+            rec
+        }));
+    }
+
+    // Idle pools, measured alone (the pools above are gone) right after real work.
+    progress("fork-join: idle-pool (1 s each)");
+    let window = Duration::from_secs(1);
+    {
+        let o = ontime_core::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .expect("ontime pool");
+        o.install(|| fib_ontime(25));
+        if let Some(f) = idle_cpu_fraction("ontime-", window) {
+            out.push(idle_record("ontime", t, f));
+        }
+    }
+    {
+        let r = rayon_core::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .thread_name(|i| format!("rayon-idle-{i}"))
+            .build()
+            .expect("rayon pool");
+        r.install(|| fib_rayon(25));
+        if let Some(f) = idle_cpu_fraction("rayon-idle-", window) {
+            out.push(idle_record("rayon-core", t, f));
+        }
+    }
+    out
+}
+
+fn fib_calls(n: u64) -> u64 {
+    if n < 2 {
+        1
+    } else {
+        1 + fib_calls(n - 1) + fib_calls(n - 2)
+    }
+}
+
+fn idle_record(name: &str, threads: usize, fraction: f64) -> Record {
+    let mut rec = Record {
+        suite: SUITE.into(),
+        case: "idle-pool".into(),
+        implementation: name.into(),
+        threads,
+        metric: "idle_cpu_fraction".into(),
+        value: fraction,
+        min: None,
+        max: None,
+        samples: Some(1),
+        extra: Default::default(),
+    };
+    rec.extra.insert("window_ms".into(), 1000.into());
+    rec
+}

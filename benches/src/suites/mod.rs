@@ -1,0 +1,57 @@
+//! The suites `cargo xtask bench` can run.
+
+pub mod forall;
+pub mod fork_join;
+
+use crate::results::Record;
+
+/// Settings shared by every suite.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Reduced sizes and sample counts.
+    pub quick: bool,
+    /// Worker threads for every pool measured.
+    pub threads: usize,
+}
+
+impl Config {
+    /// Timed rounds per case: fewer when quick.
+    pub fn rounds(&self, full: usize) -> usize {
+        if self.quick {
+            (full / 3).max(5)
+        } else {
+            full
+        }
+    }
+}
+
+/// A suite: its name and how to run it.
+#[derive(Debug)]
+pub struct Suite {
+    /// Name used on the command line and in `results.json`.
+    pub name: &'static str,
+    /// Runs the suite, reporting progress through the callback.
+    pub run: fn(&Config, &mut dyn FnMut(&str)) -> Vec<Record>,
+}
+
+/// Every suite available, in the order a full run takes them.
+pub const ALL: &[Suite] = &[
+    Suite {
+        name: "fork-join",
+        run: fork_join::run,
+    },
+    Suite {
+        name: "forall",
+        run: forall::run,
+    },
+];
+
+/// Looks a suite up by name.
+///
+/// ```
+/// assert!(ontime_benches::suites::find("fork-join").is_some());
+/// assert!(ontime_benches::suites::find("nope").is_none());
+/// ```
+pub fn find(name: &str) -> Option<&'static Suite> {
+    ALL.iter().find(|s| s.name == name)
+}

@@ -1,0 +1,251 @@
+//! loom models of every synchronisation protocol in the runtime (`cargo xtask loom`).
+//!
+//! Each model runs the shipping code (latches, sleep, deque model, jobs) under loom, which
+//! explores the thread interleavings and memory orderings up to the preemption bound. A lost
+//! wake-up shows up as a loom deadlock; a double run or a missed write as a failed assert.
+
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::sync::Arc;
+use loom::thread;
+
+use crate::deque::{new_local, Injector};
+use crate::job::{HeapJob, JobRef, StackJob};
+use crate::latch::{CoreLatch, CountLatch, Latch, SpinLatch, WakeTarget};
+use crate::sleep::Sleep;
+
+/// The owner's side of `WorkerThread::wait_until`, reduced to the latch and the sleep state
+/// (no queues to search): block until `latch` is set, following the sleep protocol.
+fn wait_on_latch(sleep: &Sleep, index: usize, latch: &CoreLatch) {
+    while !latch.probe() {
+        let ticket = sleep.prepare();
+        if latch.probe() {
+            sleep.cancel(ticket);
+            break;
+        }
+        if !latch.get_sleepy() {
+            sleep.cancel(ticket);
+            continue;
+        }
+        sleep.sleep(index, ticket);
+        latch.wake_up();
+    }
+}
+
+struct Shared {
+    sleep: Sleep,
+    target: WakeTarget,
+}
+
+fn shared(workers: usize) -> Arc<Shared> {
+    let sleep = Sleep::new(workers);
+    let mut s = Arc::new(Shared {
+        sleep,
+        target: WakeTarget {
+            sleep: std::ptr::null(),
+            index: 0,
+        },
+    });
+    let p: *const Sleep = &s.sleep;
+    Arc::get_mut(&mut s).expect("unique").target.sleep = p;
+    s
+}
+
+#[test]
+fn latch_set_always_wakes_a_sleeping_owner() {
+    loom::model(|| {
+        let s = shared(1);
+        let latch = Arc::new(SpinLatch::new(&s.target));
+        let setter = {
+            let latch = latch.clone();
+            let _keep = s.clone();
+            thread::spawn(move || {
+                let _keep = _keep;
+                // SAFETY: the latch is kept alive by the Arc.
+                unsafe { SpinLatch::set(&*latch) };
+            })
+        };
+        wait_on_latch(&s.sleep, 0, &latch.core);
+        assert!(latch.core.probe());
+        setter.join().unwrap();
+    });
+}
+
+#[test]
+fn sleep_new_work_is_never_lost() {
+    loom::model(|| {
+        let s = shared(1);
+        let queue = Arc::new(Injector::<u32>::new());
+        let publisher = {
+            let (s, queue) = (s.clone(), queue.clone());
+            thread::spawn(move || {
+                queue.push(7);
+                s.sleep.new_work(1);
+            })
+        };
+        // The sleeper: search, announce, search again, block.
+        let got = loop {
+            if let Some(x) = queue.pop() {
+                break x;
+            }
+            let ticket = s.sleep.prepare();
+            if let Some(x) = queue.pop() {
+                s.sleep.cancel(ticket);
+                break x;
+            }
+            s.sleep.sleep(0, ticket);
+        };
+        assert_eq!(got, 7);
+        publisher.join().unwrap();
+    });
+}
+
+#[test]
+fn sleep_two_sleepers_one_job_someone_takes_it() {
+    loom::model(|| {
+        let s = shared(2);
+        let queue = Arc::new(Injector::<u32>::new());
+        let taken = Arc::new(AtomicUsize::new(0));
+        let done = Arc::new(CoreLatch::new());
+        let mut handles = Vec::new();
+        for index in 0..2 {
+            let (s, queue, taken, done) = (s.clone(), queue.clone(), taken.clone(), done.clone());
+            handles.push(thread::spawn(move || loop {
+                if done.probe() {
+                    return;
+                }
+                if queue.pop().is_some() {
+                    taken.fetch_add(1, Ordering::SeqCst);
+                    // Like a shutdown: tell the other sleeper to stop.
+                    // SAFETY: the latch lives in an Arc held by this thread.
+                    unsafe { CoreLatch::set(&*done) };
+                    s.sleep.wake_all();
+                    return;
+                }
+                let ticket = s.sleep.prepare();
+                if done.probe() || !queue_is_empty(&queue) {
+                    s.sleep.cancel(ticket);
+                    continue;
+                }
+                s.sleep.sleep(index, ticket);
+            }));
+        }
+        queue.push(1);
+        s.sleep.new_work(1);
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert_eq!(taken.load(Ordering::SeqCst), 1);
+    });
+}
+
+fn queue_is_empty(q: &Injector<u32>) -> bool {
+    q.len() == 0
+}
+
+#[test]
+fn scope_count_latch_opens_after_every_job_and_sees_their_writes() {
+    loom::model(|| {
+        let s = shared(1);
+        let latch = Arc::new(CountLatch::new(&s.target));
+        let data = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+        let mut jobs = Vec::new();
+        for i in 0..2 {
+            latch.increment();
+            let (latch, data, keep) = (latch.clone(), data.clone(), s.clone());
+            jobs.push(thread::spawn(move || {
+                let _keep = keep;
+                data[i].store(1, Ordering::Relaxed);
+                // SAFETY: the latch is kept alive by the Arc.
+                unsafe { CountLatch::set(&*latch) };
+            }));
+        }
+        // The scope body returns: drop its own count, then wait.
+        // SAFETY: as above.
+        unsafe { CountLatch::set(&*latch) };
+        wait_on_latch(&s.sleep, 0, &latch.latch.core);
+        assert_eq!(
+            data[0].load(Ordering::Relaxed) + data[1].load(Ordering::Relaxed),
+            2
+        );
+        for j in jobs {
+            j.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn promoted_fork_runs_exactly_once_whether_stolen_or_popped() {
+    loom::model(|| {
+        let s = shared(2);
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (local, stealer) = new_local::<JobRef>();
+        let job = {
+            let runs = runs.clone();
+            StackJob::new(
+                move |_migrated: bool| {
+                    runs.fetch_add(1, Ordering::Relaxed);
+                    5u32
+                },
+                SpinLatch::new(&s.target),
+            )
+        };
+        // SAFETY: `job` stays in this frame, unmoved, until it has run (checked below).
+        let job_ref = unsafe { job.as_job_ref() };
+        // Promotion: the owner makes the fork visible to thieves.
+        local.push(job_ref);
+        s.sleep.new_work(1);
+        let thief = {
+            let keep = s.clone();
+            thread::spawn(move || {
+                let _keep = keep;
+                if let Some(j) = stealer.steal() {
+                    // SAFETY: a stolen JobRef has not run; its owner waits for the latch.
+                    unsafe { j.execute() };
+                }
+            })
+        };
+        // End of the owner's join: take it back, or wait for the thief.
+        let result = match local.pop() {
+            Some(j) => {
+                assert_eq!(j.id(), job_ref.id());
+                // SAFETY: we removed the only JobRef.
+                unsafe { job.run_inline() }
+            }
+            None => {
+                wait_on_latch(&s.sleep, 0, &job.latch.core);
+                // SAFETY: the latch is set.
+                unsafe { job.take_result() }
+            }
+        };
+        assert_eq!(result, 5);
+        thief.join().unwrap();
+        assert_eq!(runs.load(Ordering::Relaxed), 1);
+    });
+}
+
+#[test]
+fn heap_job_spawned_into_queue_runs_once() {
+    loom::model(|| {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let q = Arc::new(Injector::<JobRef>::new());
+        let r = runs.clone();
+        q.push(HeapJob::into_job_ref(move || {
+            r.fetch_add(1, Ordering::Relaxed);
+        }));
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let q = q.clone();
+                thread::spawn(move || {
+                    if let Some(j) = q.pop() {
+                        // SAFETY: popped once from the queue.
+                        unsafe { j.execute() };
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        assert_eq!(runs.load(Ordering::Relaxed), 1);
+    });
+}

@@ -25,13 +25,19 @@ impl Config {
     }
 }
 
+/// Reports progress lines while a suite runs.
+pub type Progress<'a> = &'a mut dyn FnMut(&str);
+
+/// A suite's entry point.
+pub type RunFn = fn(&Config, Progress<'_>) -> Vec<Record>;
+
 /// A suite: its name and how to run it.
 #[derive(Debug)]
 pub struct Suite {
     /// Name used on the command line and in `results.json`.
     pub name: &'static str,
     /// Runs the suite, reporting progress through the callback.
-    pub run: fn(&Config, &mut dyn FnMut(&str)) -> Vec<Record>,
+    pub run: RunFn,
 }
 
 /// Every suite available, in the order a full run takes them.

@@ -65,8 +65,8 @@ where
     let ra = unwind::catch(a);
     if wt.pop_pending() {
         // Never shared: run `b` here.
-        // SAFETY: the fork never left this thread's private list.
         let rb = match ra {
+            // SAFETY: the fork never left this thread's private list.
             Ok(_) => unsafe { job_b.run_inline() },
             Err(p) => {
                 // SAFETY: as above.
@@ -106,8 +106,8 @@ where
         match wt.pop_local() {
             Some(job) if job.id() == job_b_ref.id() => {
                 // Promoted but not stolen: it is ours again.
-                // SAFETY: we just removed the only JobRef from the deque.
                 let rb = match ra {
+                    // SAFETY: we just removed the only JobRef from the deque.
                     Ok(_) => unsafe { job_b.run_inline() },
                     Err(p) => {
                         // SAFETY: as above.

@@ -89,6 +89,8 @@ mod tests {
     use super::*;
     use crate::job::{Job, JobRef};
 
+    // Non-zero-sized, so each dummy has its own address.
+    #[allow(dead_code)]
     struct Dummy(u8);
     impl Job for Dummy {
         unsafe fn execute(_: *const Self) {}

@@ -18,13 +18,16 @@ use crate::sync::{lock, Mutex};
 use crate::unwind;
 use crate::worker::WorkerThread;
 
+/// The closures a scope runs; the marker makes `Scope` invariant in `'scope`.
+type ScopeBody<'scope> = Box<dyn FnOnce(&Scope<'scope>) + Send + Sync + 'scope>;
+
 /// A fork-join scope: see [`scope`].
 pub struct Scope<'scope> {
     registry: *const Registry,
     latch: CountLatch,
     panic: Mutex<Option<Box<dyn Any + Send>>>,
     /// Invariant in `'scope`, like the closures it runs.
-    marker: PhantomData<Box<dyn FnOnce(&Scope<'scope>) + Send + Sync + 'scope>>,
+    marker: PhantomData<ScopeBody<'scope>>,
 }
 
 impl std::fmt::Debug for Scope<'_> {

@@ -27,7 +27,7 @@ fn nested_join_computes_fib() {
 #[test]
 fn join_outside_any_pool_uses_global_pool() {
     assert_eq!(fib(18), 2584);
-    let (a, b) = join(|| ontime_core::current_thread_index(), || 7);
+    let (a, b) = join(ontime_core::current_thread_index, || 7);
     assert!(a.is_some());
     assert_eq!(b, 7);
 }

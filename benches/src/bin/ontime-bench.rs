@@ -78,11 +78,11 @@ fn main() {
         Err(_) => fresh,
     };
     merged.save(&path).unwrap_or_else(|e| fail(&e));
-    print_table(&merged, threads);
+    print_table(&merged);
     eprintln!("wrote {}", path.display());
 }
 
-fn print_table(r: &Results, threads: usize) {
+fn print_table(r: &Results) {
     println!(
         "{:<10} {:<18} {:<12} {:>3} {:>14} {:>10}",
         "suite", "case", "impl", "thr", "median", "vs ontime"
@@ -102,7 +102,6 @@ fn print_table(r: &Results, threads: usize) {
         } else {
             format!("{:.4}", rec.value)
         };
-        let _ = threads;
         println!(
             "{:<10} {:<18} {:<12} {:>3} {:>14} {:>10}",
             rec.suite, rec.case, rec.implementation, rec.threads, value, ratio

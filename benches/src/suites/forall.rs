@@ -1,7 +1,7 @@
 //! forall: a 1-D map/sum with light per-element work and a 2-D tiled matrix product, against
 //! rayon's parallel iterators and a rayon-core join-based loop.
 
-use super::Config;
+use super::{ontime_pool, rayon_pool, Config};
 use crate::harness::measure_interleaved;
 use crate::results::{time_record, Record};
 use crate::workloads::*;
@@ -11,15 +11,8 @@ const SUITE: &str = "forall";
 /// Runs the suite.
 pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     let t = cfg.threads;
-    let o = ontime_core::ThreadPoolBuilder::new()
-        .num_threads(t)
-        .build()
-        .expect("ontime pool");
-    let r = rayon_core::ThreadPoolBuilder::new()
-        .num_threads(t)
-        .thread_name(|i| format!("rayon-bench-{i}"))
-        .build()
-        .expect("rayon pool");
+    let o = ontime_pool(t);
+    let r = rayon_pool(t, "rayon-bench-");
     let mut out = Vec::new();
 
     let n = 10_000_000usize;

@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use super::Config;
+use super::{ontime_pool, rayon_pool, Config};
 use crate::harness::measure_interleaved;
 use crate::idle::idle_cpu_fraction;
 use crate::results::{time_record, Record};
@@ -22,15 +22,8 @@ fn pools(
     rayon_core::ThreadPool,
     chili::ThreadPool,
 ) {
-    let o = ontime_core::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("ontime pool");
-    let r = rayon_core::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("rayon-bench-{i}"))
-        .build()
-        .expect("rayon pool");
+    let o = ontime_pool(threads);
+    let r = rayon_pool(threads, "rayon-bench-");
     let c = chili::ThreadPool::with_config(chili::Config {
         thread_count: NonZeroUsize::new(threads),
         ..Default::default()
@@ -102,21 +95,14 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     progress("fork-join: idle-pool (1 s each)");
     let window = Duration::from_secs(1);
     {
-        let o = ontime_core::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build()
-            .expect("ontime pool");
+        let o = ontime_pool(t);
         o.install(|| fib_ontime(25));
         if let Some(f) = idle_cpu_fraction("ontime-", window) {
             out.push(idle_record("ontime", t, f));
         }
     }
     {
-        let r = rayon_core::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .thread_name(|i| format!("rayon-idle-{i}"))
-            .build()
-            .expect("rayon pool");
+        let r = rayon_pool(t, "rayon-idle-");
         r.install(|| fib_rayon(25));
         if let Some(f) = idle_cpu_fraction("rayon-idle-", window) {
             out.push(idle_record("rayon-core", t, f));

@@ -25,6 +25,24 @@ impl Config {
     }
 }
 
+/// The peers' pool: rayon-core (also what rayon's parallel iterators run on inside
+/// `install`), with named threads so their CPU time can be told apart.
+pub fn rayon_pool(threads: usize, name_prefix: &'static str) -> rayon_core::ThreadPool {
+    rayon_core::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(move |i| format!("{name_prefix}{i}"))
+        .build()
+        .expect("rayon pool")
+}
+
+/// ontime's pool for a suite.
+pub fn ontime_pool(threads: usize) -> ontime_core::ThreadPool {
+    ontime_core::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("ontime pool")
+}
+
 /// Reports progress lines while a suite runs.
 pub type Progress<'a> = &'a mut dyn FnMut(&str);
 

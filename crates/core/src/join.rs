@@ -65,18 +65,35 @@ where
     let ra = unwind::catch(a);
     if wt.pop_pending() {
         // Never shared: run `b` here.
-        let rb = match ra {
-            // SAFETY: the fork never left this thread's private list.
-            Ok(_) => unsafe { job_b.run_inline() },
-            Err(p) => {
-                // SAFETY: as above.
-                let _ = unwind::catch(|| unsafe { job_b.run_inline() });
-                panic::resume_unwind(p)
-            }
-        };
-        return (ok_or_resume(ra), rb);
+        // SAFETY: the fork never left this thread's private list.
+        return unsafe { finish_inline(&job_b, ra) };
     }
     join_promoted(wt, &job_b, job_b_ref, ra)
+}
+
+/// Runs `b` on this thread and pairs its result with `a`'s. Both always run: if `a` panicked,
+/// `b` still runs (its own panic, if any, is dropped) and `a`'s panic is re-raised.
+///
+/// # Safety
+/// No other thread may hold or run `job_b`'s `JobRef`, and it has not run yet.
+#[inline]
+unsafe fn finish_inline<F, RA, RB>(
+    job_b: &StackJob<SpinLatch, F, RB>,
+    ra: std::thread::Result<RA>,
+) -> (RA, RB)
+where
+    F: FnOnce(bool) -> RB + Send,
+    RB: Send,
+{
+    match ra {
+        // SAFETY: forwarded contract.
+        Ok(ra) => (ra, unsafe { job_b.run_inline() }),
+        Err(p) => {
+            // SAFETY: forwarded contract.
+            let _ = unwind::catch(|| unsafe { job_b.run_inline() });
+            panic::resume_unwind(p)
+        }
+    }
 }
 
 #[inline]
@@ -106,16 +123,8 @@ where
         match wt.pop_local() {
             Some(job) if job.id() == job_b_ref.id() => {
                 // Promoted but not stolen: it is ours again.
-                let rb = match ra {
-                    // SAFETY: we just removed the only JobRef from the deque.
-                    Ok(_) => unsafe { job_b.run_inline() },
-                    Err(p) => {
-                        // SAFETY: as above.
-                        let _ = unwind::catch(|| unsafe { job_b.run_inline() });
-                        panic::resume_unwind(p)
-                    }
-                };
-                return (ok_or_resume(ra), rb);
+                // SAFETY: we just removed the only JobRef from the deque.
+                return unsafe { finish_inline(job_b, ra) };
             }
             // Work pushed by code nested inside `a` (spawns): run it.
             // SAFETY: the job came from our deque.

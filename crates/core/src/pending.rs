@@ -71,6 +71,11 @@ impl PendingForks {
         self.top - self.bottom
     }
 
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.top == self.bottom
+    }
+
     #[cold]
     #[inline(never)]
     fn grow(&mut self) {
@@ -96,14 +101,20 @@ mod tests {
         unsafe fn execute(_: *const Self) {}
     }
 
-    #[test]
-    fn private_forks_pop_as_private() {
-        let d = [Dummy(0), Dummy(1), Dummy(2)];
-        let mut p = PendingForks::with_capacity(1);
-        for x in &d {
+    /// A pending list holding one fork per dummy, oldest first.
+    fn filled(d: &[Dummy], cap: usize) -> PendingForks {
+        let mut p = PendingForks::with_capacity(cap);
+        for x in d {
             // SAFETY: never executed.
             p.push(unsafe { JobRef::new(x) });
         }
+        p
+    }
+
+    #[test]
+    fn private_forks_pop_as_private() {
+        let d = [Dummy(0), Dummy(1), Dummy(2)];
+        let mut p = filled(&d, 1);
         assert_eq!(p.len(), 3);
         assert!(p.pop() && p.pop() && p.pop());
         assert_eq!(p.len(), 0);
@@ -112,11 +123,7 @@ mod tests {
     #[test]
     fn promotion_takes_oldest_and_frames_see_it() {
         let d = [Dummy(0), Dummy(1), Dummy(2)];
-        let mut p = PendingForks::with_capacity(4);
-        for x in &d {
-            // SAFETY: never executed.
-            p.push(unsafe { JobRef::new(x) });
-        }
+        let mut p = filled(&d, 4);
         let oldest = p.take_oldest().unwrap();
         assert_eq!(oldest.id(), &d[0] as *const Dummy as *const ());
         assert_eq!(

@@ -112,7 +112,7 @@ impl WorkerThread {
         unsafe { (*self.heartbeat).store(false, Ordering::Relaxed) };
         // SAFETY: as in `push_pending`.
         let pending = unsafe { &mut *self.pending.get() };
-        if pending.len() == 0 {
+        if pending.is_empty() {
             return;
         }
         let view = ShareView {
@@ -140,7 +140,7 @@ impl WorkerThread {
         while let Some(job) = pending.take_oldest() {
             self.local.push(job);
         }
-        WorkerStats::bump(&self.registry.infos[self.index].stats.promotions);
+        WorkerStats::add(&self.registry.infos[self.index].stats.promotions, n as u64);
         self.registry.sleep.new_work(n);
     }
 

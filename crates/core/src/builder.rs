@@ -5,6 +5,7 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
+use crate::clock::{Clock, SystemClock};
 use crate::policy::{StealFirst, StealPolicy};
 use crate::pool::ThreadPool;
 use crate::registry::{Config, IndexHandler, NameHandler, PanicHandler, Registry};
@@ -33,6 +34,8 @@ pub enum BuildError {
     /// The operating system refused to start a thread (the threads already started were
     /// stopped and joined).
     Spawn(io::Error),
+    /// The policy refused this pool (its message says why).
+    Policy(String),
 }
 
 impl fmt::Display for BuildError {
@@ -49,6 +52,7 @@ impl fmt::Display for BuildError {
                 "heartbeat({d:?}) is outside the accepted range {MIN_HEARTBEAT:?}..={MAX_HEARTBEAT:?}"
             ),
             BuildError::Spawn(e) => write!(f, "could not start a worker thread: {e}"),
+            BuildError::Policy(m) => write!(f, "the policy refused this pool: {m}"),
         }
     }
 }
@@ -89,6 +93,7 @@ pub struct ThreadPoolBuilder {
     policy: Option<Box<dyn StealPolicy>>,
     heartbeat: Duration,
     min_work_size: usize,
+    clock: Option<Box<dyn Clock>>,
 }
 
 impl Default for ThreadPoolBuilder {
@@ -122,6 +127,7 @@ impl ThreadPoolBuilder {
             policy: None,
             heartbeat: DEFAULT_HEARTBEAT,
             min_work_size: 0,
+            clock: None,
         }
     }
 
@@ -191,6 +197,14 @@ impl ThreadPoolBuilder {
         self
     }
 
+    /// The clock request times are read from (default: a [`SystemClock`] started at `build`).
+    /// Tests pass a shared [`ManualClock`](crate::ManualClock) to drive time-dependent
+    /// policies deterministically.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Box::new(clock));
+        self
+    }
+
     /// Checks the settings and starts the pool.
     pub fn build(self) -> Result<ThreadPool, BuildError> {
         let num_threads = match self.num_threads {
@@ -206,6 +220,8 @@ impl ThreadPoolBuilder {
         if self.heartbeat < MIN_HEARTBEAT || self.heartbeat > MAX_HEARTBEAT {
             return Err(BuildError::HeartbeatOutOfRange(self.heartbeat));
         }
+        let policy = self.policy.unwrap_or_else(|| Box::new(StealFirst));
+        policy.validate(num_threads).map_err(BuildError::Policy)?;
         let config = Config {
             num_threads,
             thread_name: self.thread_name,
@@ -213,9 +229,10 @@ impl ThreadPoolBuilder {
             start_handler: self.start_handler,
             exit_handler: self.exit_handler,
             panic_handler: self.panic_handler,
-            policy: self.policy.unwrap_or_else(|| Box::new(StealFirst)),
+            policy,
             heartbeat: self.heartbeat,
             min_work_size: self.min_work_size,
+            clock: self.clock.unwrap_or_else(|| Box::new(SystemClock::new())),
         };
         let (registry, threads) = Registry::spawn(config).map_err(BuildError::Spawn)?;
         Ok(ThreadPool::from_parts(registry, threads))

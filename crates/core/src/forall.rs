@@ -17,7 +17,45 @@ use std::ops::Range;
 
 use crate::join::join_in_worker;
 use crate::registry::{with_registry, Registry};
+use crate::request::RequestCtx;
 use crate::worker::WorkerThread;
+
+/// Where a loop running inside a request reports its progress (for predictive policies):
+/// its length when it starts, then each finished block. Null outside requests, so loops
+/// outside requests pay one branch per block.
+#[derive(Copy, Clone)]
+struct Progress(*const RequestCtx);
+
+// SAFETY: the pointer is only read through `&RequestCtx`, whose fields are atomics, and the
+// context outlives the loop: the task running the loop holds a reference to it, and the loop
+// returns only after every block (on any thread) has finished.
+unsafe impl Send for Progress {}
+// SAFETY: as above.
+unsafe impl Sync for Progress {}
+
+impl Progress {
+    fn of_current() -> Progress {
+        let wt = WorkerThread::current();
+        // SAFETY: a non-null current worker pointer is valid on its own thread.
+        Progress(unsafe { wt.as_ref() }.map_or(std::ptr::null(), |w| w.current_ctx_ptr()))
+    }
+
+    #[inline]
+    fn announce(self, units: usize) {
+        // SAFETY: see the `Send` impl: non-null means a live context.
+        if let Some(ctx) = unsafe { self.0.as_ref() } {
+            ctx.announce_work(units);
+        }
+    }
+
+    #[inline]
+    fn done(self, units: usize) {
+        // SAFETY: as in `announce`.
+        if let Some(ctx) = unsafe { self.0.as_ref() } {
+            ctx.report_work(units);
+        }
+    }
+}
 
 /// Upper bound on the automatic block size of `forall` and the tiled loops: at most this many
 /// indices run between two heartbeat checks.
@@ -201,21 +239,38 @@ where
     if len == 0 {
         return;
     }
+    let progress = Progress::of_current();
+    progress.announce(len);
     if len <= grain || len < registry.min_work_size() || registry.num_threads() == 1 {
-        run_serial(range, grain, f);
+        run_serial(range, grain, f, progress);
         return;
     }
     let splits = initial_splits(registry.num_threads());
-    registry.install(|wt| split_run(wt, range.start, range.end, grain, f, splits, splits));
+    let s = Split {
+        grain,
+        initial: splits,
+        progress,
+    };
+    registry.install(|wt| split_run(wt, range.start, range.end, f, splits, s));
 }
 
-fn run_serial<F: Fn(Range<usize>)>(range: Range<usize>, grain: usize, f: &F) {
+fn run_serial<F: Fn(Range<usize>)>(range: Range<usize>, grain: usize, f: &F, p: Progress) {
     let mut start = range.start;
     while start < range.end {
         let stop = start + grain.min(range.end - start);
         f(start..stop);
+        p.done(stop - start);
         start = stop;
     }
+}
+
+/// What stays the same across one loop's splits.
+#[derive(Copy, Clone)]
+struct Split {
+    grain: usize,
+    /// Eager splits a loop (or a stolen half of it) starts with.
+    initial: u32,
+    progress: Progress,
 }
 
 /// `ceil(log2(threads))`: eager splits that give every worker a piece without waiting for
@@ -224,17 +279,11 @@ fn initial_splits(threads: usize) -> u32 {
     threads.next_power_of_two().trailing_zeros()
 }
 
-fn split_run<F>(
-    wt: &WorkerThread,
-    mut start: usize,
-    end: usize,
-    grain: usize,
-    f: &F,
-    splits: u32,
-    initial: u32,
-) where
+fn split_run<F>(wt: &WorkerThread, mut start: usize, end: usize, f: &F, splits: u32, s: Split)
+where
     F: Fn(Range<usize>) + Sync,
 {
+    let grain = s.grain;
     while start < end {
         let len = end - start;
         if len > grain && (splits > 0 || wt.heartbeat_due()) {
@@ -246,19 +295,20 @@ fn split_run<F>(
             let next = splits.saturating_sub(1);
             join_in_worker(
                 wt,
-                || split_run(wt, start, mid, grain, f, next, initial),
+                || split_run(wt, start, mid, f, next, s),
                 move |migrated| {
                     let thief = WorkerThread::current();
                     // SAFETY: forks only ever run on worker threads.
                     let thief = unsafe { &*thief };
-                    let again = if migrated { initial } else { next };
-                    split_run(thief, mid, end, grain, f, again, initial)
+                    let again = if migrated { s.initial } else { next };
+                    split_run(thief, mid, end, f, again, s)
                 },
             );
             return;
         }
         let stop = start + grain.min(len);
         f(start..stop);
+        s.progress.done(stop - start);
         start = stop;
     }
 }

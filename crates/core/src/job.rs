@@ -10,6 +10,8 @@ use std::mem::ManuallyDrop;
 use std::panic::{self, AssertUnwindSafe};
 
 use crate::latch::Latch;
+use crate::request::RequestCtx;
+use crate::sync::Arc;
 
 /// Something a [`JobRef`] can point at.
 pub(crate) trait Job {
@@ -59,6 +61,28 @@ impl JobRef {
     pub(crate) unsafe fn execute(self) {
         // SAFETY: forwarded contract of `JobRef::new` and of this function.
         unsafe { (self.execute_fn)(self.pointer) }
+    }
+}
+
+/// What sits in a deque or a queue: a job and the request it belongs to, if any.
+///
+/// The context rides along only once a job leaves its worker's private pending list
+/// (promotion, spawn, admission): the un-stolen `join` path never builds a `Task`.
+pub(crate) struct Task {
+    pub(crate) job: JobRef,
+    pub(crate) ctx: Option<Arc<RequestCtx>>,
+}
+
+impl Task {
+    #[inline]
+    pub(crate) fn new(job: JobRef, ctx: Option<Arc<RequestCtx>>) -> Self {
+        Task { job, ctx }
+    }
+
+    /// Whether a thief may run this task: not if its request stopped sharing.
+    #[inline]
+    pub(crate) fn shareable(&self) -> bool {
+        self.ctx.as_deref().map_or(true, RequestCtx::shareable)
     }
 }
 

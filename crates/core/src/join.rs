@@ -121,14 +121,14 @@ where
 {
     while !job_b.latch.core.probe() {
         match wt.pop_local() {
-            Some(job) if job.id() == job_b_ref.id() => {
+            Some(task) if task.job.id() == job_b_ref.id() => {
                 // Promoted but not stolen: it is ours again.
                 // SAFETY: we just removed the only JobRef from the deque.
                 return unsafe { finish_inline(job_b, ra) };
             }
             // Work pushed by code nested inside `a` (spawns): run it.
-            // SAFETY: the job came from our deque.
-            Some(job) => unsafe { wt.execute(job) },
+            // SAFETY: the task came from our deque.
+            Some(task) => unsafe { wt.run_task(task) },
             None => {
                 wt.wait_until(&job_b.latch.core);
                 break;

@@ -44,6 +44,7 @@
 struct ReadmeDoctests;
 
 mod builder;
+mod clock;
 mod deque;
 mod forall;
 mod job;
@@ -53,6 +54,7 @@ mod pending;
 mod policy;
 mod pool;
 mod registry;
+mod request;
 mod scope;
 mod sleep;
 mod spawn;
@@ -68,10 +70,15 @@ pub use builder::{
     BuildError, ThreadPoolBuilder, DEFAULT_HEARTBEAT, MAX_HEARTBEAT, MAX_THREADS, MIN_HEARTBEAT,
     MIN_STACK_SIZE,
 };
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use forall::{forall, forall_2d, forall_3d, forall_4d, forall_chunked, SyncPtr};
 pub use join::join;
 pub use policy::{IdleOrder, IdleView, ShareView, StealFirst, StealPolicy};
 pub use pool::{PoolStats, ThreadPool};
+pub use request::{
+    AdmissionQueue, FifoQueue, Finished, Outcome, Queued, Request, RequestAction, RequestError,
+    RequestHandle, RequestInfo, RequestView,
+};
 pub use scope::{scope, Scope};
 pub use spawn::spawn;
 

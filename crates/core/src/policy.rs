@@ -1,11 +1,17 @@
 //! The `StealPolicy` seam: decisions taken on cold paths only.
 //!
-//! A worker consults its pool's policy when it is idle (steal or admit first, and from which
-//! victim to start) and when its heartbeat would promote a pending fork (may this work be
-//! shared now?). Nothing on the fork/join path calls the policy: an un-stolen `join` never
-//! sees it. Policies live in `ontime-policies`; the core ships [`StealFirst`], the default.
+//! A worker consults its pool's policy when it is idle (steal or admit first, from which
+//! victims), when its heartbeat would promote a pending fork (may this work be shared now?),
+//! and when it admits a request; the timer consults it on running requests (deadlines,
+//! predicted misses, shedding). The policy also makes the pool's admission queue, which
+//! decides admission order and routing. Nothing on the fork/join path calls the policy: an
+//! un-stolen `join` never sees it, and the effect of a request verdict on a fork is one relaxed
+//! load of the request's sharing flag at promotion. Policies live in `ontime-policies`; the
+//! core ships [`StealFirst`], the default.
 
 use std::fmt;
+
+use crate::request::{AdmissionQueue, FifoQueue, RequestAction, RequestView};
 
 /// Where an idle worker looks first.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -25,8 +31,11 @@ pub struct IdleView {
     pub worker: usize,
     /// Number of workers in the pool.
     pub num_threads: usize,
-    /// Jobs waiting in the admission queue (a snapshot).
+    /// Jobs and requests waiting for admission (a snapshot).
     pub queued: usize,
+    /// True when the worker is waiting inside a job (for a join or scope to finish) rather
+    /// than free in its main loop.
+    pub blocked: bool,
 }
 
 /// What a worker knows when its heartbeat would promote its oldest pending fork.
@@ -44,10 +53,13 @@ pub struct ShareView {
 /// Decides, on cold paths, when a worker steals, when it admits new work, and whose work may
 /// be shared.
 ///
-/// Contract for implementors: every method may be called concurrently from any worker, must
-/// not block, and must not call back into the pool. Decisions are advisory for liveness: a
-/// worker that finds nothing where the policy pointed still looks everywhere before it
-/// sleeps, so a policy cannot make the pool hang.
+/// Contract for implementors: every method may be called concurrently from any worker (and
+/// `review` from the timer thread), must not block, and must not call back into the pool.
+/// No decision can make the pool hang: a worker always runs its own deque, and work that a
+/// policy keeps from thieves (`may_steal`, `may_share`, `StopSharing`) stays on a worker that
+/// will run it; every admission-queue item reaches some worker by the queue's own contract.
+/// Time comes only from [`RequestView::now`], read from the pool's [`Clock`](crate::Clock), so
+/// a test with a [`ManualClock`](crate::ManualClock) drives a policy deterministically.
 ///
 /// ```
 /// use ontime_core::{IdleOrder, IdleView, StealPolicy, ThreadPoolBuilder};
@@ -80,11 +92,49 @@ pub trait StealPolicy: Send + Sync + fmt::Debug + 'static {
         (seed % view.num_threads.max(1) as u64) as usize
     }
 
+    /// Idle worker: may it steal from `victim`? Returning false keeps the victim's deque to
+    /// its owner (micropools keep stealing inside a pool). Default: yes.
+    fn may_steal(&self, view: &IdleView, victim: usize) -> bool {
+        let _ = (view, victim);
+        true
+    }
+
     /// Heartbeat: may the worker's oldest pending fork be made stealable now? Returning
-    /// false keeps it private; the owner then runs it itself. Default: always share.
+    /// false keeps it private; the owner then runs it itself. Asked only for work whose
+    /// request (if any) still shares. Default: always share.
     fn may_share(&self, view: &ShareView) -> bool {
         let _ = view;
         true
+    }
+
+    /// Checks a pool of `num_threads` workers can use this policy (e.g. micropool sizes must
+    /// add up); an error message makes `build()` fail with
+    /// [`BuildError::Policy`](crate::BuildError::Policy).
+    fn validate(&self, num_threads: usize) -> Result<(), String> {
+        let _ = num_threads;
+        Ok(())
+    }
+
+    /// Makes the pool's admission queue (called once, at `build()`): it decides admission
+    /// order (FIFO, priority, deadline) and routing. Default: [`FifoQueue`].
+    fn admission_queue(&self, num_threads: usize) -> Box<dyn AdmissionQueue> {
+        let _ = num_threads;
+        Box::new(FifoQueue::new())
+    }
+
+    /// A verdict on a request: called by the admitting worker just before the request's
+    /// closure starts, and, if [`reviews_running`](Self::reviews_running) says so, by the
+    /// timer about once per heartbeat for as long as any of the request's work is alive.
+    /// Verdicts are irreversible (see [`RequestAction`]). Default: [`RequestAction::Continue`].
+    fn review(&self, view: &RequestView) -> RequestAction {
+        let _ = view;
+        RequestAction::Continue
+    }
+
+    /// Whether the timer should call [`review`](Self::review) on running requests. A policy
+    /// that answers false costs the timer nothing per request. Default: false.
+    fn reviews_running(&self) -> bool {
+        false
     }
 }
 

@@ -22,6 +22,22 @@ pub struct PoolStats {
     pub promotions: u64,
     /// Jobs that entered through the admission queue (calls from outside the pool).
     pub injected: u64,
+    /// Requests submitted.
+    pub submitted: u64,
+    /// Requests a worker has started.
+    pub admitted: u64,
+    /// Requests whose closure has returned (or panicked).
+    pub completed: u64,
+    /// Completed requests that met their target (or had none).
+    pub met: u64,
+    /// Completed requests that missed their target.
+    pub missed: u64,
+    /// Requests the policy stopped sharing.
+    pub stopped_sharing: u64,
+    /// Requests the policy shed.
+    pub shed: u64,
+    /// Shared jobs a thief handed back because their request had stopped sharing.
+    pub handed_back: u64,
 }
 
 /// A pool of worker threads running fork-join work.
@@ -270,6 +286,57 @@ impl ThreadPool {
             .store(elements, Ordering::Relaxed);
     }
 
+    /// Submits a request: it waits in the policy's admission queue until a worker admits it,
+    /// and everything it forks carries its context. Returns at once.
+    ///
+    /// On a pool that is shut down, the request runs on the calling thread instead (its loops
+    /// then use the global pool), so no request is ever lost.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ontime_core::{Request, ThreadPool};
+    ///
+    /// let pool = ThreadPool::new(2).unwrap();
+    /// let handles: Vec<_> = (0..8u64)
+    ///     .map(|i| pool.submit(Request::new(move || {
+    ///         let sum = std::sync::atomic::AtomicU64::new(0);
+    ///         ontime_core::forall(0..1000, |j| {
+    ///             sum.fetch_add(i * j as u64, std::sync::atomic::Ordering::Relaxed);
+    ///         });
+    ///         sum.into_inner()
+    ///     }).target(Duration::from_secs(10))))
+    ///     .collect();
+    /// for (i, h) in handles.into_iter().enumerate() {
+    ///     assert_eq!(h.wait().unwrap().value, i as u64 * 499_500);
+    /// }
+    /// let s = pool.stats();
+    /// assert_eq!((s.submitted, s.completed, s.met + s.missed), (8, 8, 8));
+    /// ```
+    pub fn submit<F, R>(&self, request: crate::Request<F>) -> crate::RequestHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let handle = self.registry.submit(request);
+        if self.registry.is_terminating() {
+            // The workers may already have drained the queue and left: run what is left here.
+            self.registry.drain_requests_here();
+        }
+        handle
+    }
+
+    /// The current reading of the pool's clock (the time base of request arrivals and
+    /// [`Outcome`](crate::Outcome)s).
+    ///
+    /// ```
+    /// let pool = ontime_core::ThreadPool::new(1).unwrap();
+    /// let t = pool.now();
+    /// assert!(pool.now() >= t);
+    /// ```
+    pub fn now(&self) -> std::time::Duration {
+        self.registry.clock.now()
+    }
+
     /// The name of the pool's policy.
     pub fn policy_name(&self) -> &str {
         self.registry.policy.name()
@@ -283,8 +350,18 @@ impl ThreadPool {
     /// assert!(pool.stats().injected >= 1);
     /// ```
     pub fn stats(&self) -> PoolStats {
+        let c = &self.registry.counters;
+        let get = |a: &crate::sync::AtomicU64| a.load(Ordering::Relaxed);
         let mut s = PoolStats {
-            injected: self.registry.injected.load(Ordering::Relaxed),
+            injected: get(&self.registry.injected),
+            submitted: get(&c.submitted),
+            admitted: get(&c.admitted),
+            completed: get(&c.completed),
+            met: get(&c.met),
+            missed: get(&c.missed),
+            stopped_sharing: get(&c.stop_sharing),
+            shed: get(&c.shed),
+            handed_back: get(&c.handed_back),
             ..PoolStats::default()
         };
         for info in self.registry.infos.iter() {

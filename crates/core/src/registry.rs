@@ -7,13 +7,16 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
+use slab::Slab;
 
+use crate::clock::Clock;
 use crate::deque::{self, Injector, LocalQueue, StealQueue};
-use crate::job::{JobRef, StackJob};
+use crate::job::{HeapJob, JobRef, StackJob, Task};
 use crate::latch::{CoreLatch, LockLatch};
 use crate::policy::StealPolicy;
+use crate::request::{AdmissionQueue, Outcome, Queued, Request, RequestCtx, RequestHandle, Slot};
 use crate::sleep::Sleep;
-use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{lock, Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 use crate::worker::WorkerThread;
 use crate::{timer, unwind};
 
@@ -46,7 +49,10 @@ impl WorkerStats {
 
 /// What the pool shares about one worker.
 pub(crate) struct ThreadInfo {
-    pub(crate) stealer: StealQueue<JobRef>,
+    pub(crate) stealer: StealQueue<Task>,
+    /// Shared jobs a thief took and handed back because their request stopped sharing;
+    /// only the owner pops them (see `request/README.md`).
+    pub(crate) returned: Injector<Task>,
     /// Raised by the timer every heartbeat interval; lowered by the worker when it promotes.
     pub(crate) heartbeat: CachePadded<AtomicBool>,
     /// Set at shutdown.
@@ -65,12 +71,32 @@ pub(crate) struct Config {
     pub(crate) policy: Box<dyn StealPolicy>,
     pub(crate) heartbeat: Duration,
     pub(crate) min_work_size: usize,
+    pub(crate) clock: Box<dyn Clock>,
+}
+
+/// Pool-wide request counters (one RMW each per request, never per fork).
+#[derive(Debug, Default)]
+pub(crate) struct RequestCounters {
+    pub(crate) submitted: AtomicU64,
+    pub(crate) admitted: AtomicU64,
+    pub(crate) completed: AtomicU64,
+    pub(crate) met: AtomicU64,
+    pub(crate) missed: AtomicU64,
+    pub(crate) stop_sharing: AtomicU64,
+    pub(crate) shed: AtomicU64,
+    pub(crate) handed_back: AtomicU64,
 }
 
 /// The shared state of one pool.
 pub(crate) struct Registry {
     pub(crate) infos: Box<[ThreadInfo]>,
-    pub(crate) injector: Injector<JobRef>,
+    pub(crate) injector: Injector<Task>,
+    /// Submitted requests, in the policy's order.
+    pub(crate) requests: Box<dyn AdmissionQueue>,
+    /// Requests with work alive, for the timer's reviews (only if the policy reviews).
+    pub(crate) active: Mutex<Slab<Arc<RequestCtx>>>,
+    pub(crate) counters: RequestCounters,
+    pub(crate) clock: Box<dyn Clock>,
     pub(crate) sleep: Sleep,
     pub(crate) policy: Box<dyn StealPolicy>,
     pub(crate) heartbeat: Duration,
@@ -93,12 +119,13 @@ impl Registry {
         mut config: Config,
     ) -> Result<(Arc<Registry>, Vec<JoinHandle<()>>), io::Error> {
         let n = config.num_threads;
-        let (locals, stealers): (Vec<LocalQueue<JobRef>>, Vec<StealQueue<JobRef>>) =
+        let (locals, stealers): (Vec<LocalQueue<Task>>, Vec<StealQueue<Task>>) =
             (0..n).map(|_| deque::new_local()).unzip();
         let infos = stealers
             .into_iter()
             .map(|stealer| ThreadInfo {
                 stealer,
+                returned: Injector::new(),
                 heartbeat: CachePadded::new(AtomicBool::new(false)),
                 terminate: CoreLatch::new(),
                 stats: CachePadded::new(WorkerStats::default()),
@@ -107,6 +134,10 @@ impl Registry {
         let registry = Arc::new(Registry {
             infos,
             injector: Injector::new(),
+            requests: config.policy.admission_queue(n),
+            active: Mutex::new(Slab::new()),
+            counters: RequestCounters::default(),
+            clock: config.clock,
             sleep: Sleep::new(n),
             policy: config.policy,
             heartbeat: config.heartbeat,
@@ -187,12 +218,12 @@ impl Registry {
     /// Puts a job in the admission queue and wakes a sleeper for it.
     pub(crate) fn inject(&self, job: JobRef) {
         WorkerStats::bump(&self.injected);
-        self.injector.push(job);
+        self.injector.push(Task::new(job, None));
         self.sleep.new_work(1);
     }
 
-    /// Queues a job from anywhere: on the current worker's deque if it belongs to this pool,
-    /// else in the admission queue.
+    /// Queues a job from anywhere: on the current worker's deque if it belongs to this pool
+    /// (carrying that worker's request context), else in the admission queue.
     pub(crate) fn push_job(&self, job: JobRef) {
         let wt = WorkerThread::current();
         // SAFETY: a non-null current worker pointer is valid on its own thread.
@@ -200,6 +231,122 @@ impl Registry {
             Some(wt) if std::ptr::eq(wt.registry(), self) => wt.push(job),
             _ => self.inject(job),
         }
+    }
+
+    /// Queues request work in the policy's admission queue and wakes a sleeper for it.
+    pub(crate) fn admit_later(&self, item: Queued) {
+        self.requests.push(item);
+        self.sleep.new_work(1);
+    }
+
+    /// Submits a request: wraps its closure in a job that records its outcome, and queues it.
+    pub(crate) fn submit<F, R>(self: &Arc<Self>, req: Request<F>) -> RequestHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let id = self.counters.submitted.fetch_add(1, Ordering::Relaxed);
+        let arrival = req.arrival.unwrap_or_else(|| self.clock.now());
+        let ctx = Arc::new(RequestCtx::new(id, req.info, arrival));
+        let slot = Arc::new(Slot::new());
+        let handle = RequestHandle {
+            slot: Arc::clone(&slot),
+            registry: Arc::as_ptr(self) as usize,
+            taken: false,
+        };
+        let registry = Arc::clone(self);
+        let root_ctx = Arc::clone(&ctx);
+        let f = req.f;
+        let job = HeapJob::into_job_ref(move || {
+            registry.request_started(&root_ctx);
+            let result = unwind::catch(f);
+            let outcome = registry.request_finished(&root_ctx);
+            slot.complete(result, outcome);
+        });
+        self.admit_later(Queued::new(Task::new(job, Some(ctx)), true));
+        handle
+    }
+
+    /// Runs every queued request on the calling thread: for requests submitted while the pool
+    /// shuts down, which the exiting workers may not see.
+    #[cold]
+    pub(crate) fn drain_requests_here(&self) {
+        loop {
+            let now = self.clock.now();
+            let next = (0..self.num_threads()).find_map(|w| self.requests.pop(w, now));
+            match next {
+                // Dropping a `Queued` runs it on this thread.
+                Some(item) => drop(item),
+                None => return,
+            }
+        }
+    }
+
+    /// Bookkeeping when a worker admits a request: start time, the policy's first verdict,
+    /// and registration for the timer's reviews.
+    fn request_started(&self, ctx: &Arc<RequestCtx>) {
+        let now = self.clock.now();
+        ctx.set_start(now);
+        self.counters.admitted.fetch_add(1, Ordering::Relaxed);
+        self.apply(ctx, self.policy.review(&ctx.view(now, self.num_threads())));
+        if self.policy.reviews_running() {
+            lock(&self.active).insert(Arc::clone(ctx));
+        }
+    }
+
+    fn request_finished(&self, ctx: &RequestCtx) -> Outcome {
+        let finish = self.clock.now();
+        ctx.set_root_finished();
+        let outcome = Outcome {
+            id: ctx.id,
+            arrival: ctx.arrival,
+            start: ctx.start(),
+            finish,
+            target: ctx.info.target,
+        };
+        let c = &self.counters;
+        if outcome.met() {
+            c.met.fetch_add(1, Ordering::Relaxed);
+        } else {
+            c.missed.fetch_add(1, Ordering::Relaxed);
+        }
+        c.completed.fetch_add(1, Ordering::Relaxed);
+        outcome
+    }
+
+    fn apply(&self, ctx: &RequestCtx, action: crate::RequestAction) {
+        use crate::RequestAction::*;
+        match action {
+            Continue => return,
+            StopSharing if !ctx.shareable() => return,
+            Shed if ctx.is_shed() => return,
+            StopSharing => &self.counters.stop_sharing,
+            Shed => &self.counters.shed,
+        }
+        .fetch_add(1, Ordering::Relaxed);
+        ctx.apply(action);
+    }
+
+    /// The timer's pass over running requests: drop those with no work left alive, review
+    /// the others.
+    pub(crate) fn review_running(&self) {
+        if !self.policy.reviews_running() {
+            return;
+        }
+        let mut active = lock(&self.active);
+        if active.is_empty() {
+            return;
+        }
+        let now = self.clock.now();
+        let n = self.num_threads();
+        active.retain(|_, ctx| {
+            // Only the set itself still holds it: every task of the request is done.
+            if Arc::strong_count(ctx) == 1 {
+                return false;
+            }
+            self.apply(ctx, self.policy.review(&ctx.view(now, n)));
+            true
+        });
     }
 
     /// Runs `op` on a worker of this pool: directly if the caller is one, else by injecting

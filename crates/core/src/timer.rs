@@ -2,8 +2,9 @@
 //!
 //! A raised flag asks its worker to promote its oldest pending fork at its next `join` (see
 //! `join.rs`). The timer parks on the sleep module's idle gate while every worker sleeps, so an
-//! idle pool has no periodic wake-ups at all. Request deadlines and predicted-miss checks will
-//! be served from this same thread.
+//! idle pool has no periodic wake-ups at all. The same tick reviews running requests for the
+//! policy (deadlines, predicted misses, shedding: `Registry::review_running`), so one thread
+//! serves heartbeats, deadlines and predicted-miss checks.
 
 use std::thread;
 
@@ -20,5 +21,6 @@ pub(crate) fn main_loop(registry: Arc<Registry>) {
         for info in registry.infos.iter() {
             info.heartbeat.store(true, Ordering::Relaxed);
         }
+        registry.review_running();
     }
 }

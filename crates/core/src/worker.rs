@@ -12,17 +12,25 @@
 //! frame ends either its fork is the last entry (never shared: run it inline) or the list is
 //! empty (it was promoted, and so was every older one). Before a worker waits on a latch it
 //! promotes everything pending (`flush_pending`), so waiting frames never hide work.
+//!
+//! # Request context
+//! `current` holds the request of the task this worker is running (`None` outside requests).
+//! It changes only when a task taken from a queue starts or ends (`run_task`), so every
+//! pending fork belongs to `current`: a waiting frame flushes its forks before it runs
+//! anything else. Promotion and spawns stamp `current` on the `Task` they queue; see
+//! `request/README.md`.
 
 use std::cell::{Cell, UnsafeCell};
 use std::ptr;
 use std::thread;
 
 use crate::deque::LocalQueue;
-use crate::job::JobRef;
+use crate::job::{JobRef, Task};
 use crate::latch::{CoreLatch, WakeTarget};
 use crate::pending::PendingForks;
 use crate::policy::{IdleOrder, IdleView, ShareView};
 use crate::registry::{Registry, WorkerStats};
+use crate::request::{Queued, RequestCtx};
 use crate::sync::{Arc, AtomicBool, Ordering};
 
 /// Idle rounds spent spinning (`spin_loop` hints) before yielding.
@@ -40,8 +48,9 @@ thread_local! {
 
 /// The state of one worker, living on that worker's stack for the thread's lifetime.
 pub(crate) struct WorkerThread {
-    local: LocalQueue<JobRef>,
+    local: LocalQueue<Task>,
     pending: UnsafeCell<PendingForks>,
+    current: UnsafeCell<Option<Arc<RequestCtx>>>,
     heartbeat: *const AtomicBool,
     wake: WakeTarget,
     index: usize,
@@ -115,6 +124,11 @@ impl WorkerThread {
         if pending.is_empty() {
             return;
         }
+        // SAFETY: `current` is touched only by this thread, never re-entrantly.
+        let ctx = unsafe { &*self.current.get() };
+        if ctx.as_deref().is_some_and(|c| !c.shareable()) {
+            return;
+        }
         let view = ShareView {
             worker: self.index,
             pending: pending.len(),
@@ -124,7 +138,7 @@ impl WorkerThread {
             return;
         }
         let job = pending.take_oldest().expect("checked non-empty");
-        self.local.push(job);
+        self.local.push(Task::new(job, ctx.clone()));
         WorkerStats::bump(&self.registry.infos[self.index].stats.promotions);
         self.registry.sleep.new_work(1);
     }
@@ -137,33 +151,66 @@ impl WorkerThread {
         if n == 0 {
             return;
         }
+        // SAFETY: as in `promote`.
+        let ctx = unsafe { &*self.current.get() };
         while let Some(job) = pending.take_oldest() {
-            self.local.push(job);
+            self.local.push(Task::new(job, ctx.clone()));
         }
         WorkerStats::add(&self.registry.infos[self.index].stats.promotions, n as u64);
         self.registry.sleep.new_work(n);
     }
 
-    /// Pushes a job thieves may take at once (spawns), waking a sleeper for it.
+    /// Pushes a job thieves may take at once (spawns), waking a sleeper for it. It carries
+    /// the current request; a shed request's work goes to the admission queue instead.
     pub(crate) fn push(&self, job: JobRef) {
-        self.local.push(job);
+        let ctx = self.current_ctx();
+        if ctx.as_deref().is_some_and(RequestCtx::is_shed) {
+            self.registry
+                .admit_later(Queued::new(Task::new(job, ctx), false));
+            return;
+        }
+        self.local.push(Task::new(job, ctx));
         self.registry.sleep.new_work(1);
     }
 
-    /// Pops the newest job of this worker's deque.
+    /// The request this worker is running, if any (a new reference).
+    pub(crate) fn current_ctx(&self) -> Option<Arc<RequestCtx>> {
+        // SAFETY: `current` is touched only by this thread, never re-entrantly.
+        unsafe { (*self.current.get()).clone() }
+    }
+
+    /// The request this worker is running, as a pointer valid until the current task ends
+    /// (the running task holds a reference); null outside requests.
     #[inline]
-    pub(crate) fn pop_local(&self) -> Option<JobRef> {
+    pub(crate) fn current_ctx_ptr(&self) -> *const RequestCtx {
+        // SAFETY: as in `current_ctx`.
+        unsafe {
+            (*self.current.get())
+                .as_deref()
+                .map_or(ptr::null(), |c| c as *const _)
+        }
+    }
+
+    /// Pops the newest task of this worker's deque.
+    #[inline]
+    pub(crate) fn pop_local(&self) -> Option<Task> {
         self.local.pop()
     }
 
-    /// Runs a job taken from a queue.
+    /// Runs a task taken from a queue, with its request as the current one.
     ///
     /// # Safety
-    /// `job` must come from a queue (so it has not run yet and its data is alive).
+    /// `task` must come from a queue (so it has not run yet and its data is alive).
     #[inline]
-    pub(crate) unsafe fn execute(&self, job: JobRef) {
+    pub(crate) unsafe fn run_task(&self, task: Task) {
+        // SAFETY: `current` is touched only by this thread; the nested job below may swap it
+        // again but restores it before returning.
+        let prev = unsafe { std::mem::replace(&mut *self.current.get(), task.ctx) };
         // SAFETY: forwarded contract; jobs catch their own panics, so this never unwinds.
-        unsafe { job.execute() }
+        unsafe { task.job.execute() };
+        // SAFETY: as above.
+        let done = unsafe { std::mem::replace(&mut *self.current.get(), prev) };
+        drop(done);
     }
 
     fn next_random(&self) -> u64 {
@@ -176,23 +223,44 @@ impl WorkerThread {
         x.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 
-    fn idle_view(&self) -> IdleView {
+    fn idle_view(&self, blocked: bool) -> IdleView {
         IdleView {
             worker: self.index,
             num_threads: self.registry.num_threads(),
-            queued: self.registry.injector.len(),
+            queued: self.registry.injector.len() + self.registry.requests.len(),
+            blocked,
         }
     }
 
-    /// Looks for a job: own deque, then stealing and admission in the policy's order.
-    pub(crate) fn find_work(&self) -> Option<JobRef> {
-        if let Some(job) = self.local.pop() {
-            return Some(job);
+    /// Takes work from the admission side: blocking callers first (`install` and friends
+    /// from outside the pool), then requests in the policy's order.
+    fn admit(&self) -> Option<Task> {
+        let r = &*self.registry;
+        if let Some(t) = r.injector.pop() {
+            return Some(t);
         }
-        let view = self.idle_view();
+        if r.requests.is_empty() {
+            return None;
+        }
+        r.requests
+            .pop(self.index, r.clock.now())
+            .map(Queued::into_task)
+    }
+
+    /// Looks for a task: own deque, tasks handed back to this worker, then stealing and
+    /// admission in the policy's order. `blocked`: called while waiting inside a job.
+    pub(crate) fn find_work(&self, blocked: bool) -> Option<Task> {
+        if let Some(task) = self.local.pop() {
+            return Some(task);
+        }
+        let info = &self.registry.infos[self.index];
+        if let Some(task) = info.returned.pop() {
+            return Some(task);
+        }
+        let view = self.idle_view(blocked);
         let job = match self.registry.policy.idle_order(&view) {
-            IdleOrder::StealFirst => self.steal(&view).or_else(|| self.registry.injector.pop()),
-            IdleOrder::AdmitFirst => self.registry.injector.pop().or_else(|| self.steal(&view)),
+            IdleOrder::StealFirst => self.steal(&view).or_else(|| self.admit()),
+            IdleOrder::AdmitFirst => self.admit().or_else(|| self.steal(&view)),
         };
         if job.is_some() && self.registry.sleep.sleepers() > 0 {
             // Work arrived from elsewhere while other workers sleep: share this job's first
@@ -203,20 +271,29 @@ impl WorkerThread {
         job
     }
 
-    fn steal(&self, view: &IdleView) -> Option<JobRef> {
+    fn steal(&self, view: &IdleView) -> Option<Task> {
         let n = view.num_threads;
         if n <= 1 {
             return None;
         }
-        let start = self.registry.policy.first_victim(view, self.next_random()) % n;
+        let r = &*self.registry;
+        let start = r.policy.first_victim(view, self.next_random()) % n;
         for k in 0..n {
             let victim = (start + k) % n;
-            if victim == self.index {
+            if victim == self.index || !r.policy.may_steal(view, victim) {
                 continue;
             }
-            if let Some(job) = self.registry.infos[victim].stealer.steal() {
-                WorkerStats::bump(&self.registry.infos[self.index].stats.steals);
-                return Some(job);
+            while let Some(task) = r.infos[victim].stealer.steal() {
+                if !task.shareable() {
+                    // Its request stopped sharing after the job was shared: hand it back to
+                    // its owner, who runs it (see `request/README.md`), and look again.
+                    r.infos[victim].returned.push(task);
+                    r.counters.handed_back.fetch_add(1, Ordering::Relaxed);
+                    r.sleep.wake_worker(victim);
+                    continue;
+                }
+                WorkerStats::bump(&r.infos[self.index].stats.steals);
+                return Some(task);
             }
         }
         None
@@ -229,10 +306,11 @@ impl WorkerThread {
         self.flush_pending();
         let sleep = &self.registry.sleep;
         let mut rounds = 0u32;
+        let blocked = !std::ptr::eq(latch, &self.registry.infos[self.index].terminate);
         while !latch.probe() {
-            if let Some(job) = self.find_work() {
-                // SAFETY: the job came from a queue.
-                unsafe { self.execute(job) };
+            if let Some(task) = self.find_work(blocked) {
+                // SAFETY: the task came from a queue.
+                unsafe { self.run_task(task) };
                 rounds = 0;
                 continue;
             }
@@ -252,10 +330,10 @@ impl WorkerThread {
                 sleep.cancel(ticket);
                 break;
             }
-            if let Some(job) = self.find_work() {
+            if let Some(task) = self.find_work(blocked) {
                 sleep.cancel(ticket);
-                // SAFETY: the job came from a queue.
-                unsafe { self.execute(job) };
+                // SAFETY: the task came from a queue.
+                unsafe { self.run_task(task) };
                 rounds = 0;
                 continue;
             }
@@ -270,7 +348,7 @@ impl WorkerThread {
     }
 
     /// A worker thread's whole life.
-    pub(crate) fn main_loop(registry: Arc<Registry>, index: usize, local: LocalQueue<JobRef>) {
+    pub(crate) fn main_loop(registry: Arc<Registry>, index: usize, local: LocalQueue<Task>) {
         let heartbeat: *const AtomicBool = &*registry.infos[index].heartbeat;
         let wake = WakeTarget {
             sleep: &registry.sleep,
@@ -279,6 +357,7 @@ impl WorkerThread {
         let worker = WorkerThread {
             local,
             pending: UnsafeCell::new(PendingForks::with_capacity(PENDING_CAPACITY)),
+            current: UnsafeCell::new(None),
             heartbeat,
             wake,
             index,
@@ -290,9 +369,9 @@ impl WorkerThread {
         registry.run_start_handler(index);
         worker.wait_until(&registry.infos[index].terminate);
         // Shutdown: finish whatever is still reachable, so nothing queued is lost.
-        while let Some(job) = worker.find_work() {
-            // SAFETY: the job came from a queue.
-            unsafe { worker.execute(job) };
+        while let Some(task) = worker.find_work(false) {
+            // SAFETY: the task came from a queue.
+            unsafe { worker.run_task(task) };
         }
         registry.run_exit_handler(index);
         CURRENT.with(|c| c.set(ptr::null()));

@@ -1,0 +1,176 @@
+//! Admission queues: where submitted requests wait for a worker, in the policy's order.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::context::RequestCtx;
+use super::view::RequestInfo;
+use crate::deque::Injector;
+use crate::job::Task;
+
+/// A request (or re-scheduled work of a shed request) waiting for admission.
+///
+/// Queues may reorder and route these freely but must hand every one back through `pop`
+/// eventually. As a last resort, dropping a `Queued` runs it on the dropping thread, so a
+/// faulty queue loses no request.
+pub struct Queued {
+    task: Option<Task>,
+    root: bool,
+}
+
+impl Queued {
+    pub(crate) fn new(task: Task, root: bool) -> Self {
+        debug_assert!(
+            task.ctx.is_some(),
+            "queued work always belongs to a request"
+        );
+        Queued {
+            task: Some(task),
+            root,
+        }
+    }
+
+    pub(crate) fn into_task(mut self) -> Task {
+        self.task
+            .take()
+            .expect("a Queued holds its task until taken")
+    }
+
+    fn ctx(&self) -> &RequestCtx {
+        self.task
+            .as_ref()
+            .and_then(|t| t.ctx.as_deref())
+            .expect("a Queued holds a request's task")
+    }
+
+    /// The request's identifier.
+    pub fn id(&self) -> u64 {
+        self.ctx().id
+    }
+
+    /// What the submitter said about the request.
+    pub fn info(&self) -> &RequestInfo {
+        &self.ctx().info
+    }
+
+    /// When the request arrived (pool clock).
+    pub fn arrival(&self) -> Duration {
+        self.ctx().arrival
+    }
+
+    /// Arrival plus target, if any.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.info().target.map(|t| self.arrival().saturating_add(t))
+    }
+
+    /// True for a request's first admission; false for re-scheduled work of a request that
+    /// the policy shed.
+    pub fn is_root(&self) -> bool {
+        self.root
+    }
+
+    /// Whether the policy shed this request (its re-scheduled work is routed anew).
+    pub fn is_shed(&self) -> bool {
+        self.ctx().is_shed()
+    }
+}
+
+impl fmt::Debug for Queued {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.task.as_ref().and_then(|t| t.ctx.as_deref()) {
+            Some(ctx) => f
+                .debug_struct("Queued")
+                .field("id", &ctx.id)
+                .field("info", &ctx.info)
+                .field("root", &self.root)
+                .finish(),
+            None => f.write_str("Queued(taken)"),
+        }
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            // SAFETY: the task came from a queue and has not run; running it here is the only
+            // way to honour "nothing queued is lost" when a queue drops it.
+            unsafe { task.job.execute() };
+        }
+    }
+}
+
+/// Where submitted requests wait, in the order a policy chooses. Made by
+/// [`StealPolicy::admission_queue`](crate::StealPolicy::admission_queue), once per pool.
+///
+/// Contract: `push` and `pop` may be called concurrently from any thread, must not block for
+/// long (a short lock is fine), and must not call into the pool. Every pushed item must be
+/// returned by `pop` eventually to some worker that asks; `pop(worker, ..)` may refuse items
+/// to a worker (routing), as long as some worker of the pool accepts them. `len` is a snapshot.
+///
+/// ```
+/// use std::time::Duration;
+/// use ontime_core::{AdmissionQueue, FifoQueue, Request, StealPolicy, ThreadPoolBuilder};
+///
+/// #[derive(Debug)]
+/// struct Fifo;
+/// impl StealPolicy for Fifo {
+///     fn name(&self) -> &str { "fifo" }
+///     fn admission_queue(&self, _threads: usize) -> Box<dyn AdmissionQueue> {
+///         Box::new(FifoQueue::new())
+///     }
+/// }
+/// let pool = ThreadPoolBuilder::new().num_threads(2).policy(Fifo).build().unwrap();
+/// assert_eq!(pool.submit(Request::new(|| 1)).wait().unwrap().value, 1);
+/// ```
+pub trait AdmissionQueue: Send + Sync + fmt::Debug {
+    /// Queues a request (routing, if any, happens here).
+    fn push(&self, item: Queued);
+    /// The next request for `worker` at time `now`, if any.
+    fn pop(&self, worker: usize, now: Duration) -> Option<Queued>;
+    /// Number of waiting requests (a snapshot).
+    fn len(&self) -> usize;
+    /// Whether no request waits (a snapshot).
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// First come, first served: one crossbeam `Injector` shared by every worker.
+pub struct FifoQueue {
+    queue: Injector<Queued>,
+}
+
+impl FifoQueue {
+    /// An empty queue.
+    pub fn new() -> Self {
+        FifoQueue {
+            queue: Injector::new(),
+        }
+    }
+}
+
+impl Default for FifoQueue {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for FifoQueue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FifoQueue")
+            .field("len", &self.queue.len())
+            .finish()
+    }
+}
+
+impl AdmissionQueue for FifoQueue {
+    fn push(&self, item: Queued) {
+        self.queue.push(item)
+    }
+    fn pop(&self, _worker: usize, _now: Duration) -> Option<Queued> {
+        self.queue.pop()
+    }
+    fn len(&self) -> usize {
+        self.queue.len()
+    }
+}

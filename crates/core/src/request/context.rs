@@ -1,0 +1,100 @@
+//! The per-request state every task of a request points to.
+
+use std::time::Duration;
+
+use super::view::{RequestInfo, RequestView};
+use super::RequestAction;
+use crate::sync::{AtomicBool, AtomicU64, Ordering};
+
+/// Shared by the request's root job, every task it forks, the timer's active set, and
+/// nothing else. Flags are monotonic (they only ever go from their initial value to the
+/// other), so relaxed loads are enough: a stale read delays a decision by one fork, it never
+/// makes one wrong.
+#[derive(Debug)]
+pub(crate) struct RequestCtx {
+    pub(crate) id: u64,
+    pub(crate) info: RequestInfo,
+    pub(crate) arrival: Duration,
+    start_ns: AtomicU64,
+    /// Cleared (never set again) when the policy says StopSharing.
+    shareable: AtomicBool,
+    /// Set (never cleared) when the policy says Shed.
+    shed: AtomicBool,
+    root_finished: AtomicBool,
+    work_done: AtomicU64,
+    work_total: AtomicU64,
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+impl RequestCtx {
+    pub(crate) fn new(id: u64, info: RequestInfo, arrival: Duration) -> Self {
+        RequestCtx {
+            id,
+            info,
+            arrival,
+            start_ns: AtomicU64::new(0),
+            shareable: AtomicBool::new(true),
+            shed: AtomicBool::new(false),
+            root_finished: AtomicBool::new(false),
+            work_done: AtomicU64::new(0),
+            work_total: AtomicU64::new(0),
+        }
+    }
+
+    /// The one relaxed load a promotion or a steal pays for request awareness.
+    #[inline]
+    pub(crate) fn shareable(&self) -> bool {
+        self.shareable.load(Ordering::Relaxed)
+    }
+
+    #[inline]
+    pub(crate) fn is_shed(&self) -> bool {
+        self.shed.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_start(&self, t: Duration) {
+        self.start_ns.store(nanos(t), Ordering::Relaxed);
+    }
+
+    pub(crate) fn start(&self) -> Duration {
+        Duration::from_nanos(self.start_ns.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn set_root_finished(&self) {
+        self.root_finished.store(true, Ordering::Relaxed);
+    }
+
+    /// A loop of `units` indices starts inside this request.
+    #[inline]
+    pub(crate) fn announce_work(&self, units: usize) {
+        self.work_total.fetch_add(units as u64, Ordering::Relaxed);
+    }
+
+    /// `units` indices of a loop finished.
+    #[inline]
+    pub(crate) fn report_work(&self, units: usize) {
+        self.work_done.fetch_add(units as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn apply(&self, action: RequestAction) {
+        match action {
+            RequestAction::Continue => {}
+            RequestAction::StopSharing => self.shareable.store(false, Ordering::Relaxed),
+            RequestAction::Shed => self.shed.store(true, Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn view(&self, now: Duration, num_threads: usize) -> RequestView {
+        let mut v = RequestView::new(self.info, self.arrival, self.start(), now, num_threads);
+        v.id = self.id;
+        v.work_done = self.work_done.load(Ordering::Relaxed);
+        v.work_total = self.work_total.load(Ordering::Relaxed);
+        v.shareable = self.shareable();
+        v.shed = self.is_shed();
+        v.root_finished = self.root_finished.load(Ordering::Relaxed);
+        v
+    }
+}

@@ -1,0 +1,102 @@
+//! Requests: units of work with a target latency, submitted to a pool as a stream.
+//!
+//! A [`Request`] wraps a closure with a target latency and optional class, cost hint and
+//! priority. [`ThreadPool::submit`](crate::ThreadPool::submit) queues it in the policy's
+//! admission queue and returns a [`RequestHandle`]; when a worker admits it, everything the
+//! closure forks (`join`, `scope`, `spawn`, loops) carries the request's context, so the
+//! policy can tell whose work a task is. The protocol (context propagation, the sharing
+//! flag, the hand-back of stolen work, the timer's reviews) is described in `README.md`
+//! beside this file.
+
+mod admission;
+mod context;
+mod handle;
+mod view;
+
+use std::time::Duration;
+
+pub use admission::{AdmissionQueue, FifoQueue, Queued};
+pub(crate) use context::RequestCtx;
+pub(crate) use handle::Slot;
+pub use handle::{Finished, RequestError, RequestHandle};
+pub use view::{Outcome, RequestAction, RequestInfo, RequestView};
+
+/// A closure to run on a pool, with the latency it should meet.
+///
+/// ```
+/// use std::time::Duration;
+/// use ontime_core::{Request, ThreadPool};
+///
+/// let pool = ThreadPool::new(2).unwrap();
+/// let handle = pool.submit(
+///     Request::new(|| (0..1000u64).sum::<u64>())
+///         .target(Duration::from_secs(1))
+///         .class(0)
+///         .priority(3),
+/// );
+/// let done = handle.wait().expect("no panic");
+/// assert_eq!(done.value, 499_500);
+/// assert!(done.outcome.finish >= done.outcome.start);
+/// ```
+pub struct Request<F> {
+    pub(crate) f: F,
+    pub(crate) info: RequestInfo,
+    pub(crate) arrival: Option<Duration>,
+}
+
+impl<F> std::fmt::Debug for Request<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("info", &self.info)
+            .field("arrival", &self.arrival)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F, R> Request<F>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    /// A request running `f`, with no target (it always counts as met), class 0, priority 0
+    /// and no cost hint.
+    pub fn new(f: F) -> Self {
+        Request {
+            f,
+            info: RequestInfo::default(),
+            arrival: None,
+        }
+    }
+
+    /// The latency the request should meet, measured from its arrival.
+    pub fn target(mut self, target: Duration) -> Self {
+        self.info.target = Some(target);
+        self
+    }
+
+    /// A class label policies may route on (micropools: 0 = light, anything else = heavy).
+    pub fn class(mut self, class: u32) -> Self {
+        self.info.class = class;
+        self
+    }
+
+    /// The expected serial running time, if the caller knows it.
+    pub fn cost_hint(mut self, cost: Duration) -> Self {
+        self.info.cost_hint = Some(cost);
+        self
+    }
+
+    /// Priority level (higher is more urgent) for priority admission.
+    pub fn priority(mut self, level: u8) -> Self {
+        self.info.priority = level;
+        self
+    }
+
+    /// The arrival time, on the pool's clock ([`ThreadPool::now`](crate::ThreadPool::now)).
+    /// Defaults to the time of `submit`. Open-loop load generators set the *scheduled*
+    /// arrival, so a generator running late does not hide queueing delay.
+    pub fn arrival(mut self, at: Duration) -> Self {
+        self.arrival = Some(at);
+        self
+    }
+}

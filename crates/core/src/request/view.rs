@@ -1,0 +1,211 @@
+//! What policies and callers see of a request: its description, a snapshot of its progress,
+//! the policy's verdicts, and its outcome.
+
+use std::time::Duration;
+
+/// What the submitter said about a request.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestInfo {
+    /// Latency the request should meet, from its arrival; `None`: no target.
+    pub target: Option<Duration>,
+    /// Class label for routing.
+    pub class: u32,
+    /// Expected serial running time, if known.
+    pub cost_hint: Option<Duration>,
+    /// Priority level, higher first.
+    pub priority: u8,
+}
+
+/// A snapshot of one request, handed to [`StealPolicy::review`](crate::StealPolicy::review).
+///
+/// All times are readings of the pool's [`Clock`](crate::Clock).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestView {
+    /// Identifier, unique within its pool.
+    pub id: u64,
+    /// What the submitter said about it.
+    pub info: RequestInfo,
+    /// When it arrived.
+    pub arrival: Duration,
+    /// When a worker admitted it.
+    pub start: Duration,
+    /// The time of this review.
+    pub now: Duration,
+    /// Units of loop work finished so far (indices or tiles of its `forall`s).
+    pub work_done: u64,
+    /// Units of loop work announced so far (every loop adds its length when it starts).
+    pub work_total: u64,
+    /// Whether its forks may still be shared with other workers.
+    pub shareable: bool,
+    /// Whether its re-scheduled work already goes to the admission queue.
+    pub shed: bool,
+    /// Whether its root closure has returned (spawned work may still be running).
+    pub root_finished: bool,
+    /// Workers in the pool.
+    pub num_threads: usize,
+}
+
+impl RequestView {
+    /// A view of a request that arrived at `arrival`, started at `start` and is looked at
+    /// `now`, with no loop progress reported and sharing allowed. For policy tests and
+    /// decision tables; fields can be adjusted after.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ontime_core::{RequestInfo, RequestView};
+    /// let ms = Duration::from_millis;
+    /// let mut info = RequestInfo::default();
+    /// info.target = Some(ms(10));
+    /// let v = RequestView::new(info, ms(0), ms(1), ms(12), 2);
+    /// assert!(v.missed());
+    /// assert_eq!(v.deadline(), Some(ms(10)));
+    /// ```
+    pub fn new(
+        info: RequestInfo,
+        arrival: Duration,
+        start: Duration,
+        now: Duration,
+        num_threads: usize,
+    ) -> Self {
+        RequestView {
+            id: 0,
+            info,
+            arrival,
+            start,
+            now,
+            work_done: 0,
+            work_total: 0,
+            shareable: true,
+            shed: false,
+            root_finished: false,
+            num_threads,
+        }
+    }
+
+    /// Arrival plus target, if the request has a target.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.info.target.map(|t| self.arrival.saturating_add(t))
+    }
+
+    /// Whether the deadline has passed.
+    pub fn missed(&self) -> bool {
+        self.deadline().is_some_and(|d| self.now > d)
+    }
+
+    /// Time since admission.
+    pub fn running_for(&self) -> Duration {
+        self.now.saturating_sub(self.start)
+    }
+
+    /// Fraction of the announced loop work done, if any was announced.
+    pub fn progress(&self) -> Option<f64> {
+        (self.work_total > 0).then(|| self.work_done as f64 / self.work_total as f64)
+    }
+}
+
+/// A policy's verdict on a running request.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RequestAction {
+    /// Leave it as it is.
+    Continue,
+    /// Stop sharing its work: its pending forks are no longer promoted, and a thief that
+    /// takes one of its already-shared jobs hands it back to the owner. Its remaining work
+    /// runs on the workers that already hold it. Irreversible.
+    StopSharing,
+    /// Send its re-scheduled work (spawns made from now on) to the admission queue, where the
+    /// policy's queue routes it (micropools: to the heavy pool). Irreversible.
+    Shed,
+}
+
+/// When a request arrived, started and finished, and whether it met its target.
+///
+/// Times are readings of the pool's [`Clock`](crate::Clock).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// Identifier, unique within its pool.
+    pub id: u64,
+    /// Arrival (the submit time, or the arrival the submitter set).
+    pub arrival: Duration,
+    /// Admission by a worker.
+    pub start: Duration,
+    /// Return of the root closure.
+    pub finish: Duration,
+    /// The target, if one was set.
+    pub target: Option<Duration>,
+}
+
+impl Outcome {
+    /// Finish minus arrival.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = ontime_core::ThreadPool::new(1).unwrap();
+    /// let done = pool.submit(ontime_core::Request::new(|| ())).wait().unwrap();
+    /// assert_eq!(done.outcome.latency(), done.outcome.finish - done.outcome.arrival);
+    /// assert!(done.outcome.met()); // no target: always met
+    /// ```
+    pub fn latency(&self) -> Duration {
+        self.finish.saturating_sub(self.arrival)
+    }
+
+    /// Start minus arrival: time spent waiting for admission.
+    pub fn queue_delay(&self) -> Duration {
+        self.start.saturating_sub(self.arrival)
+    }
+
+    /// Whether the latency is within the target (always true without a target).
+    pub fn met(&self) -> bool {
+        self.target.map_or(true, |t| self.latency() <= t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(x: u64) -> Duration {
+        Duration::from_millis(x)
+    }
+
+    #[test]
+    fn view_deadline_progress_and_miss() {
+        let info = RequestInfo {
+            target: Some(ms(10)),
+            ..RequestInfo::default()
+        };
+        let mut v = RequestView::new(info, ms(5), ms(6), ms(15), 2);
+        assert_eq!(v.deadline(), Some(ms(15)));
+        assert!(!v.missed(), "exactly at the deadline is not a miss");
+        v.now = ms(16);
+        assert!(v.missed());
+        assert_eq!(v.running_for(), ms(10));
+        assert_eq!(v.progress(), None);
+        v.work_total = 4;
+        v.work_done = 1;
+        assert_eq!(v.progress(), Some(0.25));
+        let none = RequestView::new(RequestInfo::default(), ms(0), ms(0), ms(99), 2);
+        assert!(!none.missed());
+    }
+
+    #[test]
+    fn outcome_met_and_latency() {
+        let o = Outcome {
+            id: 1,
+            arrival: ms(1),
+            start: ms(3),
+            finish: ms(9),
+            target: Some(ms(8)),
+        };
+        assert_eq!(o.latency(), ms(8));
+        assert_eq!(o.queue_delay(), ms(2));
+        assert!(o.met());
+        let late = Outcome {
+            finish: ms(10),
+            ..o
+        };
+        assert!(!late.met());
+    }
+}

@@ -38,6 +38,24 @@ pub struct IdleView {
     pub blocked: bool,
 }
 
+impl IdleView {
+    /// A view for policy tests and decision tables.
+    ///
+    /// ```
+    /// use ontime_core::{IdleOrder, IdleView, StealFirst, StealPolicy};
+    /// let v = IdleView::new(0, 2, 5, false);
+    /// assert_eq!(StealFirst.idle_order(&v), IdleOrder::StealFirst);
+    /// ```
+    pub fn new(worker: usize, num_threads: usize, queued: usize, blocked: bool) -> Self {
+        IdleView {
+            worker,
+            num_threads,
+            queued,
+            blocked,
+        }
+    }
+}
+
 /// What a worker knows when its heartbeat would promote its oldest pending fork.
 #[derive(Copy, Clone, Debug)]
 #[non_exhaustive]

@@ -1,0 +1,215 @@
+//! Admission orders a policy can use: FIFO, earliest deadline first, priority levels.
+
+use std::cmp::Ordering as CmpOrdering;
+use std::collections::BinaryHeap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crossbeam_deque::{Injector, Steal};
+use ontime_core::{AdmissionQueue, FifoQueue, Queued};
+
+/// The order in which idle workers admit queued requests. Every policy of this crate takes
+/// one (`.admission(..)`), so admission composes with any stealing rule.
+///
+/// ```
+/// use ontime_policies::{Admission, TargetLatency};
+/// let p = TargetLatency::predictive().admission(Admission::EarliestDeadlineFirst);
+/// assert_eq!(ontime_core::StealPolicy::name(&p), "target-latency-predictive+edf");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Admission {
+    /// First come, first served.
+    #[default]
+    Fifo,
+    /// The request with the earliest deadline (arrival + target) first; requests without a
+    /// target after all those with one, in arrival order.
+    EarliestDeadlineFirst,
+    /// Priority levels ([`Request::priority`](ontime_core::Request::priority)).
+    Priority(Levels),
+}
+
+/// How priority levels share the workers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Levels {
+    /// Number of levels; a request's priority is clamped to `levels - 1`.
+    pub levels: u8,
+    /// How levels are served.
+    pub mode: LevelMode,
+}
+
+/// Scheduling between priority levels (Smartpool's two schedulers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LevelMode {
+    /// Always the highest non-empty level.
+    HighestFirst,
+    /// Levels take turns, each owning a time slice of `slice` (by the pool's clock); during
+    /// its slice a level is served first, and the others (highest first) only when it is
+    /// empty, so no worker idles while anything waits.
+    RoundRobin {
+        /// Length of one level's turn.
+        slice: Duration,
+    },
+}
+
+impl Admission {
+    /// Short suffix for policy names (`""` for FIFO).
+    pub(crate) fn suffix(&self) -> &'static str {
+        match self {
+            Admission::Fifo => "",
+            Admission::EarliestDeadlineFirst => "+edf",
+            Admission::Priority(Levels {
+                mode: LevelMode::HighestFirst,
+                ..
+            }) => "+priority",
+            Admission::Priority(_) => "+round-robin",
+        }
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        match self {
+            Admission::Priority(l) if l.levels == 0 => {
+                Err("priority admission needs at least one level".into())
+            }
+            Admission::Priority(Levels {
+                mode: LevelMode::RoundRobin { slice },
+                ..
+            }) if slice.is_zero() => Err("round-robin time slices must be longer than zero".into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Makes the queue this order describes.
+    pub fn make_queue(&self) -> Box<dyn AdmissionQueue> {
+        match self {
+            Admission::Fifo => Box::new(FifoQueue::new()),
+            Admission::EarliestDeadlineFirst => Box::new(EdfQueue::default()),
+            Admission::Priority(l) => Box::new(LevelQueue::new(l.clone())),
+        }
+    }
+}
+
+/// One heap entry: ordered by (deadline, arrival sequence), earliest first.
+struct Entry {
+    key: (Duration, u64),
+    item: Queued,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, o: &Self) -> bool {
+        self.key == o.key
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, o: &Self) -> Option<CmpOrdering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, o: &Self) -> CmpOrdering {
+        // BinaryHeap is a max-heap: reverse so the earliest key is on top.
+        o.key.cmp(&self.key)
+    }
+}
+
+/// Earliest deadline first: a binary heap under a mutex (held for one push or pop).
+#[derive(Default)]
+pub struct EdfQueue {
+    heap: Mutex<BinaryHeap<Entry>>,
+    seq: AtomicU64,
+}
+
+impl fmt::Debug for EdfQueue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EdfQueue")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl AdmissionQueue for EdfQueue {
+    fn push(&self, item: Queued) {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+        let key = (item.deadline().unwrap_or(Duration::MAX), seq);
+        lock(&self.heap).push(Entry { key, item });
+    }
+    fn pop(&self, _worker: usize, _now: Duration) -> Option<Queued> {
+        lock(&self.heap).pop().map(|e| e.item)
+    }
+    fn len(&self) -> usize {
+        lock(&self.heap).len()
+    }
+}
+
+/// One crossbeam `Injector` per priority level.
+pub struct LevelQueue {
+    levels: Vec<Injector<Queued>>,
+    config: Levels,
+}
+
+impl LevelQueue {
+    /// Empty levels as configured.
+    pub fn new(config: Levels) -> Self {
+        LevelQueue {
+            levels: (0..config.levels.max(1)).map(|_| Injector::new()).collect(),
+            config,
+        }
+    }
+
+    fn take(q: &Injector<Queued>) -> Option<Queued> {
+        loop {
+            match q.steal() {
+                Steal::Success(x) => return Some(x),
+                Steal::Empty => return None,
+                Steal::Retry => std::hint::spin_loop(),
+            }
+        }
+    }
+
+    /// The level whose turn it is at `now` (round-robin), or the top level.
+    fn first_level(&self, now: Duration) -> usize {
+        let n = self.levels.len();
+        match self.config.mode {
+            LevelMode::HighestFirst => n - 1,
+            LevelMode::RoundRobin { slice } => {
+                let turn = now.as_nanos() / slice.as_nanos().max(1);
+                n - 1 - (turn % n as u128) as usize
+            }
+        }
+    }
+}
+
+impl fmt::Debug for LevelQueue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lens: Vec<usize> = self.levels.iter().map(Injector::len).collect();
+        f.debug_struct("LevelQueue")
+            .field("config", &self.config)
+            .field("lens", &lens)
+            .finish()
+    }
+}
+
+impl AdmissionQueue for LevelQueue {
+    fn push(&self, item: Queued) {
+        let level = usize::from(item.info().priority).min(self.levels.len() - 1);
+        self.levels[level].push(item);
+    }
+    fn pop(&self, _worker: usize, now: Duration) -> Option<Queued> {
+        let first = self.first_level(now);
+        Self::take(&self.levels[first]).or_else(|| {
+            (0..self.levels.len())
+                .rev()
+                .filter(|&l| l != first)
+                .find_map(|l| Self::take(&self.levels[l]))
+        })
+    }
+    fn len(&self) -> usize {
+        self.levels.iter().map(Injector::len).sum()
+    }
+}

@@ -1,0 +1,182 @@
+//! Target-latency policies: never help a request that has missed (or will miss) its target.
+
+use ontime_core::{AdmissionQueue, IdleOrder, IdleView, RequestAction, RequestView, StealPolicy};
+
+use crate::admission::Admission;
+
+/// Steal-first, except that a request stops being shared once its target is missed (the
+/// founding note's policy), or, in the predictive variant, as soon as its progress predicts a
+/// miss.
+///
+/// Once a request stops sharing, its pending forks are no longer promoted and a thief that
+/// takes one of its already-shared jobs hands it back, so its remaining work runs on the
+/// workers that already hold it, and idle workers, finding nothing to steal, admit new
+/// requests instead.
+///
+/// # How the prediction works
+/// Loops (`forall` and friends) inside a request announce their length when they start and
+/// report each finished block. At admission and at every timer review (about once per
+/// heartbeat), the policy computes, for a request that has run for `r` with a fraction `p`
+/// of its announced work done, the predicted finish `start + r / p`, i.e. it assumes the
+/// rate observed so far continues. The request stops sharing when:
+/// - its deadline has passed (the reactive rule, always on); or
+/// - its cost hint, if the submitter gave one, divided by the pool's workers already ends
+///   after the deadline (checked from admission on); or
+/// - it has run for at least `warmup` (default: 10% of its target, so a couple of blocks give
+///   a usable rate) and the predicted finish is later than `deadline + slack × target`
+///   (default slack 0), or no work was reported at all by then.
+///
+/// The prediction is optimistic for requests whose later loops are bigger than their first
+/// ones (their total grows as loops start) and pessimistic for requests that did serial work
+/// before their loop; both only shift the moment it gives up, never the correctness of the
+/// run.
+///
+/// ```
+/// use std::time::Duration;
+/// use ontime_core::{RequestAction, RequestInfo, RequestView, StealPolicy};
+/// use ontime_policies::TargetLatency;
+///
+/// let ms = Duration::from_millis;
+/// let mut info = RequestInfo::default();
+/// info.target = Some(ms(10));
+/// // Started at 0, 4 ms in, 20% done: predicted finish 20 ms > deadline 10 ms.
+/// let mut v = RequestView::new(info, ms(0), ms(0), ms(4), 2);
+/// v.work_total = 100;
+/// v.work_done = 20;
+/// assert_eq!(TargetLatency::predictive().review(&v), RequestAction::StopSharing);
+/// assert_eq!(TargetLatency::reactive().review(&v), RequestAction::Continue);
+/// ```
+#[derive(Debug, Clone)]
+pub struct TargetLatency {
+    predictive: bool,
+    warmup_fraction: f64,
+    slack: f64,
+    admission: Admission,
+    name: String,
+}
+
+impl TargetLatency {
+    /// Stop sharing a request at its deadline (`"target-latency"`).
+    pub fn reactive() -> Self {
+        TargetLatency {
+            predictive: false,
+            warmup_fraction: 0.1,
+            slack: 0.0,
+            admission: Admission::Fifo,
+            name: String::new(),
+        }
+        .named()
+    }
+
+    /// Stop sharing a request as soon as its progress predicts a miss
+    /// (`"target-latency-predictive"`).
+    pub fn predictive() -> Self {
+        TargetLatency {
+            predictive: true,
+            ..Self::reactive()
+        }
+        .named()
+    }
+
+    /// Fraction of the target a request must have run before its rate is trusted
+    /// (predictive only; default 0.1).
+    ///
+    /// # Panics
+    /// If `fraction` is not within `0.0..=1.0`.
+    pub fn warmup(mut self, fraction: f64) -> Self {
+        assert!(
+            (0.0..=1.0).contains(&fraction),
+            "ontime: TargetLatency::warmup({fraction}) must be within 0..=1"
+        );
+        self.warmup_fraction = fraction;
+        self
+    }
+
+    /// Predicted lateness tolerated, as a fraction of the target (predictive only; default 0).
+    ///
+    /// # Panics
+    /// If `fraction` is negative or not finite.
+    pub fn slack(mut self, fraction: f64) -> Self {
+        assert!(
+            fraction.is_finite() && fraction >= 0.0,
+            "ontime: TargetLatency::slack({fraction}) must be finite and at least 0"
+        );
+        self.slack = fraction;
+        self
+    }
+
+    /// The same stealing rule with another admission order (e.g. EDF).
+    pub fn admission(mut self, admission: Admission) -> Self {
+        self.admission = admission;
+        self.named()
+    }
+
+    fn named(mut self) -> Self {
+        let base = if self.predictive {
+            "target-latency-predictive"
+        } else {
+            "target-latency"
+        };
+        self.name = format!("{base}{}", self.admission.suffix());
+        self
+    }
+
+    /// The predictive rule on its own: does `v`'s progress (or cost hint) predict a miss?
+    pub fn predicts_miss(&self, v: &RequestView) -> bool {
+        let (Some(target), Some(deadline)) = (v.info.target, v.deadline()) else {
+            return false;
+        };
+        if let Some(cost) = v.info.cost_hint {
+            let parallel = cost / v.num_threads.max(1) as u32;
+            if v.start.saturating_add(parallel) > deadline {
+                return true;
+            }
+        }
+        let ran = v.running_for();
+        if ran.is_zero() || ran < target.mul_f64(self.warmup_fraction) {
+            return false;
+        }
+        let limit = deadline.saturating_add(target.mul_f64(self.slack));
+        match v.progress() {
+            // Nothing reported by now: no loop, or a first block longer than the warm-up.
+            None => false,
+            Some(p) if p <= 0.0 => true,
+            Some(p) if p >= 1.0 => false,
+            // In f64 seconds: `ran / p` can exceed what a Duration holds.
+            Some(p) => v.start.as_secs_f64() + ran.as_secs_f64() / p > limit.as_secs_f64(),
+        }
+    }
+}
+
+impl StealPolicy for TargetLatency {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn idle_order(&self, _: &IdleView) -> IdleOrder {
+        IdleOrder::StealFirst
+    }
+
+    fn validate(&self, _: usize) -> Result<(), String> {
+        self.admission.validate()
+    }
+
+    fn admission_queue(&self, _: usize) -> Box<dyn AdmissionQueue> {
+        self.admission.make_queue()
+    }
+
+    fn review(&self, v: &RequestView) -> RequestAction {
+        if !v.shareable {
+            return RequestAction::Continue;
+        }
+        if v.missed() || (self.predictive && self.predicts_miss(v)) {
+            RequestAction::StopSharing
+        } else {
+            RequestAction::Continue
+        }
+    }
+
+    fn reviews_running(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,157 @@
+//! Decision tables: every policy's verdicts on hand-made views, with no pool and no clock.
+
+use std::time::Duration;
+
+use ontime_core::{IdleOrder, IdleView, RequestAction, RequestInfo, RequestView, StealPolicy};
+
+use crate::*;
+
+fn ms(x: u64) -> Duration {
+    Duration::from_millis(x)
+}
+
+fn info(target: Option<u64>, cost: Option<u64>) -> RequestInfo {
+    let mut i = RequestInfo::default();
+    i.target = target.map(ms);
+    i.cost_hint = cost.map(ms);
+    i
+}
+
+/// arrival 0, start `start`, now `now`, `done`/`total` units of loop work.
+fn view(i: RequestInfo, start: u64, now: u64, done: u64, total: u64) -> RequestView {
+    let mut v = RequestView::new(i, ms(0), ms(start), ms(now), 2);
+    v.work_done = done;
+    v.work_total = total;
+    v
+}
+
+fn idle(worker: usize) -> IdleView {
+    IdleView::new(worker, 3, 0, false)
+}
+
+#[test]
+fn baselines_choose_their_idle_order_and_never_intervene() {
+    let v = view(info(Some(10), None), 0, 50, 0, 0);
+    assert_eq!(
+        StealFirst::new().idle_order(&idle(0)),
+        IdleOrder::StealFirst
+    );
+    assert_eq!(
+        AdmitFirst::new().idle_order(&idle(0)),
+        IdleOrder::AdmitFirst
+    );
+    assert_eq!(StealFirst::new().review(&v), RequestAction::Continue);
+    assert_eq!(AdmitFirst::new().review(&v), RequestAction::Continue);
+    assert!(!StealFirst::new().reviews_running());
+}
+
+#[test]
+fn target_latency_decision_table() {
+    let reactive = TargetLatency::reactive();
+    let predictive = TargetLatency::predictive();
+    let t = Some(10);
+    // (view, reactive verdict, predictive verdict)
+    let stop = RequestAction::StopSharing;
+    let go = RequestAction::Continue;
+    let table = [
+        // No target: never intervene.
+        (view(info(None, None), 0, 100, 1, 100), go, go),
+        // Just admitted, nothing known.
+        (view(info(t, None), 0, 0, 0, 0), go, go),
+        // Deadline passed: both stop.
+        (view(info(t, None), 0, 11, 99, 100), stop, stop),
+        // Exactly at the deadline is not a miss.
+        (view(info(t, None), 0, 10, 100, 100), go, go),
+        // Admitted after its deadline (queued too long).
+        (view(info(t, None), 12, 12, 0, 0), stop, stop),
+        // 4 ms in, 20% done: predicted 20 ms > 10.
+        (view(info(t, None), 0, 4, 20, 100), go, stop),
+        // 4 ms in, 50% done: predicted 8 ms <= 10.
+        (view(info(t, None), 0, 4, 50, 100), go, go),
+        // Before the warm-up (10% of 10 ms = 1 ms) the rate is not trusted.
+        (view(info(t, None), 0, 0, 1, 100), go, go),
+        // Past the warm-up with nothing done: predicted never.
+        (view(info(t, None), 0, 2, 0, 100), go, stop),
+        // No loop announced at all: no prediction.
+        (view(info(t, None), 0, 5, 0, 0), go, go),
+        // Started 3 ms late, 5 ms in, 60% done: predicted 3 + 8.33 > 10.
+        (view(info(t, None), 3, 8, 60, 100), go, stop),
+        // Cost hint 30 ms on 2 workers = 15 ms > 10: stop at admission.
+        (view(info(t, Some(30)), 0, 0, 0, 0), go, stop),
+        // Cost hint 16 ms on 2 workers = 8 ms: fine.
+        (view(info(t, Some(16)), 0, 0, 0, 0), go, go),
+    ];
+    for (i, (v, r, p)) in table.iter().enumerate() {
+        assert_eq!(reactive.review(v), *r, "row {i}, reactive: {v:?}");
+        assert_eq!(predictive.review(v), *p, "row {i}, predictive: {v:?}");
+    }
+    // Already stopped: no second verdict.
+    let mut v = view(info(t, None), 0, 50, 0, 100);
+    v.shareable = false;
+    assert_eq!(predictive.review(&v), go);
+    // Slack tolerates predicted lateness: 20 ms predicted, deadline 10 + 1.5 * 10.
+    let v = view(info(t, None), 0, 4, 20, 100);
+    assert_eq!(TargetLatency::predictive().slack(1.5).review(&v), go);
+    assert!(TargetLatency::reactive().reviews_running());
+}
+
+#[test]
+fn micropools_decision_table() {
+    let m = Micropools::new(1, 2, ms(5));
+    assert!(m.validate(3).is_ok());
+    assert!(m.validate(2).is_err());
+    assert!(Micropools::new(0, 2, ms(5)).validate(2).is_err());
+    assert!(Micropools::new(1, 1, Duration::ZERO).validate(2).is_err());
+    // Stealing stays inside a pool: worker 0 is light, 1 and 2 heavy.
+    assert!(!m.may_steal(&idle(0), 1));
+    assert!(m.may_steal(&idle(1), 2));
+    assert!(!m.may_steal(&idle(2), 0));
+    // Shed once it has run longer than the budget, once.
+    assert_eq!(
+        m.review(&view(info(None, None), 0, 5, 0, 0)),
+        RequestAction::Continue
+    );
+    let mut v = view(info(None, None), 0, 6, 0, 0);
+    assert_eq!(m.review(&v), RequestAction::Shed);
+    v.shed = true;
+    assert_eq!(m.review(&v), RequestAction::Continue);
+}
+
+#[test]
+fn admission_names_and_validation() {
+    use ontime_core::ThreadPoolBuilder;
+    assert_eq!(TargetLatency::reactive().name(), "target-latency");
+    assert_eq!(
+        TargetLatency::reactive()
+            .admission(Admission::EarliestDeadlineFirst)
+            .name(),
+        "target-latency+edf"
+    );
+    assert_eq!(
+        AdmitFirst::new()
+            .admission(Admission::Priority(Levels {
+                levels: 2,
+                mode: LevelMode::RoundRobin { slice: ms(1) }
+            }))
+            .name(),
+        "admit-first+round-robin"
+    );
+    let bad = priority_levels(0, LevelMode::HighestFirst);
+    let err = ThreadPoolBuilder::new()
+        .num_threads(1)
+        .policy(bad)
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("at least one level"), "{err}");
+    let bad = priority_levels(
+        2,
+        LevelMode::RoundRobin {
+            slice: Duration::ZERO,
+        },
+    );
+    assert!(ThreadPoolBuilder::new()
+        .num_threads(1)
+        .policy(bad)
+        .build()
+        .is_err());
+}

@@ -249,3 +249,123 @@ fn heap_job_spawned_into_queue_runs_once() {
         assert_eq!(runs.load(Ordering::Relaxed), 1);
     });
 }
+
+#[test]
+fn request_handle_wait_returns_the_completed_value_exactly_once() {
+    use crate::request::{Outcome, Slot};
+    use std::time::Duration;
+    loom::model(|| {
+        let slot = Arc::new(Slot::<u32>::new());
+        let s = slot.clone();
+        let root = thread::spawn(move || {
+            let outcome = Outcome {
+                id: 7,
+                arrival: Duration::ZERO,
+                start: Duration::ZERO,
+                finish: Duration::ZERO,
+                target: None,
+            };
+            s.complete(Ok(42), outcome);
+        });
+        // A poller may see it early or not at all, but never twice.
+        let early = slot.try_take();
+        let v = match early {
+            Some(v) => v,
+            None => slot.wait(),
+        };
+        let f = v.unwrap_or_else(|_| panic!("no panic was stored"));
+        assert_eq!((f.value, f.outcome.id), (42, 7));
+        assert!(slot.try_take().is_none());
+        root.join().unwrap();
+    });
+}
+
+#[test]
+fn stop_sharing_hands_a_stolen_job_back_and_it_runs_exactly_once() {
+    use crate::job::Task;
+    use crate::request::{RequestAction, RequestCtx, RequestInfo};
+    use std::time::Duration;
+    loom::model(|| {
+        let s = shared(2);
+        let runs = Arc::new(AtomicUsize::new(0));
+        let ctx = Arc::new(RequestCtx::new(1, RequestInfo::default(), Duration::ZERO));
+        let returned = Arc::new(Injector::<Task>::new());
+        let (local, stealer) = new_local::<Task>();
+        let job = {
+            let runs = runs.clone();
+            StackJob::new(
+                move |_migrated: bool| {
+                    runs.fetch_add(1, Ordering::Relaxed);
+                    9u32
+                },
+                SpinLatch::new(&s.target),
+            )
+        };
+        // SAFETY: `job` stays in this frame, unmoved, until it has run (checked below).
+        let job_ref = unsafe { job.as_job_ref() };
+        // Promotion while the request still shares.
+        local.push(Task::new(job_ref, Some(ctx.clone())));
+        s.sleep.new_work(1);
+        // The timer's verdict, concurrently.
+        let timer = {
+            let ctx = ctx.clone();
+            thread::spawn(move || ctx.apply(RequestAction::StopSharing))
+        };
+        // A thief: runs shareable work, hands the rest back to worker 0 and wakes it.
+        let thief = {
+            let (keep, returned) = (s.clone(), returned.clone());
+            thread::spawn(move || {
+                if let Some(t) = stealer.steal() {
+                    if t.shareable() {
+                        // SAFETY: a stolen job has not run; its owner waits for the latch.
+                        unsafe { t.job.execute() };
+                    } else {
+                        returned.push(t);
+                        keep.sleep.wake_worker(0);
+                    }
+                }
+            })
+        };
+        // The owner's end of join: its own deque, then handed-back work, then sleep.
+        let result = match local.pop() {
+            Some(t) => {
+                assert_eq!(t.job.id(), job_ref.id());
+                // SAFETY: we removed the only reference.
+                unsafe { job.run_inline() }
+            }
+            None => {
+                let latch = &job.latch.core;
+                while !latch.probe() {
+                    if let Some(t) = returned.pop() {
+                        // SAFETY: handed back unrun; we are its owner.
+                        unsafe { t.job.execute() };
+                        continue;
+                    }
+                    let ticket = s.sleep.prepare();
+                    if latch.probe() {
+                        s.sleep.cancel(ticket);
+                        break;
+                    }
+                    if let Some(t) = returned.pop() {
+                        s.sleep.cancel(ticket);
+                        // SAFETY: as above.
+                        unsafe { t.job.execute() };
+                        continue;
+                    }
+                    if !latch.get_sleepy() {
+                        s.sleep.cancel(ticket);
+                        continue;
+                    }
+                    s.sleep.sleep(0, ticket);
+                    latch.wake_up();
+                }
+                // SAFETY: the latch is set.
+                unsafe { job.take_result() }
+            }
+        };
+        assert_eq!(result, 9);
+        thief.join().unwrap();
+        timer.join().unwrap();
+        assert_eq!(runs.load(Ordering::Relaxed), 1);
+    });
+}

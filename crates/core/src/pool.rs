@@ -317,7 +317,7 @@ impl ThreadPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let handle = self.registry.submit(request);
+        let handle = Registry::submit(&self.registry, request);
         if self.registry.is_terminating() {
             // The workers may already have drained the queue and left: run what is left here.
             self.registry.drain_requests_here();

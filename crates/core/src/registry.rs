@@ -240,21 +240,21 @@ impl Registry {
     }
 
     /// Submits a request: wraps its closure in a job that records its outcome, and queues it.
-    pub(crate) fn submit<F, R>(self: &Arc<Self>, req: Request<F>) -> RequestHandle<R>
+    pub(crate) fn submit<F, R>(this: &Arc<Self>, req: Request<F>) -> RequestHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let id = self.counters.submitted.fetch_add(1, Ordering::Relaxed);
-        let arrival = req.arrival.unwrap_or_else(|| self.clock.now());
+        let id = this.counters.submitted.fetch_add(1, Ordering::Relaxed);
+        let arrival = req.arrival.unwrap_or_else(|| this.clock.now());
         let ctx = Arc::new(RequestCtx::new(id, req.info, arrival));
         let slot = Arc::new(Slot::new());
         let handle = RequestHandle {
             slot: Arc::clone(&slot),
-            registry: Arc::as_ptr(self) as usize,
+            registry: Arc::as_ptr(this) as usize,
             taken: false,
         };
-        let registry = Arc::clone(self);
+        let registry = Arc::clone(this);
         let root_ctx = Arc::clone(&ctx);
         let f = req.f;
         let job = HeapJob::into_job_ref(move || {
@@ -263,7 +263,7 @@ impl Registry {
             let outcome = registry.request_finished(&root_ctx);
             slot.complete(result, outcome);
         });
-        self.admit_later(Queued::new(Task::new(job, Some(ctx)), true));
+        this.admit_later(Queued::new(Task::new(job, Some(ctx)), true));
         handle
     }
 

@@ -1,0 +1,137 @@
+//! Requests end to end: values, outcomes, panics, counters, context on every fork, shutdown.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ontime_core::{ManualClock, Request, ThreadPool, ThreadPoolBuilder};
+
+#[test]
+fn many_requests_with_nested_parallelism_all_complete_with_outcomes() {
+    let pool = ThreadPool::new(2).unwrap();
+    let handles: Vec<_> = (0..200u64)
+        .map(|i| {
+            pool.submit(
+                Request::new(move || {
+                    let sum = AtomicU64::new(0);
+                    ontime_core::forall(0..(i as usize * 10), |j| {
+                        sum.fetch_add(j as u64, Ordering::Relaxed);
+                    });
+                    let (a, b) = ontime_core::join(|| i, || i * 2);
+                    sum.into_inner() + a + b
+                })
+                .target(Duration::from_secs(60)),
+            )
+        })
+        .collect();
+    for (i, h) in handles.into_iter().enumerate() {
+        let n = i as u64 * 10;
+        let done = h.wait().unwrap();
+        assert_eq!(done.value, n * n.saturating_sub(1) / 2 + 3 * i as u64);
+        let o = done.outcome;
+        assert!(o.arrival <= o.start && o.start <= o.finish);
+        assert!(o.met());
+    }
+    let s = pool.stats();
+    assert_eq!((s.submitted, s.admitted, s.completed), (200, 200, 200));
+    assert_eq!(s.met + s.missed, 200);
+}
+
+#[test]
+fn a_panicking_request_returns_an_error_and_the_pool_keeps_serving() {
+    let pool = ThreadPool::new(2).unwrap();
+    for _ in 0..10 {
+        let err = pool
+            .submit(Request::new(|| {
+                ontime_core::forall(0..1000, |i| {
+                    if i == 777 {
+                        panic!("bad index {i}");
+                    }
+                })
+            }))
+            .wait()
+            .unwrap_err();
+        assert!(err.to_string().contains("bad index 777"), "{err}");
+        assert_eq!(pool.submit(Request::new(|| 5)).wait().unwrap().value, 5);
+    }
+    assert_eq!(pool.stats().completed, 20);
+}
+
+#[test]
+fn outcomes_use_the_pool_clock_and_set_arrivals() {
+    let clock = Arc::new(ManualClock::new());
+    clock.set(Duration::from_millis(50));
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(1)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let done = pool
+        .submit(
+            Request::new(|| ())
+                .arrival(Duration::from_millis(10))
+                .target(Duration::from_millis(30)),
+        )
+        .wait()
+        .unwrap();
+    let o = done.outcome;
+    assert_eq!((o.arrival, o.start, o.finish), (10, 50, 50).map_ms());
+    assert_eq!(o.latency(), Duration::from_millis(40));
+    assert!(!o.met());
+    assert_eq!(pool.stats().missed, 1);
+}
+
+trait MapMs {
+    fn map_ms(self) -> (Duration, Duration, Duration);
+}
+impl MapMs for (u64, u64, u64) {
+    fn map_ms(self) -> (Duration, Duration, Duration) {
+        let ms = Duration::from_millis;
+        (ms(self.0), ms(self.1), ms(self.2))
+    }
+}
+
+#[test]
+fn spawned_work_of_a_request_outlives_its_root_and_still_runs() {
+    let pool = ThreadPool::new(2).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    pool.submit(Request::new(move || {
+        for i in 0..100 {
+            let tx = tx.clone();
+            ontime_core::spawn(move || tx.send(i).unwrap());
+        }
+    }))
+    .wait()
+    .unwrap();
+    let mut got: Vec<i32> = rx.iter().take(100).collect();
+    got.sort_unstable();
+    assert_eq!(got, (0..100).collect::<Vec<_>>());
+}
+
+#[test]
+fn dropping_the_pool_runs_every_queued_request_and_late_submits_still_run() {
+    let pool = ThreadPool::new(1).unwrap();
+    let handles: Vec<_> = (0..50).map(|i| pool.submit(Request::new(move || i))).collect();
+    pool.shutdown();
+    let late = pool.submit(Request::new(|| 99));
+    for (i, h) in handles.into_iter().enumerate() {
+        assert_eq!(h.wait().unwrap().value, i);
+    }
+    assert_eq!(late.wait().unwrap().value, 99);
+}
+
+#[test]
+fn waiting_on_a_handle_inside_its_own_pool_is_refused_with_a_message() {
+    let pool = Arc::new(ThreadPool::new(1).unwrap());
+    let p = pool.clone();
+    let r = pool.install(move || {
+        let h = p.submit(Request::new(|| 1));
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.wait())).err()
+    });
+    let msg = r.expect("must refuse");
+    let msg = match msg.downcast_ref::<&str>() {
+        Some(s) => s.to_string(),
+        None => msg.downcast_ref::<String>().cloned().unwrap_or_default(),
+    };
+    assert!(msg.contains("own pool"), "{msg}");
+}

@@ -14,6 +14,7 @@
 
 pub mod harness;
 pub mod idle;
+pub mod load;
 pub mod results;
 pub mod suites;
 pub mod workloads;

@@ -15,7 +15,9 @@
 
 use std::ops::Range;
 
+use crate::job::StackJob;
 use crate::join::join_in_worker;
+use crate::latch::SpinLatch;
 use crate::registry::{with_registry, Registry};
 use crate::request::RequestCtx;
 use crate::worker::WorkerThread;
@@ -46,6 +48,14 @@ impl Progress {
         if let Some(ctx) = unsafe { self.0.as_ref() } {
             ctx.announce_work(units);
         }
+    }
+
+    /// The worker to hand the rest of a loop to, if its request stopped sharing and `me`
+    /// is not its home.
+    #[inline]
+    fn unshared_home(self, me: usize) -> Option<usize> {
+        // SAFETY: as in `announce`.
+        unsafe { self.0.as_ref() }.and_then(|ctx| ctx.unshared_home(me))
     }
 
     #[inline]
@@ -285,6 +295,10 @@ where
 {
     let grain = s.grain;
     while start < end {
+        if let Some(home) = s.progress.unshared_home(wt.index()) {
+            send_home(wt, home, start, end, f, s);
+            return;
+        }
         let len = end - start;
         if len > grain && (splits > 0 || wt.heartbeat_due()) {
             let mid = start + (len.div_ceil(grain) / 2) * grain;
@@ -311,6 +325,32 @@ where
         s.progress.done(stop - start);
         start = stop;
     }
+}
+
+/// This worker holds part of a loop whose request stopped sharing: the request must not be
+/// helped any more, so the rest of the range (and every pending fork of the request) goes to
+/// the request's home worker, and this worker waits for it, running other work meanwhile
+/// (typically admitting new requests). See `request/README.md`.
+#[cold]
+#[inline(never)]
+fn send_home<F>(wt: &WorkerThread, home: usize, start: usize, end: usize, f: &F, s: Split)
+where
+    F: Fn(Range<usize>) + Sync,
+{
+    let job = StackJob::new(
+        move |_migrated| {
+            let runner = WorkerThread::current();
+            // SAFETY: handed-back jobs only ever run on worker threads.
+            let runner = unsafe { &*runner };
+            split_run(runner, start, end, f, 0, s)
+        },
+        SpinLatch::new(wt.wake_target()),
+    );
+    // SAFETY: `job` stays in this frame, unmoved, until its latch is set below.
+    wt.send_home(home, unsafe { job.as_job_ref() });
+    wt.wait_until(&job.latch.core);
+    // SAFETY: the latch is set: the home worker has run the job and let go of it.
+    unsafe { job.take_result() }
 }
 
 /// A raw pointer that may be shared between the iterations of a parallel loop, for bodies that

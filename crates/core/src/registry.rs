@@ -287,6 +287,11 @@ impl Registry {
     fn request_started(&self, ctx: &Arc<RequestCtx>) {
         let now = self.clock.now();
         ctx.set_start(now);
+        let wt = WorkerThread::current();
+        // SAFETY: a non-null current worker pointer is valid on its own thread.
+        if let Some(wt) = unsafe { wt.as_ref() } {
+            ctx.set_home(wt.index());
+        }
         self.counters.admitted.fetch_add(1, Ordering::Relaxed);
         self.apply(ctx, self.policy.review(&ctx.view(now, self.num_threads())));
         if self.policy.reviews_running() {

@@ -160,6 +160,25 @@ impl WorkerThread {
         self.registry.sleep.new_work(n);
     }
 
+    /// Sends every pending fork (all of the current request, see the module docs) and then
+    /// `job` to worker `home`'s hand-back queue and wakes it: this worker stops working for
+    /// a request that stopped sharing. The caller then waits for `job`'s latch.
+    #[cold]
+    pub(crate) fn send_home(&self, home: usize, job: JobRef) {
+        let ctx = self.current_ctx();
+        // SAFETY: as in `push_pending`.
+        let pending = unsafe { &mut *self.pending.get() };
+        let r = &*self.registry;
+        let mut n = 1;
+        while let Some(fork) = pending.take_oldest() {
+            r.infos[home].returned.push(Task::new(fork, ctx.clone()));
+            n += 1;
+        }
+        r.infos[home].returned.push(Task::new(job, ctx));
+        r.counters.handed_back.fetch_add(n, Ordering::Relaxed);
+        r.sleep.wake_worker(home);
+    }
+
     /// Pushes a job thieves may take at once (spawns), waking a sleeper for it. It carries
     /// the current request; a shed request's work goes to the admission queue instead.
     pub(crate) fn push(&self, job: JobRef) {

@@ -111,7 +111,9 @@ fn spawned_work_of_a_request_outlives_its_root_and_still_runs() {
 #[test]
 fn dropping_the_pool_runs_every_queued_request_and_late_submits_still_run() {
     let pool = ThreadPool::new(1).unwrap();
-    let handles: Vec<_> = (0..50).map(|i| pool.submit(Request::new(move || i))).collect();
+    let handles: Vec<_> = (0..50)
+        .map(|i| pool.submit(Request::new(move || i)))
+        .collect();
     pool.shutdown();
     let late = pool.submit(Request::new(|| 99));
     for (i, h) in handles.into_iter().enumerate() {

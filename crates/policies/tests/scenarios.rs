@@ -337,3 +337,59 @@ fn priority_levels_highest_first_and_round_robin() {
     assert_eq!(order[0], 1);
     assert_eq!(&order[1..], [2, 0]);
 }
+
+#[test]
+fn a_thief_hands_the_rest_of_a_request_home_when_it_stops_sharing() {
+    let clock = Arc::new(ManualClock::new());
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(2)
+        .clock(clock.clone())
+        .policy(TargetLatency::reactive())
+        .build()
+        .unwrap();
+    let started = Arc::new(AtomicUsize::new(0));
+    let deadline_passed = Arc::new(AtomicBool::new(false));
+    let light_ran = Arc::new(AtomicBool::new(false));
+    let ran_on = Arc::new(Mutex::new(vec![usize::MAX; 4]));
+    let (st, dp, lr, ro) = (
+        started.clone(),
+        deadline_passed.clone(),
+        light_ran.clone(),
+        ran_on.clone(),
+    );
+    let enormous = pool.submit(
+        Request::new(move || {
+            let saw_light = AtomicBool::new(true);
+            ontime_core::forall_chunked(0..4, 1, |r| {
+                let i = r.start;
+                ro.lock().unwrap()[i] = current_thread_index().unwrap();
+                st.fetch_add(1, Ordering::SeqCst);
+                assert!(wait_for(PATIENCE, || dp.load(Ordering::SeqCst)));
+                if (i == 1 || i == 3) && !wait_for(PATIENCE, || lr.load(Ordering::SeqCst)) {
+                    saw_light.store(false, Ordering::SeqCst);
+                }
+            });
+            saw_light.into_inner()
+        })
+        .target(ms(10)),
+    );
+    // Both workers hold a half of the request, each blocked in its first item.
+    assert!(wait_for(PATIENCE, || started.load(Ordering::SeqCst) == 2));
+    let home = ran_on.lock().unwrap()[0];
+    clock.set(ms(20));
+    assert!(wait_for(PATIENCE, || pool.stats().stopped_sharing == 1));
+    let lr = light_ran.clone();
+    let light = pool.submit(Request::new(move || lr.store(true, Ordering::SeqCst)));
+    deadline_passed.store(true, Ordering::SeqCst);
+    assert!(
+        enormous.wait().unwrap().value,
+        "the light request did not run in between"
+    );
+    light.wait().unwrap();
+    let ran = ran_on.lock().unwrap().clone();
+    assert_eq!(
+        ran[3], home,
+        "the thief's remaining item went home: {ran:?}"
+    );
+    assert!(pool.stats().handed_back >= 1);
+}

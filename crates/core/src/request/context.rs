@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::view::{RequestInfo, RequestView};
 use super::RequestAction;
-use crate::sync::{AtomicBool, AtomicU64, Ordering};
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// Shared by the request's root job, every task it forks, the timer's active set, and
 /// nothing else. Flags are monotonic (they only ever go from their initial value to the
@@ -21,6 +21,8 @@ pub(crate) struct RequestCtx {
     /// Set (never cleared) when the policy says Shed.
     shed: AtomicBool,
     root_finished: AtomicBool,
+    /// The worker that admitted it: where its work goes back when it stops sharing.
+    home: AtomicUsize,
     work_done: AtomicU64,
     work_total: AtomicU64,
 }
@@ -39,6 +41,7 @@ impl RequestCtx {
             shareable: AtomicBool::new(true),
             shed: AtomicBool::new(false),
             root_finished: AtomicBool::new(false),
+            home: AtomicUsize::new(usize::MAX),
             work_done: AtomicU64::new(0),
             work_total: AtomicU64::new(0),
         }
@@ -61,6 +64,22 @@ impl RequestCtx {
 
     pub(crate) fn start(&self) -> Duration {
         Duration::from_nanos(self.start_ns.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn set_home(&self, worker: usize) {
+        self.home.store(worker, Ordering::Relaxed);
+    }
+
+    /// If this request stopped sharing and `me` is not its home worker, the home worker:
+    /// a loop block on a thief then hands its remaining range home. One relaxed load while
+    /// the request shares.
+    #[inline]
+    pub(crate) fn unshared_home(&self, me: usize) -> Option<usize> {
+        if self.shareable() {
+            return None;
+        }
+        let home = self.home.load(Ordering::Relaxed);
+        (home != me && home != usize::MAX).then_some(home)
     }
 
     pub(crate) fn set_root_finished(&self) {

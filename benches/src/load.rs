@@ -120,10 +120,10 @@ impl Default for Latencies {
 }
 
 impl Latencies {
-    /// Empty, 3 significant digits.
+    /// Empty: 1 ns to 1 hour, 3 significant digits.
     pub fn new() -> Self {
         Latencies {
-            hist: Histogram::new(3).expect("valid precision"),
+            hist: Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("valid bounds"),
             log2: [0; 48],
         }
     }

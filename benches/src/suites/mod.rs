@@ -2,6 +2,7 @@
 
 pub mod forall;
 pub mod fork_join;
+pub mod latency;
 
 use crate::results::Record;
 
@@ -67,6 +68,10 @@ pub const ALL: &[Suite] = &[
     Suite {
         name: "forall",
         run: forall::run,
+    },
+    Suite {
+        name: "latency",
+        run: latency::run,
     },
 ];
 

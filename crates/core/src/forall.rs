@@ -50,12 +50,19 @@ impl Progress {
         }
     }
 
-    /// The worker to hand the rest of a loop to, if its request stopped sharing and `me`
-    /// is not its home.
+    /// What a block boundary on worker `me` must do for the request (one relaxed load while
+    /// the request shares, one branch outside requests).
     #[inline]
-    fn unshared_home(self, me: usize) -> Option<usize> {
+    fn at_boundary(self, me: usize) -> Boundary {
         // SAFETY: as in `announce`.
-        unsafe { self.0.as_ref() }.and_then(|ctx| ctx.unshared_home(me))
+        match unsafe { self.0.as_ref() } {
+            Some(ctx) if !ctx.shareable() => match ctx.unshared_home(me) {
+                Some(home) => Boundary::SendHome(home),
+                None if ctx.yields() => Boundary::Yield,
+                None => Boundary::Continue,
+            },
+            _ => Boundary::Continue,
+        }
     }
 
     #[inline]
@@ -274,6 +281,16 @@ fn run_serial<F: Fn(Range<usize>)>(range: Range<usize>, grain: usize, f: &F, p: 
     }
 }
 
+/// What a loop does at a block boundary.
+enum Boundary {
+    /// Run the next block.
+    Continue,
+    /// The request stopped sharing and this worker is not its home: send the rest home.
+    SendHome(usize),
+    /// The request is deprioritized: run a queued request first.
+    Yield,
+}
+
 /// What stays the same across one loop's splits.
 #[derive(Copy, Clone)]
 struct Split {
@@ -295,9 +312,13 @@ where
 {
     let grain = s.grain;
     while start < end {
-        if let Some(home) = s.progress.unshared_home(wt.index()) {
-            send_home(wt, home, start, end, f, s);
-            return;
+        match s.progress.at_boundary(wt.index()) {
+            Boundary::Continue => {}
+            Boundary::SendHome(home) => {
+                send_home(wt, home, start, end, f, s);
+                return;
+            }
+            Boundary::Yield => wt.yield_to_queued(),
         }
         let len = end - start;
         if len > grain && (splits > 0 || wt.heartbeat_due()) {

@@ -324,8 +324,9 @@ impl Registry {
         match action {
             Continue => return,
             StopSharing if !ctx.shareable() => return,
+            Deprioritize if ctx.yields() => return,
             Shed if ctx.is_shed() => return,
-            StopSharing => &self.counters.stop_sharing,
+            StopSharing | Deprioritize => &self.counters.stop_sharing,
             Shed => &self.counters.shed,
         }
         .fetch_add(1, Ordering::Relaxed);

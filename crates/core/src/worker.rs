@@ -41,6 +41,9 @@ const SPIN_ROUNDS: u32 = 16;
 const ROUNDS_UNTIL_SLEEP: u32 = 48;
 /// Pending forks preallocated per worker; deeper nesting grows the list once.
 const PENDING_CAPACITY: usize = 256;
+/// Most requests a worker nests inside deprioritized loops at once (each nested request may
+/// itself be deprioritized and yield again); bounds the stack depth this adds.
+const MAX_YIELD_DEPTH: u32 = 4;
 
 thread_local! {
     static CURRENT: Cell<*const WorkerThread> = const { Cell::new(ptr::null()) };
@@ -52,6 +55,7 @@ pub(crate) struct WorkerThread {
     pending: UnsafeCell<PendingForks>,
     current: UnsafeCell<Option<Arc<RequestCtx>>>,
     heartbeat: *const AtomicBool,
+    yield_depth: Cell<u32>,
     wake: WakeTarget,
     index: usize,
     registry: Arc<Registry>,
@@ -177,6 +181,36 @@ impl WorkerThread {
         r.infos[home].returned.push(Task::new(job, ctx));
         r.counters.handed_back.fetch_add(n, Ordering::Relaxed);
         r.sleep.wake_worker(home);
+    }
+
+    /// A deprioritized request's loop reached a block boundary: run one queued request first,
+    /// nested here. The request's pending forks are set aside meanwhile (they all belong to
+    /// it, and it shares nothing), so the nested request starts with an empty pending list and
+    /// leaves it empty.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn yield_to_queued(&self) {
+        let r = &*self.registry;
+        let depth = self.yield_depth.get();
+        if depth >= MAX_YIELD_DEPTH || r.requests.is_empty() {
+            return;
+        }
+        let Some(item) = r.requests.pop(self.index, r.clock.now()) else {
+            return;
+        };
+        // SAFETY: as in `push_pending`.
+        let saved =
+            unsafe { std::mem::replace(&mut *self.pending.get(), PendingForks::with_capacity(16)) };
+        self.yield_depth.set(depth + 1);
+        // SAFETY: the task came from a queue.
+        unsafe { self.run_task(item.into_task()) };
+        self.yield_depth.set(depth);
+        // SAFETY: as in `push_pending`; the nested request's frames have all returned.
+        let nested = unsafe { std::mem::replace(&mut *self.pending.get(), saved) };
+        debug_assert!(
+            nested.is_empty(),
+            "a nested request left pending forks behind"
+        );
     }
 
     /// Pushes a job thieves may take at once (spawns), waking a sleeper for it. It carries
@@ -378,6 +412,7 @@ impl WorkerThread {
             pending: UnsafeCell::new(PendingForks::with_capacity(PENDING_CAPACITY)),
             current: UnsafeCell::new(None),
             heartbeat,
+            yield_depth: Cell::new(0),
             wake,
             index,
             registry,

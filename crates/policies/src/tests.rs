@@ -47,7 +47,7 @@ fn baselines_choose_their_idle_order_and_never_intervene() {
 
 #[test]
 fn target_latency_decision_table() {
-    let reactive = TargetLatency::reactive();
+    let reactive = TargetLatency::reactive().deprioritize(false);
     let predictive = TargetLatency::predictive();
     let t = Some(10);
     // (view, reactive verdict, predictive verdict)
@@ -81,9 +81,30 @@ fn target_latency_decision_table() {
         // Cost hint 16 ms on 2 workers = 8 ms: fine.
         (view(info(t, Some(16)), 0, 0, 0, 0), go, go),
     ];
+    // By default a miss also deprioritizes; without it, it only stops sharing.
+    let deprioritized = |a: RequestAction| match a {
+        RequestAction::StopSharing => RequestAction::Deprioritize,
+        other => other,
+    };
     for (i, (v, r, p)) in table.iter().enumerate() {
         assert_eq!(reactive.review(v), *r, "row {i}, reactive: {v:?}");
-        assert_eq!(predictive.review(v), *p, "row {i}, predictive: {v:?}");
+        assert_eq!(
+            predictive.review(v),
+            deprioritized(*p),
+            "row {i}, predictive: {v:?}"
+        );
+        let plain = TargetLatency::predictive().deprioritize(false);
+        assert_eq!(
+            plain.review(v),
+            *p,
+            "row {i}, predictive without deprioritizing"
+        );
+        let default = TargetLatency::reactive();
+        assert_eq!(
+            default.review(v),
+            deprioritized(*r),
+            "row {i}, reactive by default"
+        );
     }
     // Already stopped: no second verdict.
     let mut v = view(info(t, None), 0, 50, 0, 100);

@@ -393,3 +393,44 @@ fn a_thief_hands_the_rest_of_a_request_home_when_it_stops_sharing() {
     );
     assert!(pool.stats().handed_back >= 1);
 }
+
+#[test]
+fn a_deprioritized_request_lets_queued_requests_run_at_its_block_boundaries() {
+    // One worker: the only way the light request can run before the enormous one ends is
+    // to be run at one of the enormous loop's block boundaries.
+    for deprioritize in [true, false] {
+        let clock = Arc::new(ManualClock::new());
+        clock.set(ms(1000));
+        let pool = ThreadPoolBuilder::new()
+            .num_threads(1)
+            .clock(clock.clone())
+            .policy(TargetLatency::reactive().deprioritize(deprioritize))
+            .build()
+            .unwrap();
+        let submitted = Arc::new(AtomicBool::new(false));
+        let light_ran = Arc::new(AtomicBool::new(false));
+        let (sub, lr) = (submitted.clone(), light_ran.clone());
+        let hold = if deprioritize { PATIENCE } else { ms(200) };
+        let enormous = pool.submit(
+            Request::new(move || {
+                let saw_cell = AtomicBool::new(true);
+                ontime_core::forall_chunked(0..2, 1, |r| {
+                    if r.start == 0 {
+                        assert!(wait_for(PATIENCE, || sub.load(Ordering::SeqCst)));
+                    } else if !wait_for(hold, || lr.load(Ordering::SeqCst)) {
+                        saw_cell.store(false, Ordering::SeqCst);
+                    }
+                });
+                saw_cell.into_inner()
+            })
+            .arrival(ms(0))
+            .target(ms(10)),
+        );
+        assert!(wait_for(PATIENCE, || pool.stats().admitted == 1));
+        let lr = light_ran.clone();
+        let light = pool.submit(Request::new(move || lr.store(true, Ordering::SeqCst)));
+        submitted.store(true, Ordering::SeqCst);
+        assert_eq!(enormous.wait().unwrap().value, deprioritize);
+        light.wait().unwrap();
+    }
+}

@@ -20,6 +20,8 @@ pub(crate) struct RequestCtx {
     shareable: AtomicBool,
     /// Set (never cleared) when the policy says Shed.
     shed: AtomicBool,
+    /// Set (never cleared) when the policy says Deprioritize.
+    yields: AtomicBool,
     root_finished: AtomicBool,
     /// The worker that admitted it: where its work goes back when it stops sharing.
     home: AtomicUsize,
@@ -40,6 +42,7 @@ impl RequestCtx {
             start_ns: AtomicU64::new(0),
             shareable: AtomicBool::new(true),
             shed: AtomicBool::new(false),
+            yields: AtomicBool::new(false),
             root_finished: AtomicBool::new(false),
             home: AtomicUsize::new(usize::MAX),
             work_done: AtomicU64::new(0),
@@ -51,6 +54,12 @@ impl RequestCtx {
     #[inline]
     pub(crate) fn shareable(&self) -> bool {
         self.shareable.load(Ordering::Relaxed)
+    }
+
+    /// Whether its loops yield to queued requests at block boundaries.
+    #[inline]
+    pub(crate) fn yields(&self) -> bool {
+        self.yields.load(Ordering::Relaxed)
     }
 
     #[inline]
@@ -102,6 +111,10 @@ impl RequestCtx {
         match action {
             RequestAction::Continue => {}
             RequestAction::StopSharing => self.shareable.store(false, Ordering::Relaxed),
+            RequestAction::Deprioritize => {
+                self.shareable.store(false, Ordering::Relaxed);
+                self.yields.store(true, Ordering::Relaxed);
+            }
             RequestAction::Shed => self.shed.store(true, Ordering::Relaxed),
         }
     }
@@ -113,6 +126,7 @@ impl RequestCtx {
         v.work_total = self.work_total.load(Ordering::Relaxed);
         v.shareable = self.shareable();
         v.shed = self.is_shed();
+        v.deprioritized = self.yields();
         v.root_finished = self.root_finished.load(Ordering::Relaxed);
         v
     }

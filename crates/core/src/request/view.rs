@@ -41,6 +41,8 @@ pub struct RequestView {
     pub shareable: bool,
     /// Whether its re-scheduled work already goes to the admission queue.
     pub shed: bool,
+    /// Whether its loops already yield to queued requests.
+    pub deprioritized: bool,
     /// Whether its root closure has returned (spawned work may still be running).
     pub root_finished: bool,
     /// Workers in the pool.
@@ -79,6 +81,7 @@ impl RequestView {
             work_total: 0,
             shareable: true,
             shed: false,
+            deprioritized: false,
             root_finished: false,
             num_threads,
         }
@@ -114,6 +117,10 @@ pub enum RequestAction {
     /// takes one of its already-shared jobs hands it back to the owner. Its remaining work
     /// runs on the workers that already hold it. Irreversible.
     StopSharing,
+    /// [`StopSharing`](Self::StopSharing), and more: wherever its loops run, each block
+    /// boundary first runs a queued request (nested, on that worker), so the request only
+    /// gets the capacity the stream leaves over. Irreversible.
+    Deprioritize,
     /// Send its re-scheduled work (spawns made from now on) to the admission queue, where the
     /// policy's queue routes it (micropools: to the heavy pool). Irreversible.
     Shed,

@@ -1,0 +1,327 @@
+//! latency: open-loop streams of `forall` requests with a target latency, served by every
+//! policy and by rayon-core (one spawn per request, join-based loop inside).
+//!
+//! Arrivals are Poisson, pre-computed, and identical for every implementation of a case
+//! (same seed); the generator sleeps until each arrival and the latency is measured from the
+//! *scheduled* arrival, so a late generator cannot hide queueing delay. A request is a loop
+//! over `items` items of calibrated work (`ITEM` each).
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ontime_core::{Request, StealPolicy, ThreadPoolBuilder};
+use ontime_policies::{AdmitFirst, Micropools, StealFirst, TargetLatency};
+
+use super::{rayon_pool, Config};
+use crate::load::{sleep_until, Latencies, Rng, Spin};
+use crate::results::Record;
+
+const SUITE: &str = "latency";
+/// Cost of one loop item.
+const ITEM: Duration = Duration::from_micros(2);
+/// Items in a common request (200 µs of serial work).
+const COMMON: u64 = 100;
+/// The target is this many times the workload's median serial service time.
+const TARGET_FACTOR: u32 = 5;
+/// Loads, as fractions of the pool's capacity.
+pub const LOADS: [f64; 4] = [0.5, 0.7, 0.8, 0.9];
+
+/// A request-size distribution.
+#[derive(Copy, Clone, Debug)]
+pub enum Workload {
+    /// 1% of requests 100× the common size.
+    Bimodal,
+    /// Log-normal sizes, median `COMMON`, sigma 1 (heavy tail).
+    Lognormal,
+    /// 0.2% of requests 500× the common size: far beyond any target.
+    Enormous,
+}
+
+impl Workload {
+    /// Name used in case names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Bimodal => "bimodal",
+            Workload::Lognormal => "lognormal",
+            Workload::Enormous => "enormous",
+        }
+    }
+
+    fn size(self, rng: &mut Rng) -> u64 {
+        match self {
+            Workload::Bimodal if rng.unit() <= 0.01 => COMMON * 100,
+            Workload::Enormous if rng.unit() <= 0.002 => COMMON * 500,
+            Workload::Lognormal => ((COMMON as f64) * rng.normal().exp()).clamp(1.0, 1e5) as u64,
+            _ => COMMON,
+        }
+    }
+}
+
+/// One request of a stream: when it arrives (offset from the start) and its size.
+#[derive(Copy, Clone, Debug)]
+pub struct Arrival {
+    /// Scheduled arrival, from the stream's start.
+    pub at: Duration,
+    /// Items in its loop.
+    pub items: u64,
+}
+
+/// A stream at `load` of a `threads`-worker pool's capacity: Poisson arrivals whose rate
+/// makes the offered work (sum of sizes × `ITEM`) equal `load × threads` per unit time.
+pub fn stream(w: Workload, n: usize, load: f64, threads: usize, seed: u64) -> Vec<Arrival> {
+    let mut rng = Rng::new(seed);
+    let sizes: Vec<u64> = (0..n).map(|_| w.size(&mut rng)).collect();
+    let mean_service = sizes.iter().sum::<u64>() as f64 / n as f64 * ITEM.as_secs_f64();
+    let gap = mean_service / (load * threads as f64);
+    let mut t = 0.0;
+    sizes
+        .into_iter()
+        .map(|items| {
+            t += rng.exp(gap);
+            Arrival {
+                at: Duration::from_secs_f64(t),
+                items,
+            }
+        })
+        .collect()
+}
+
+fn median_items(s: &[Arrival]) -> u64 {
+    let mut v: Vec<u64> = s.iter().map(|a| a.items).collect();
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+/// Serves `s` on an ontime pool with `policy`; latencies from the scheduled arrivals.
+fn serve_ontime(
+    policy: Box<dyn StealPolicy>,
+    threads: usize,
+    s: &[Arrival],
+    spin: Spin,
+    target: Duration,
+) -> Vec<u64> {
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .policy_boxed(policy)
+        .build()
+        .expect("pool");
+    let lead = Duration::from_millis(5);
+    let (base_i, base_c) = (Instant::now() + lead, pool.now() + lead);
+    let mut handles = Vec::with_capacity(s.len());
+    for a in s {
+        sleep_until(base_i + a.at);
+        let items = a.items as usize;
+        handles.push(
+            pool.submit(
+                Request::new(move || {
+                    ontime_core::forall_chunked(0..items, 1, |r| {
+                        std::hint::black_box(spin.spin(r.len() as u64));
+                    })
+                })
+                .arrival(base_c + a.at)
+                .target(target),
+            ),
+        );
+    }
+    let out: Vec<u64> = handles
+        .into_iter()
+        .map(|h| {
+            h.wait()
+                .expect("request panicked")
+                .outcome
+                .latency()
+                .as_nanos() as u64
+        })
+        .collect();
+    if std::env::var_os("ONTIME_BENCH_DEBUG").is_some() {
+        let light: Vec<u64> = out
+            .iter()
+            .zip(s)
+            .filter(|(_, a)| a.items <= COMMON)
+            .map(|(l, _)| *l)
+            .collect();
+        let miss = light
+            .iter()
+            .filter(|&&l| l > target.as_nanos() as u64)
+            .count();
+        let mut q: Vec<u64> = light.iter().map(|l| l / 1000).collect();
+        q.sort_unstable();
+        eprintln!(
+            "  {:?} light misses {}/{} p50 {}us p90 {}us",
+            pool.stats(),
+            miss,
+            light.len(),
+            q[q.len() / 2],
+            q[q.len() * 9 / 10]
+        );
+    }
+    out
+}
+
+fn rayon_loop(lo: usize, hi: usize, spin: Spin) {
+    if hi - lo <= 1 {
+        if hi > lo {
+            std::hint::black_box(spin.spin(1));
+        }
+        return;
+    }
+    let mid = lo + (hi - lo) / 2;
+    rayon_core::join(|| rayon_loop(lo, mid, spin), || rayon_loop(mid, hi, spin));
+}
+
+/// Serves `s` on rayon-core: one `spawn` per request, a join-based loop inside.
+fn serve_rayon(threads: usize, s: &[Arrival], spin: Spin) -> Vec<u64> {
+    let pool = rayon_pool(threads, "rayon-latency-");
+    let lat: Arc<Vec<AtomicU64>> = Arc::new((0..s.len()).map(|_| AtomicU64::new(0)).collect());
+    let left = Arc::new(AtomicUsize::new(s.len()));
+    let base = Instant::now() + Duration::from_millis(5);
+    for (i, a) in s.iter().enumerate() {
+        let due = base + a.at;
+        sleep_until(due);
+        let (lat, left, items) = (lat.clone(), left.clone(), a.items as usize);
+        pool.spawn(move || {
+            rayon_loop(0, items, spin);
+            lat[i].store(due.elapsed().as_nanos() as u64, Ordering::Relaxed);
+            left.fetch_sub(1, Ordering::Release);
+        });
+    }
+    while left.load(Ordering::Acquire) > 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    lat.iter().map(|l| l.load(Ordering::Relaxed)).collect()
+}
+
+/// The implementations measured: every policy, and rayon-core.
+pub fn impls(threads: usize, target: Duration) -> Vec<&'static str> {
+    let _ = (threads, target);
+    vec![
+        "steal-first",
+        "admit-first",
+        "target-latency",
+        "target-latency-predictive",
+        "micropools",
+        "rayon-core",
+    ]
+}
+
+fn policy(name: &str, threads: usize, target: Duration) -> Box<dyn StealPolicy> {
+    match name {
+        "steal-first" => Box::new(StealFirst::new()),
+        "admit-first" => Box::new(AdmitFirst::new()),
+        "target-latency" => Box::new(TargetLatency::reactive()),
+        "target-latency-predictive" => Box::new(TargetLatency::predictive()),
+        "micropools" => {
+            let heavy = (threads / 2).max(1);
+            Box::new(Micropools::new(threads - heavy, heavy, target / 2))
+        }
+        other => unreachable!("no policy named {other}"),
+    }
+}
+
+/// A miss-ratio record with the quantiles in `extra`.
+pub fn miss_record(
+    suite: &str,
+    case: &str,
+    implementation: &str,
+    threads: usize,
+    lat: &Latencies,
+    misses: u64,
+    extra: &[(&str, serde_json::Value)],
+) -> Record {
+    let q = lat.quantiles();
+    let mut r = Record {
+        suite: suite.into(),
+        case: case.into(),
+        implementation: implementation.into(),
+        threads,
+        metric: "miss_ratio".into(),
+        value: misses as f64 / lat.len().max(1) as f64,
+        min: None,
+        max: None,
+        samples: None,
+        extra: Default::default(),
+    };
+    for (k, v) in [
+        ("requests", lat.len()),
+        ("p50_ns", q.p50),
+        ("p99_ns", q.p99),
+        ("p999_ns", q.p999),
+        ("p9995_ns", q.p9995),
+    ] {
+        r.extra.insert(k.into(), v.into());
+    }
+    for (k, v) in extra {
+        r.extra.insert((*k).into(), v.clone());
+    }
+    r
+}
+
+/// Runs the suite.
+pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
+    let t = cfg.threads;
+    let only: Option<String> = std::env::var("ONTIME_BENCH_ONLY").ok();
+    let n = if cfg.quick { 1500 } else { 5000 };
+    let spin = Spin::calibrate(ITEM);
+    let mut out = Vec::new();
+    for (wi, w) in [Workload::Bimodal, Workload::Lognormal, Workload::Enormous]
+        .into_iter()
+        .enumerate()
+    {
+        for load in LOADS {
+            let s = stream(w, n, load, t, 0x5eed + wi as u64);
+            let median = ITEM * median_items(&s) as u32;
+            let target = median * TARGET_FACTOR;
+            let case = format!("{}-load{load}", w.name());
+            if only.as_ref().is_some_and(|o| !case.contains(o.as_str())) {
+                continue;
+            }
+            for name in impls(t, target) {
+                progress(&format!("latency: {case} {name}"));
+                let raw = match name {
+                    "rayon-core" => serve_rayon(t, &s, spin),
+                    _ => serve_ontime(policy(name, t, target), t, &s, spin, target),
+                };
+                let misses = raw
+                    .iter()
+                    .filter(|&&l| l > target.as_nanos() as u64)
+                    .count();
+                let mut lat = Latencies::new();
+                raw.iter().for_each(|&l| lat.record(l));
+                out.push(miss_record(
+                    SUITE,
+                    &case,
+                    name,
+                    t,
+                    &lat,
+                    misses as u64,
+                    &[
+                        ("target_ns", (target.as_nanos() as u64).into()),
+                        ("median_service_ns", (median.as_nanos() as u64).into()),
+                        ("workload", w.name().into()),
+                        ("load", load.into()),
+                        ("arrival", "poisson, open loop, from scheduled time".into()),
+                    ],
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_offer_the_requested_load() {
+        let s = stream(Workload::Bimodal, 20_000, 0.8, 2, 1);
+        let work: f64 = s.iter().map(|a| a.items as f64).sum::<f64>() * ITEM.as_secs_f64();
+        let span = s.last().unwrap().at.as_secs_f64();
+        let offered = work / span / 2.0;
+        assert!((offered - 0.8).abs() < 0.05, "{offered}");
+        assert_eq!(median_items(&s), COMMON);
+        let heavy = s.iter().filter(|a| a.items > COMMON).count();
+        assert!((150..=250).contains(&heavy), "{heavy}");
+    }
+}

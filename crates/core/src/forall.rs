@@ -273,7 +273,17 @@ where
 
 fn run_serial<F: Fn(Range<usize>)>(range: Range<usize>, grain: usize, f: &F, p: Progress) {
     let mut start = range.start;
+    let wt = WorkerThread::current();
+    // SAFETY: a non-null current worker pointer is valid on its own thread.
+    let wt = unsafe { wt.as_ref() };
     while start < range.end {
+        if let Some(wt) = wt {
+            // A serial loop never sends work home (it is small, or the pool has one worker),
+            // but a deprioritized request still yields at its boundaries.
+            if let Boundary::Yield = p.at_boundary(wt.index()) {
+                wt.yield_to_queued();
+            }
+        }
         let stop = start + grain.min(range.end - start);
         f(start..stop);
         p.done(stop - start);

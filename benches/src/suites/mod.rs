@@ -3,6 +3,7 @@
 pub mod forall;
 pub mod fork_join;
 pub mod latency;
+pub mod micropools;
 
 use crate::results::Record;
 
@@ -72,6 +73,10 @@ pub const ALL: &[Suite] = &[
     Suite {
         name: "latency",
         run: latency::run,
+    },
+    Suite {
+        name: "micropools",
+        run: micropools::run,
     },
 ];
 

@@ -44,6 +44,11 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+// The README's examples use both crates, so they run as doc tests of this one.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 mod admission;
 mod baseline;
 mod micropools;

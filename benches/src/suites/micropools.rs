@@ -104,7 +104,9 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     let spin = Spin::calibrate(PACKET);
     let mut rng = Rng::new(0xb1_0d);
     // Chains at pseudo-random places, one per CHAIN_EVERY packets on average.
-    let chains: Vec<bool> = (0..n).map(|_| rng.next_u64() % CHAIN_EVERY == 0).collect();
+    let chains: Vec<bool> = (0..n)
+        .map(|_| rng.next_u64().is_multiple_of(CHAIN_EVERY))
+        .collect();
     let case = "bimodal-packets";
     let heavy = (t / 2).max(1);
     let mut out = Vec::new();

@@ -244,10 +244,7 @@ fn micropools_shed_a_long_chain_to_the_heavy_pool() {
 fn admission_order(
     policy: impl StealPolicy,
     clock: Arc<ManualClock>,
-    requests: Vec<(
-        u32,
-        Box<dyn Fn(Request<Box<dyn FnOnce() + Send>>) -> Request<Box<dyn FnOnce() + Send>>>,
-    )>,
+    requests: Vec<(u32, Shape)>,
 ) -> Vec<u32> {
     let pool = ThreadPoolBuilder::new()
         .num_threads(1)

@@ -193,8 +193,7 @@ fn serve_rayon(threads: usize, s: &[Arrival], spin: Spin) -> Vec<u64> {
 }
 
 /// The implementations measured: every policy, and rayon-core.
-pub fn impls(threads: usize, target: Duration) -> Vec<&'static str> {
-    let _ = (threads, target);
+pub fn impls() -> Vec<&'static str> {
     vec![
         "steal-first",
         "admit-first",
@@ -276,7 +275,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
             if only.as_ref().is_some_and(|o| !case.contains(o.as_str())) {
                 continue;
             }
-            for name in impls(t, target) {
+            for name in impls() {
                 progress(&format!("latency: {case} {name}"));
                 let raw = match name {
                     "rayon-core" => serve_rayon(t, &s, spin),

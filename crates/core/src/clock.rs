@@ -5,6 +5,8 @@
 //! [`ManualClock`] and move time by hand, so policy decisions are deterministic.
 
 use std::fmt;
+// std, not `crate::sync`: clocks are public types users build outside any loom model, and no
+// synchronisation protocol relies on them (they only produce readings).
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 

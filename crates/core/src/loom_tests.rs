@@ -50,6 +50,22 @@ fn shared(workers: usize) -> Arc<Shared> {
     s
 }
 
+/// A fork that counts its runs in `runs` and returns `value`, waking `target` when done.
+fn counted_job(
+    runs: &Arc<AtomicUsize>,
+    target: &WakeTarget,
+    value: u32,
+) -> StackJob<SpinLatch, impl FnOnce(bool) -> u32 + Send, u32> {
+    let runs = runs.clone();
+    StackJob::new(
+        move |_migrated: bool| {
+            runs.fetch_add(1, Ordering::Relaxed);
+            value
+        },
+        SpinLatch::new(target),
+    )
+}
+
 #[test]
 fn latch_set_always_wakes_a_sleeping_owner() {
     loom::model(|| {
@@ -179,16 +195,7 @@ fn promoted_fork_runs_exactly_once_whether_stolen_or_popped() {
         let s = shared(2);
         let runs = Arc::new(AtomicUsize::new(0));
         let (local, stealer) = new_local::<JobRef>();
-        let job = {
-            let runs = runs.clone();
-            StackJob::new(
-                move |_migrated: bool| {
-                    runs.fetch_add(1, Ordering::Relaxed);
-                    5u32
-                },
-                SpinLatch::new(&s.target),
-            )
-        };
+        let job = counted_job(&runs, &s.target, 5u32);
         // SAFETY: `job` stays in this frame, unmoved, until it has run (checked below).
         let job_ref = unsafe { job.as_job_ref() };
         // Promotion: the owner makes the fork visible to thieves.
@@ -291,16 +298,7 @@ fn stop_sharing_hands_a_stolen_job_back_and_it_runs_exactly_once() {
         let ctx = Arc::new(RequestCtx::new(1, RequestInfo::default(), Duration::ZERO));
         let returned = Arc::new(Injector::<Task>::new());
         let (local, stealer) = new_local::<Task>();
-        let job = {
-            let runs = runs.clone();
-            StackJob::new(
-                move |_migrated: bool| {
-                    runs.fetch_add(1, Ordering::Relaxed);
-                    9u32
-                },
-                SpinLatch::new(&s.target),
-            )
-        };
+        let job = counted_job(&runs, &s.target, 9u32);
         // SAFETY: `job` stays in this frame, unmoved, until it has run (checked below).
         let job_ref = unsafe { job.as_job_ref() };
         // Promotion while the request still shares.

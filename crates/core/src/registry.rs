@@ -319,18 +319,17 @@ impl Registry {
         outcome
     }
 
+    /// Applies a policy verdict and counts the verdicts that changed something.
     fn apply(&self, ctx: &RequestCtx, action: crate::RequestAction) {
         use crate::RequestAction::*;
-        match action {
-            Continue => return,
-            StopSharing if !ctx.shareable() => return,
-            Deprioritize if ctx.yields() => return,
-            Shed if ctx.is_shed() => return,
-            StopSharing | Deprioritize => &self.counters.stop_sharing,
-            Shed => &self.counters.shed,
+        if ctx.apply(action) {
+            let counter = match action {
+                StopSharing | Deprioritize => &self.counters.stop_sharing,
+                Shed => &self.counters.shed,
+                Continue => return,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
         }
-        .fetch_add(1, Ordering::Relaxed);
-        ctx.apply(action);
     }
 
     /// The timer's pass over running requests: drop those with no work left alive, review

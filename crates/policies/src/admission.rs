@@ -90,6 +90,17 @@ impl Admission {
     }
 }
 
+/// Takes the oldest item of a crossbeam `Injector`, retrying while it reports a lost race.
+pub(crate) fn take(q: &Injector<Queued>) -> Option<Queued> {
+    loop {
+        match q.steal() {
+            Steal::Success(x) => return Some(x),
+            Steal::Empty => return None,
+            Steal::Retry => std::hint::spin_loop(),
+        }
+    }
+}
+
 /// One heap entry: ordered by (deadline, arrival sequence), earliest first.
 struct Entry {
     key: (Duration, u64),
@@ -162,16 +173,6 @@ impl LevelQueue {
         }
     }
 
-    fn take(q: &Injector<Queued>) -> Option<Queued> {
-        loop {
-            match q.steal() {
-                Steal::Success(x) => return Some(x),
-                Steal::Empty => return None,
-                Steal::Retry => std::hint::spin_loop(),
-            }
-        }
-    }
-
     /// The level whose turn it is at `now` (round-robin), or the top level.
     fn first_level(&self, now: Duration) -> usize {
         let n = self.levels.len();
@@ -202,11 +203,11 @@ impl AdmissionQueue for LevelQueue {
     }
     fn pop(&self, _worker: usize, now: Duration) -> Option<Queued> {
         let first = self.first_level(now);
-        Self::take(&self.levels[first]).or_else(|| {
+        take(&self.levels[first]).or_else(|| {
             (0..self.levels.len())
                 .rev()
                 .filter(|&l| l != first)
-                .find_map(|l| Self::take(&self.levels[l]))
+                .find_map(|l| take(&self.levels[l]))
         })
     }
     fn len(&self) -> usize {

@@ -3,7 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use crossbeam_deque::{Injector, Steal};
+use crate::admission::take;
+use crossbeam_deque::Injector;
 use ontime_core::{
     AdmissionQueue, IdleOrder, IdleView, Queued, RequestAction, RequestView, StealPolicy,
 };
@@ -142,16 +143,6 @@ impl fmt::Debug for ShardedQueue {
             .field("light", &self.shards[0].len())
             .field("heavy", &self.shards[1].len())
             .finish()
-    }
-}
-
-fn take(q: &Injector<Queued>) -> Option<Queued> {
-    loop {
-        match q.steal() {
-            Steal::Success(x) => return Some(x),
-            Steal::Empty => return None,
-            Steal::Retry => std::hint::spin_loop(),
-        }
     }
 }
 

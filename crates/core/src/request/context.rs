@@ -107,15 +107,17 @@ impl RequestCtx {
         self.work_done.fetch_add(units as u64, Ordering::Relaxed);
     }
 
-    pub(crate) fn apply(&self, action: RequestAction) {
+    /// Applies a verdict; true if it changed anything (verdicts are irreversible, so each
+    /// takes effect once).
+    pub(crate) fn apply(&self, action: RequestAction) -> bool {
         match action {
-            RequestAction::Continue => {}
-            RequestAction::StopSharing => self.shareable.store(false, Ordering::Relaxed),
+            RequestAction::Continue => false,
+            RequestAction::StopSharing => self.shareable.swap(false, Ordering::Relaxed),
             RequestAction::Deprioritize => {
-                self.shareable.store(false, Ordering::Relaxed);
-                self.yields.store(true, Ordering::Relaxed);
+                let was_shared = self.shareable.swap(false, Ordering::Relaxed);
+                !self.yields.swap(true, Ordering::Relaxed) || was_shared
             }
-            RequestAction::Shed => self.shed.store(true, Ordering::Relaxed),
+            RequestAction::Shed => !self.shed.swap(true, Ordering::Relaxed),
         }
     }
 

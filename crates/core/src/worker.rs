@@ -41,9 +41,12 @@ const SPIN_ROUNDS: u32 = 16;
 const ROUNDS_UNTIL_SLEEP: u32 = 48;
 /// Pending forks preallocated per worker; deeper nesting grows the list once.
 const PENDING_CAPACITY: usize = 256;
-/// Most requests a worker nests inside deprioritized loops at once (each nested request may
-/// itself be deprioritized and yield again); bounds the stack depth this adds.
-const MAX_YIELD_DEPTH: u32 = 4;
+/// A worker admits new work (requests, outside callers' jobs) only while fewer than this many
+/// queued tasks are running nested on its stack. A worker waiting inside a task (for a stolen
+/// fork, or a deprioritized loop yielding) may admit work nested on its stack; under a flood
+/// of requests every nested request can wait and admit again, so without this bound the
+/// stack overflows. Stolen work needs no bound: it is part of work already running.
+const MAX_ADMIT_DEPTH: u32 = 8;
 
 thread_local! {
     static CURRENT: Cell<*const WorkerThread> = const { Cell::new(ptr::null()) };
@@ -55,7 +58,8 @@ pub(crate) struct WorkerThread {
     pending: UnsafeCell<PendingForks>,
     current: UnsafeCell<Option<Arc<RequestCtx>>>,
     heartbeat: *const AtomicBool,
-    yield_depth: Cell<u32>,
+    /// Queued tasks running nested on this worker's stack (`run_task` frames).
+    depth: Cell<u32>,
     wake: WakeTarget,
     index: usize,
     registry: Arc<Registry>,
@@ -191,8 +195,7 @@ impl WorkerThread {
     #[inline(never)]
     pub(crate) fn yield_to_queued(&self) {
         let r = &*self.registry;
-        let depth = self.yield_depth.get();
-        if depth >= MAX_YIELD_DEPTH || r.requests.is_empty() {
+        if self.depth.get() >= MAX_ADMIT_DEPTH || r.requests.is_empty() {
             return;
         }
         let Some(item) = r.requests.pop(self.index, r.clock.now()) else {
@@ -201,10 +204,8 @@ impl WorkerThread {
         // SAFETY: as in `push_pending`.
         let saved =
             unsafe { std::mem::replace(&mut *self.pending.get(), PendingForks::with_capacity(16)) };
-        self.yield_depth.set(depth + 1);
         // SAFETY: the task came from a queue.
         unsafe { self.run_task(item.into_task()) };
-        self.yield_depth.set(depth);
         // SAFETY: as in `push_pending`; the nested request's frames have all returned.
         let nested = unsafe { std::mem::replace(&mut *self.pending.get(), saved) };
         debug_assert!(
@@ -259,8 +260,10 @@ impl WorkerThread {
         // SAFETY: `current` is touched only by this thread; the nested job below may swap it
         // again but restores it before returning.
         let prev = unsafe { std::mem::replace(&mut *self.current.get(), task.ctx) };
+        self.depth.set(self.depth.get() + 1);
         // SAFETY: forwarded contract; jobs catch their own panics, so this never unwinds.
         unsafe { task.job.execute() };
+        self.depth.set(self.depth.get() - 1);
         // SAFETY: as above.
         let done = unsafe { std::mem::replace(&mut *self.current.get(), prev) };
         drop(done);
@@ -288,6 +291,9 @@ impl WorkerThread {
     /// Takes work from the admission side: blocking callers first (`install` and friends
     /// from outside the pool), then requests in the policy's order.
     fn admit(&self) -> Option<Task> {
+        if self.depth.get() >= MAX_ADMIT_DEPTH {
+            return None;
+        }
         let r = &*self.registry;
         if let Some(t) = r.injector.pop() {
             return Some(t);
@@ -412,7 +418,7 @@ impl WorkerThread {
             pending: UnsafeCell::new(PendingForks::with_capacity(PENDING_CAPACITY)),
             current: UnsafeCell::new(None),
             heartbeat,
-            yield_depth: Cell::new(0),
+            depth: Cell::new(0),
             wake,
             index,
             registry,

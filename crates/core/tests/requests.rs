@@ -137,3 +137,36 @@ fn waiting_on_a_handle_inside_its_own_pool_is_refused_with_a_message() {
     };
     assert!(msg.contains("own pool"), "{msg}");
 }
+
+#[test]
+fn a_flood_of_requests_on_small_stacks_does_not_nest_without_bound() {
+    // Workers waiting inside a request (for a stolen half of its loop) admit queued requests
+    // nested on their stack; with everything queued at once that nesting must stay bounded.
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(2)
+        .stack_size(128 * 1024)
+        .build()
+        .unwrap();
+    let handles: Vec<_> = (0..3000u64)
+        .map(|i| {
+            pool.submit(Request::new(move || {
+                let sum = AtomicU64::new(0);
+                ontime_core::forall_chunked(0..400, 1, |r| {
+                    // Some work per item, so a stolen half keeps its thief busy while the
+                    // owner waits (and admits).
+                    let mut x = r.start as u64 | 1;
+                    for _ in 0..200 {
+                        x = std::hint::black_box(x ^ (x << 7) ^ (x >> 9));
+                    }
+                    std::hint::black_box(x);
+                    sum.fetch_add(r.start as u64 ^ i, Ordering::Relaxed);
+                });
+                sum.into_inner()
+            }))
+        })
+        .collect();
+    for (i, h) in handles.into_iter().enumerate() {
+        let expect: u64 = (0..400u64).map(|j| j ^ i as u64).sum();
+        assert_eq!(h.wait().unwrap().value, expect);
+    }
+}

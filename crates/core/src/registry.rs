@@ -101,6 +101,8 @@ pub(crate) struct Registry {
     pub(crate) policy: Box<dyn StealPolicy>,
     pub(crate) heartbeat: Duration,
     pub(crate) min_work_size: AtomicUsize,
+    /// See `worker::max_admit_depth`.
+    pub(crate) max_admit_depth: u32,
     pub(crate) injected: AtomicU64,
     terminating: AtomicBool,
     start_handler: Option<IndexHandler>,
@@ -142,6 +144,7 @@ impl Registry {
             policy: config.policy,
             heartbeat: config.heartbeat,
             min_work_size: AtomicUsize::new(config.min_work_size),
+            max_admit_depth: crate::worker::max_admit_depth(config.stack_size),
             injected: AtomicU64::new(0),
             terminating: AtomicBool::new(false),
             start_handler: config.start_handler.take(),

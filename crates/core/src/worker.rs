@@ -41,12 +41,29 @@ const SPIN_ROUNDS: u32 = 16;
 const ROUNDS_UNTIL_SLEEP: u32 = 48;
 /// Pending forks preallocated per worker; deeper nesting grows the list once.
 const PENDING_CAPACITY: usize = 256;
-/// A worker admits new work (requests, outside callers' jobs) only while fewer than this many
-/// queued tasks are running nested on its stack. A worker waiting inside a task (for a stolen
-/// fork, or a deprioritized loop yielding) may admit work nested on its stack; under a flood
-/// of requests every nested request can wait and admit again, so without this bound the
-/// stack overflows. Stolen work needs no bound: it is part of work already running.
-const MAX_ADMIT_DEPTH: u32 = 8;
+/// Stack a worker sets aside for each queued task it runs nested on its stack (see
+/// `max_admit_depth`): generous for a request's frames (loop splits, joins, waiting), also in
+/// unoptimised builds.
+const STACK_PER_NESTED_TASK: usize = 64 * 1024;
+/// Stack size of a worker when the builder sets none (Rust's default for spawned threads).
+const DEFAULT_STACK: usize = 2 * 1024 * 1024;
+
+/// How many queued tasks a worker may run nested on its stack before it stops admitting new
+/// work (requests, outside callers' jobs). A worker waiting inside a task (for a stolen fork,
+/// or a deprioritized loop yielding) admits work nested on its stack; under a flood of
+/// requests every nested request can wait and admit again, so without a bound the stack
+/// overflows. The bound grows with the stack: one nested task per `STACK_PER_NESTED_TASK`
+/// (32 with the default 2 MiB stack). Stolen work needs no bound: it is part of work already
+/// running.
+pub(crate) fn max_admit_depth(stack_size: Option<usize>) -> u32 {
+    let levels = stack_size.unwrap_or(DEFAULT_STACK) / STACK_PER_NESTED_TASK;
+    u32::try_from(levels).unwrap_or(u32::MAX).clamp(1, 256)
+}
+
+/// Deprioritized loops yield to queued requests only while fewer than this many yields are
+/// nested on the worker: a request run by a yield that is itself late would yield again, and
+/// stacked yields serve requests last-in first-out, the worst order for a queue of latecomers.
+const MAX_YIELD_NESTING: u32 = 4;
 
 thread_local! {
     static CURRENT: Cell<*const WorkerThread> = const { Cell::new(ptr::null()) };
@@ -60,6 +77,8 @@ pub(crate) struct WorkerThread {
     heartbeat: *const AtomicBool,
     /// Queued tasks running nested on this worker's stack (`run_task` frames).
     depth: Cell<u32>,
+    /// Yields (`yield_to_queued`) running nested on this worker's stack.
+    yields: Cell<u32>,
     wake: WakeTarget,
     index: usize,
     registry: Arc<Registry>,
@@ -195,7 +214,11 @@ impl WorkerThread {
     #[inline(never)]
     pub(crate) fn yield_to_queued(&self) {
         let r = &*self.registry;
-        if self.depth.get() >= MAX_ADMIT_DEPTH || r.requests.is_empty() {
+        let yields = self.yields.get();
+        if yields >= MAX_YIELD_NESTING
+            || self.depth.get() >= self.registry.max_admit_depth
+            || r.requests.is_empty()
+        {
             return;
         }
         let Some(item) = r.requests.pop(self.index, r.clock.now()) else {
@@ -204,8 +227,10 @@ impl WorkerThread {
         // SAFETY: as in `push_pending`.
         let saved =
             unsafe { std::mem::replace(&mut *self.pending.get(), PendingForks::with_capacity(16)) };
+        self.yields.set(yields + 1);
         // SAFETY: the task came from a queue.
         unsafe { self.run_task(item.into_task()) };
+        self.yields.set(yields);
         // SAFETY: as in `push_pending`; the nested request's frames have all returned.
         let nested = unsafe { std::mem::replace(&mut *self.pending.get(), saved) };
         debug_assert!(
@@ -291,7 +316,7 @@ impl WorkerThread {
     /// Takes work from the admission side: blocking callers first (`install` and friends
     /// from outside the pool), then requests in the policy's order.
     fn admit(&self) -> Option<Task> {
-        if self.depth.get() >= MAX_ADMIT_DEPTH {
+        if self.depth.get() >= self.registry.max_admit_depth {
             return None;
         }
         let r = &*self.registry;
@@ -419,6 +444,7 @@ impl WorkerThread {
             current: UnsafeCell::new(None),
             heartbeat,
             depth: Cell::new(0),
+            yields: Cell::new(0),
             wake,
             index,
             registry,
@@ -435,5 +461,18 @@ impl WorkerThread {
         }
         registry.run_exit_handler(index);
         CURRENT.with(|c| c.set(ptr::null()));
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::max_admit_depth;
+
+    #[test]
+    fn admit_depth_follows_the_stack_size() {
+        assert_eq!(max_admit_depth(None), 32);
+        assert_eq!(max_admit_depth(Some(128 * 1024)), 2);
+        assert_eq!(max_admit_depth(Some(64 * 1024)), 1);
+        assert_eq!(max_admit_depth(Some(1 << 40)), 256);
     }
 }

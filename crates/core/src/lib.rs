@@ -53,6 +53,7 @@ mod registry;
 mod request;
 mod scope;
 mod sleep;
+mod slot;
 mod spawn;
 mod sync;
 mod timer;
@@ -76,6 +77,7 @@ pub use request::{
     RequestHandle, RequestInfo, RequestView,
 };
 pub use scope::{scope, Scope};
+pub use slot::{JobSlot, SlotTask};
 pub use spawn::spawn;
 
 /// Index of the calling thread in its pool, or `None` outside any pool.

@@ -116,7 +116,7 @@ impl<'scope> Scope<'scope> {
     where
         BODY: FnOnce(&Scope<'scope>) + Send + 'scope,
     {
-        self.latch.increment();
+        self.count_one_more();
         let this = SendPtr(self as *const Scope<'scope>);
         let job = HeapJob::into_job_ref(move || {
             let this = this;
@@ -124,15 +124,38 @@ impl<'scope> Scope<'scope> {
             // job holds one count until the `set` below.
             let scope = unsafe { &*this.0 };
             if let Err(p) = unwind::catch(|| body(scope)) {
-                let mut slot = lock(&scope.panic);
-                if slot.is_none() {
-                    *slot = Some(p);
-                }
+                scope.record_panic(p);
             }
             // SAFETY: last use of `scope`; it may be freed once this returns.
             unsafe { CountLatch::set(&scope.latch) };
         });
+        self.push(job);
+    }
+
+    /// Counts one more job the scope must wait for (before the job is queued).
+    #[inline]
+    pub(crate) fn count_one_more(&self) {
+        self.latch.increment();
+    }
+
+    /// The latch a finished job sets.
+    #[inline]
+    pub(crate) fn latch(&self) -> &CountLatch {
+        &self.latch
+    }
+
+    /// Queues a counted job on the current worker (or the pool's injector).
+    #[inline]
+    pub(crate) fn push(&self, job: crate::job::JobRef) {
         // SAFETY: the registry outlives the scope (its owner is one of its workers).
         unsafe { (*self.registry).push_job(job) };
+    }
+
+    /// Keeps the first panic of a job; the scope re-raises it when everything has finished.
+    pub(crate) fn record_panic(&self, p: Box<dyn Any + Send>) {
+        let mut slot = lock(&self.panic);
+        if slot.is_none() {
+            *slot = Some(p);
+        }
     }
 }

@@ -1,0 +1,101 @@
+//! Activators: when a node may run.
+//!
+//! # Protocol
+//! An activator points at one node and counts the inputs still missing for its next
+//! activation, starting at its number of inputs. Every write to an input (after the value is
+//! stored, see `port/cell.rs`) decrements the count with an acquire-release RMW; the
+//! decrement that reaches zero schedules the node. RMWs on one atomic are totally ordered, so
+//! exactly one decrement sees the count go from 1 to 0: the node is scheduled exactly once
+//! per activation, and that decrement acquires every earlier writer's release, so the runner
+//! sees every input.
+//!
+//! # Re-arming (multiple-use engines)
+//! A multiple-use node re-arms its activator *after its task returns*, by adding its number of
+//! inputs back. Writes for the next activation may arrive while the node still runs: they take
+//! the count below zero (wrapping; the counter is modular). Whichever of the re-arm and the
+//! last of those writes brings the count back to exactly zero schedules the node, once:
+//! `count = inputs - writes since the last arm`, modulo 2^64, and it reaches zero only when the
+//! next activation's inputs are all in *and* the node has re-armed. So the node is never
+//! scheduled while it runs (the re-arm comes last) and never misses an activation. A node with
+//! no inputs is scheduled once per run by the engine, and re-arming it does nothing.
+
+use std::fmt;
+
+use crate::scheduler::{NodeId, Scheduler};
+use crate::sync::{AtomicUsize, Ordering};
+
+/// A node's activation counter: see the module docs.
+pub struct Activator {
+    count: AtomicUsize,
+    inputs: usize,
+    node: NodeId,
+}
+
+impl Activator {
+    /// The activator of `node`, which has `inputs` inputs, armed.
+    pub fn new(node: NodeId, inputs: usize) -> Activator {
+        Activator {
+            count: AtomicUsize::new(inputs),
+            inputs,
+            node,
+        }
+    }
+
+    /// The node it activates.
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// The node's number of inputs.
+    pub fn inputs(&self) -> usize {
+        self.inputs
+    }
+
+    /// Inputs still missing before the node is scheduled (meaningful between runs).
+    pub fn missing(&self) -> usize {
+        self.count.load(Ordering::Acquire)
+    }
+
+    /// One input was written: decrements the count and, when it reaches zero, schedules the
+    /// node on `sched`. Returns whether it did.
+    #[inline]
+    pub fn notify(&self, sched: &dyn Scheduler) -> bool {
+        if self.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            sched.schedule(self.node);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The node finished a run: adds its inputs back and, if every input of the next
+    /// activation already arrived, schedules it again. Returns whether it did.
+    #[inline]
+    pub fn rearm(&self, sched: &dyn Scheduler) -> bool {
+        if self.inputs == 0 {
+            return false;
+        }
+        let before = self.count.fetch_add(self.inputs, Ordering::AcqRel);
+        if before.wrapping_add(self.inputs) == 0 {
+            sched.schedule(self.node);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Back to "every input missing", between runs.
+    pub(crate) fn arm(&self) {
+        self.count.store(self.inputs, Ordering::Relaxed);
+    }
+}
+
+impl fmt::Debug for Activator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Activator")
+            .field("node", &self.node)
+            .field("inputs", &self.inputs)
+            .field("missing", &self.missing())
+            .finish()
+    }
+}

@@ -1,0 +1,169 @@
+//! Multiple-use graphs: tasks run once per activation, as often as their inputs come,
+//! cycles allowed; a graph runs again and again without allocating.
+//!
+//! A run starts by delivering the graph inputs and seeds (`initial`) and scheduling the nodes
+//! with no inputs; it ends when no node is active or activatable. Nodes keep their state
+//! ([`TaskMut`]) from run to run; input cells are emptied at the start of each run.
+//!
+//! ```
+//! use ontime_dataflow::common::FnTask;
+//! use ontime_dataflow::multiple_uses::GraphBuilder;
+//! use ontime_dataflow::{In, Out, ReceiverOnce, Scheduler, SenderOnce};
+//!
+//! // A loop: `step` feeds (count, limit) back to itself until the count reaches the limit.
+//! let mut g = GraphBuilder::new();
+//! let (back_tx, back_rx) = g.port::<(u32, u32)>();
+//! let (done_tx, done_rx) = g.port::<u32>();
+//! let seed = g.initial(&back_tx, (0, 10)); // what the cycle starts from, every run
+//! g.task(
+//!     FnTask::new(
+//!         |_s: &dyn Scheduler,
+//!          (state,): (In<(u32, u32)>,),
+//!          (back, done): (Out<'_, (u32, u32)>, Out<'_, u32>)| {
+//!             let (n, limit) = state.recv_once().unwrap();
+//!             if n + 1 < limit {
+//!                 back.send_once((n + 1, limit)).unwrap();
+//!             } else {
+//!                 done.send_once(n + 1).unwrap();
+//!             }
+//!         },
+//!     ),
+//!     (back_rx,),
+//!     (back_tx, done_tx),
+//! );
+//! let done = g.output(done_rx);
+//! let mut graph = g.build().unwrap();
+//! let report = graph.run_sequential().unwrap();
+//! assert_eq!((done.take(), report.executed), (Ok(10), 10));
+//!
+//! graph.set_input(&seed, (0, 3));
+//! let pool = ontime_core::ThreadPool::new(2).unwrap();
+//! let report = graph.run_parallel(&pool).unwrap();
+//! assert_eq!((done.take(), report.executed), (Ok(3), 3));
+//! ```
+
+use std::fmt;
+
+use ontime_core::ThreadPool;
+
+use super::core::Engine;
+use super::initial::{Initial, InitialValue};
+use super::report::{RunError, RunReport};
+use crate::graph::{self, BuildError, Input, Rx, Tx};
+use crate::node::{NodeMut, TaskNode};
+use crate::scheduler::NodeId;
+use crate::task::{InputHandles, InputList, OutputHandles, TaskMut};
+
+/// Builds a multiple-use graph (tasks are [`TaskMut`]).
+pub type GraphBuilder = graph::GraphBuilder<dyn NodeMut>;
+
+impl graph::GraphBuilder<dyn NodeMut> {
+    /// Adds a task reading `inputs` (a tuple of `Rx`) and writing `outputs` (a tuple of `Tx`).
+    ///
+    /// # Panics
+    /// If a handle belongs to another builder.
+    pub fn task<IH, OH, T>(&mut self, task: T, inputs: IH, outputs: OH) -> NodeId
+    where
+        IH: InputHandles,
+        OH: OutputHandles,
+        T: TaskMut<IH::Values, OH::Values> + Send + 'static,
+    {
+        self.push_node(<IH::Values as InputList>::LEN, |w, id| {
+            let cells = inputs.attach(w, id);
+            let outs = outputs.attach(w, id);
+            Box::new(TaskNode::<T, IH::Values, OH::Values>::new(task, cells, outs))
+        })
+    }
+
+    /// A graph input: its consumers get (a clone of) its value at the start of every run;
+    /// change it between runs with [`Graph::set_input`].
+    pub fn input<T: Clone + Send + 'static>(&mut self, value: T) -> (Input<T>, Rx<T>) {
+        let (tx, rx) = self.port::<T>();
+        let graph = tx.graph;
+        let input = self.push_initial(graph, tx.port, value, Some(<T as Clone>::clone));
+        (input, rx)
+    }
+
+    /// Seeds a port: its consumers get (a clone of) `value` at the start of every run, as if
+    /// its producer had written it. This is how a cycle starts (a register's reset value).
+    ///
+    /// # Panics
+    /// If the port already has a seed or belongs to another builder.
+    pub fn initial<T: Clone + Send + 'static>(&mut self, tx: &Tx<T>, value: T) -> Input<T> {
+        self.push_initial(tx.graph, tx.port, value, Some(<T as Clone>::clone))
+    }
+
+    /// Fixes the graph's wiring (cycles are allowed).
+    pub fn build(self) -> Result<Graph, BuildError> {
+        let mut built = self.finish(false)?;
+        let initials = std::mem::take(&mut built.initials);
+        Ok(Graph {
+            engine: Engine::new(built, |b| b),
+            initials,
+        })
+    }
+}
+
+/// A built multiple-use graph: run it as often as needed, sequentially or in parallel.
+pub struct Graph {
+    engine: Engine<Box<dyn NodeMut>>,
+    initials: Vec<Box<dyn Initial>>,
+}
+
+impl fmt::Debug for Graph {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("multiple_uses::Graph")
+            .field("nodes", &self.engine.len())
+            .finish()
+    }
+}
+
+impl Graph {
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.engine.len()
+    }
+
+    /// Whether the graph has no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.engine.len() == 0
+    }
+
+    /// The graph in Graphviz format.
+    pub fn to_dot(&self) -> String {
+        self.engine.shape.to_dot()
+    }
+
+    /// Changes a graph input (or seed) for the following runs.
+    ///
+    /// # Panics
+    /// If `input` belongs to another graph.
+    pub fn set_input<T: Send + 'static>(&mut self, input: &Input<T>, value: T) {
+        assert!(
+            input.graph == self.engine.graph,
+            "ontime-dataflow: {:?} belongs to another graph",
+            input
+        );
+        self.initials[input.index]
+            .as_any_mut()
+            .downcast_mut::<InitialValue<T>>()
+            .expect("an input handle has its value's type")
+            .set(value);
+    }
+
+    /// Runs the graph on the calling thread until no node is active or activatable.
+    ///
+    /// Allocates nothing once built (unless a task does).
+    pub fn run_sequential(&mut self) -> Result<RunReport, RunError> {
+        self.engine.run_sequential(&mut self.initials)
+    }
+
+    /// Runs the graph on `pool` until no node is active or activatable; a node never runs
+    /// concurrently with itself.
+    ///
+    /// After a task panic the run still finishes, the pool is unharmed, and the graph can be
+    /// run again (every input cell is emptied at the start of a run).
+    pub fn run_parallel(&mut self, pool: &ThreadPool) -> Result<RunReport, RunError> {
+        self.engine.run_parallel(pool, &mut self.initials)
+    }
+}

@@ -1,0 +1,121 @@
+//! Single-use graphs: each task runs at most once, no cycles (checked when the graph is built).
+//!
+//! ```
+//! use ontime_dataflow::common::StrictTask;
+//! use ontime_dataflow::single_use::GraphBuilder;
+//!
+//! // (a + b) * (a - b), with `a` fanned out to two tasks.
+//! let mut g = GraphBuilder::new();
+//! let a = g.input(7i64);
+//! let b = g.input(3i64);
+//! let (sum_tx, sum_rx) = g.port();
+//! let (dif_tx, dif_rx) = g.port();
+//! let (prod_tx, prod_rx) = g.port();
+//! g.task(StrictTask::new(|a, b| (a + b,)), (a.clone(), b.clone()), (sum_tx,));
+//! g.task(StrictTask::new(|a, b| (a - b,)), (a, b), (dif_tx,));
+//! g.task(StrictTask::new(|s, d| (s * d,)), (sum_rx, dif_rx), (prod_tx,));
+//! let product = g.output(prod_rx);
+//!
+//! let pool = ontime_core::ThreadPool::new(2).unwrap();
+//! let report = g.build().unwrap().run_parallel(&pool).unwrap();
+//! assert_eq!(product.take(), Ok(40));
+//! assert_eq!(report.executed, 3);
+//! ```
+
+use std::fmt;
+
+use ontime_core::ThreadPool;
+
+use super::core::Engine;
+use super::initial::Initial;
+use super::report::{RunError, RunReport};
+use crate::graph::{self, BuildError, Rx};
+use crate::node::{NodeBox, TaskNode};
+use crate::scheduler::NodeId;
+use crate::task::{InputHandles, InputList, OutputHandles, TaskOnce};
+
+/// Builds a single-use graph (tasks are [`TaskOnce`]).
+pub type GraphBuilder = graph::GraphBuilder<dyn NodeBox>;
+
+impl graph::GraphBuilder<dyn NodeBox> {
+    /// Adds a task reading `inputs` (a tuple of `Rx`) and writing `outputs` (a tuple of `Tx`).
+    ///
+    /// # Panics
+    /// If a handle belongs to another builder.
+    pub fn task<IH, OH, T>(&mut self, task: T, inputs: IH, outputs: OH) -> NodeId
+    where
+        IH: InputHandles,
+        OH: OutputHandles,
+        T: TaskOnce<IH::Values, OH::Values> + Send + 'static,
+    {
+        self.push_node(<IH::Values as InputList>::LEN, |w, id| {
+            let cells = inputs.attach(w, id);
+            let outs = outputs.attach(w, id);
+            Box::new(TaskNode::<T, IH::Values, OH::Values>::new(task, cells, outs))
+        })
+    }
+
+    /// A graph input: a port holding `value` when the run starts.
+    pub fn input<T: Send + 'static>(&mut self, value: T) -> Rx<T> {
+        let (tx, rx) = self.port::<T>();
+        let graph = tx.graph;
+        self.push_initial(graph, tx.port, value, None);
+        rx
+    }
+
+    /// Checks the graph (no cycles) and fixes its wiring.
+    pub fn build(self) -> Result<Graph, BuildError> {
+        let mut built = self.finish(true)?;
+        let initials = std::mem::take(&mut built.initials);
+        Ok(Graph {
+            engine: Engine::new(built, Some),
+            initials,
+        })
+    }
+}
+
+/// A built single-use graph, ready to run once, sequentially or in parallel.
+pub struct Graph {
+    engine: Engine<Option<Box<dyn NodeBox>>>,
+    initials: Vec<Box<dyn Initial>>,
+}
+
+impl fmt::Debug for Graph {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("single_use::Graph")
+            .field("nodes", &self.engine.len())
+            .finish()
+    }
+}
+
+impl Graph {
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.engine.len()
+    }
+
+    /// Whether the graph has no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.engine.len() == 0
+    }
+
+    /// The graph in Graphviz format.
+    pub fn to_dot(&self) -> String {
+        self.engine.shape.to_dot()
+    }
+
+    /// Runs every task whose inputs get written, on the calling thread.
+    ///
+    /// Returns a report (which nodes never became active), or the first task panic.
+    pub fn run_sequential(mut self) -> Result<RunReport, RunError> {
+        self.engine.run_sequential(&mut self.initials)
+    }
+
+    /// Runs the graph on `pool` and blocks until no node is active or activatable.
+    ///
+    /// Returns a report (which nodes never became active), or the first task panic; after a
+    /// panic the pool is unharmed and no task has run twice.
+    pub fn run_parallel(mut self, pool: &ThreadPool) -> Result<RunReport, RunError> {
+        self.engine.run_parallel(pool, &mut self.initials)
+    }
+}

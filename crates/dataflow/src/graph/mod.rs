@@ -1,0 +1,11 @@
+//! Building graphs: port handles, the wiring table, the builder, and the graph's shape
+//! (for `to_dot` and the cycle check).
+
+mod builder;
+mod shape;
+mod wiring;
+
+pub(crate) use builder::Built;
+pub use builder::{BuildError, GraphBuilder, Input};
+pub(crate) use shape::Shape;
+pub use wiring::{Rx, Tx, Wiring};

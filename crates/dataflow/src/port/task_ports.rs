@@ -1,0 +1,163 @@
+//! The single-use ports a task receives ([`In`], [`Out`]) and the node-side output port
+//! ([`OutPort`]) that fans a value out to every consumer.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use super::{InputCell, PortError, PortId, PortSender, ReceiverOnce, Sender, SenderOnce};
+use crate::scheduler::{NodeId, Scheduler};
+
+/// A task's input port for one activation: the value its producer wrote.
+pub struct In<T> {
+    pub(crate) value: Option<T>,
+    pub(crate) port: PortId,
+}
+
+impl<T> In<T> {
+    /// The port this value came through.
+    pub fn port(&self) -> PortId {
+        self.port
+    }
+
+    /// Whether a value is present (always, for a node its activator scheduled).
+    pub fn is_full(&self) -> bool {
+        self.value.is_some()
+    }
+}
+
+impl<T> fmt::Debug for In<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("In")
+            .field("port", &self.port)
+            .field("full", &self.is_full())
+            .finish()
+    }
+}
+
+impl<T> ReceiverOnce<T> for In<T> {
+    fn recv_once(self) -> Result<T, PortError> {
+        self.value.ok_or(PortError::Empty(Some(self.port)))
+    }
+}
+
+/// A task's output port for one activation. Sending stores the value in every consumer's
+/// input and tells their activators; a task may leave an output unsent (its consumers then
+/// wait for another activation).
+pub struct Out<'a, T> {
+    pub(crate) port: &'a OutPort<T>,
+    pub(crate) sched: &'a dyn Scheduler,
+}
+
+impl<T> Out<'_, T> {
+    /// The port this output writes.
+    pub fn port(&self) -> PortId {
+        self.port.id
+    }
+
+    /// The scheduler running the task (to schedule nodes directly).
+    pub fn scheduler(&self) -> &dyn Scheduler {
+        self.sched
+    }
+}
+
+impl<T> fmt::Debug for Out<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Out").field("port", &self.port.id).finish()
+    }
+}
+
+impl<T> SenderOnce<T> for Out<'_, T> {
+    #[inline]
+    fn send_once(self, value: T) -> Result<(), PortError> {
+        self.port.send(self.sched, value)
+    }
+}
+
+/// Where an output's value goes.
+pub(crate) enum Target<T> {
+    /// An input of a node: store, then tell its activator.
+    Node { cell: Arc<InputCell<T>>, node: NodeId },
+    /// A graph output: keep the last value.
+    Output(PortSender<T>),
+}
+
+struct Resolved<T> {
+    targets: Box<[Target<T>]>,
+    clone: Option<fn(&T) -> T>,
+}
+
+/// The node side of an output: the port's consumers, fixed when the graph is built (by the
+/// graph builder).
+pub struct OutPort<T> {
+    id: PortId,
+    resolved: OnceLock<Resolved<T>>,
+}
+
+impl<T> OutPort<T> {
+    pub(crate) fn new(id: PortId) -> Self {
+        OutPort {
+            id,
+            resolved: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn id(&self) -> PortId {
+        self.id
+    }
+
+    /// Fixes the consumers (once, at build time). `clone` is required for more than one.
+    pub(crate) fn resolve(&self, targets: Vec<Target<T>>, clone: Option<fn(&T) -> T>) {
+        assert!(
+            targets.len() <= 1 || clone.is_some(),
+            "ontime-dataflow: fan-out needs a Clone value"
+        );
+        let done = self.resolved.set(Resolved {
+            targets: targets.into_boxed_slice(),
+            clone,
+        });
+        assert!(done.is_ok(), "ontime-dataflow: a port was resolved twice");
+    }
+
+    /// Delivers `value` to every consumer (clones for all but the last).
+    #[inline]
+    pub(crate) fn send(&self, sched: &dyn Scheduler, value: T) -> Result<(), PortError> {
+        let Some(r) = self.resolved.get() else {
+            return Ok(());
+        };
+        let Some((last, rest)) = r.targets.split_last() else {
+            return Ok(());
+        };
+        if let Some(clone) = r.clone {
+            for t in rest {
+                t.deliver(sched, clone(&value))?;
+            }
+        }
+        last.deliver(sched, value)
+    }
+}
+
+impl<T> Target<T> {
+    #[inline]
+    fn deliver(&self, sched: &dyn Scheduler, value: T) -> Result<(), PortError> {
+        match self {
+            Target::Node { cell, node } => {
+                cell.put(value)?;
+                sched.activator(*node).notify(sched);
+                Ok(())
+            }
+            Target::Output(tx) => tx.send(value),
+        }
+    }
+}
+
+impl<T> fmt::Debug for OutPort<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OutPort")
+            .field("id", &self.id)
+            .field(
+                "consumers",
+                &self.resolved.get().map(|r| r.targets.len()),
+            )
+            .finish()
+    }
+}

@@ -143,6 +143,8 @@ fn loom(preemptions: usize) -> Result<(), String> {
             "--release",
             "-p",
             "ontime-core",
+            "-p",
+            "ontime-dataflow",
             "--lib",
             "--target-dir",
             "target/loom",

@@ -71,7 +71,9 @@ impl graph::GraphBuilder<dyn NodeMut> {
         self.push_node(<IH::Values as InputList>::LEN, |w, id| {
             let cells = inputs.attach(w, id);
             let outs = outputs.attach(w, id);
-            Box::new(TaskNode::<T, IH::Values, OH::Values>::new(task, cells, outs))
+            Box::new(TaskNode::<T, IH::Values, OH::Values>::new(
+                task, cells, outs,
+            ))
         })
     }
 

@@ -51,7 +51,9 @@ impl graph::GraphBuilder<dyn NodeBox> {
         self.push_node(<IH::Values as InputList>::LEN, |w, id| {
             let cells = inputs.attach(w, id);
             let outs = outputs.attach(w, id);
-            Box::new(TaskNode::<T, IH::Values, OH::Values>::new(task, cells, outs))
+            Box::new(TaskNode::<T, IH::Values, OH::Values>::new(
+                task, cells, outs,
+            ))
         })
     }
 

@@ -157,7 +157,11 @@ impl<N: ?Sized> GraphBuilder<N> {
         self.shape().to_dot()
     }
 
-    pub(crate) fn push_node(&mut self, inputs: usize, make: impl FnOnce(&mut Wiring, NodeId) -> Box<N>) -> NodeId {
+    pub(crate) fn push_node(
+        &mut self,
+        inputs: usize,
+        make: impl FnOnce(&mut Wiring, NodeId) -> Box<N>,
+    ) -> NodeId {
         let id = NodeId::from_index(self.nodes.len());
         let node = make(&mut self.wiring, id);
         self.nodes.push(node);
@@ -174,7 +178,8 @@ impl<N: ?Sized> GraphBuilder<N> {
         clone: Option<fn(&T) -> T>,
     ) -> Input<T> {
         let out = self.wiring.out_port::<T>(graph, port);
-        self.initials.push(Box::new(InitialValue::new(out, value, clone)));
+        self.initials
+            .push(Box::new(InitialValue::new(out, value, clone)));
         Input {
             index: self.initials.len() - 1,
             graph,

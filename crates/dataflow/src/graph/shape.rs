@@ -128,7 +128,9 @@ impl Shape {
     pub(crate) fn to_dot(&self) -> String {
         let mut s = String::from("digraph dataflow {\n  rankdir=LR;\n");
         for (i, name) in self.names.iter().enumerate() {
-            let label = name.as_deref().map_or_else(|| format!("#{i}"), str::to_owned);
+            let label = name
+                .as_deref()
+                .map_or_else(|| format!("#{i}"), str::to_owned);
             let _ = writeln!(s, "  n{i} [label=\"{}\"];", escape(&label));
         }
         for p in &self.ports {

@@ -188,7 +188,11 @@ impl Wiring {
     }
 
     /// `tx` is an output of `node`.
-    pub(crate) fn produce<T: Send + 'static>(&mut self, tx: Tx<T>, node: NodeId) -> Arc<OutPort<T>> {
+    pub(crate) fn produce<T: Send + 'static>(
+        &mut self,
+        tx: Tx<T>,
+        node: NodeId,
+    ) -> Arc<OutPort<T>> {
         self.check(tx.graph, tx.port);
         self.ports[tx.port.index()].producer = Some(node);
         Arc::clone(&self.typed::<T>(tx.port).out)
@@ -206,8 +210,16 @@ impl Wiring {
     }
 
     /// The output port of `port`, to write initial values through.
-    pub(crate) fn out_port<T: Send + 'static>(&mut self, graph: u32, port: PortId) -> Arc<OutPort<T>> {
+    pub(crate) fn out_port<T: Send + 'static>(
+        &mut self,
+        graph: u32,
+        port: PortId,
+    ) -> Arc<OutPort<T>> {
         self.check(graph, port);
+        assert!(
+            !self.ports[port.index()].initial,
+            "ontime-dataflow: {port} already has an initial value"
+        );
         self.ports[port.index()].initial = true;
         Arc::clone(&self.typed::<T>(port).out)
     }

@@ -76,7 +76,10 @@ impl<T> SenderOnce<T> for Out<'_, T> {
 /// Where an output's value goes.
 pub(crate) enum Target<T> {
     /// An input of a node: store, then tell its activator.
-    Node { cell: Arc<InputCell<T>>, node: NodeId },
+    Node {
+        cell: Arc<InputCell<T>>,
+        node: NodeId,
+    },
     /// A graph output: keep the last value.
     Output(PortSender<T>),
 }
@@ -154,10 +157,7 @@ impl<T> fmt::Debug for OutPort<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OutPort")
             .field("id", &self.id)
-            .field(
-                "consumers",
-                &self.resolved.get().map(|r| r.targets.len()),
-            )
+            .field("consumers", &self.resolved.get().map(|r| r.targets.len()))
             .finish()
     }
 }

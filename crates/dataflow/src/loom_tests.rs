@@ -1,0 +1,176 @@
+//! loom models of the dataflow protocols (`cargo xtask loom`), on the shipping `Activator`
+//! and `InputCell`:
+//! - activator countdown: concurrent writes to a node's inputs schedule it exactly once, and
+//!   the scheduled runner sees every value;
+//! - multiple-use re-arming: a write for the next activation racing with the node's re-arm
+//!   schedules it exactly once, never while it still runs;
+//! - termination count: activations counted before the activating node finishes bring the
+//!   count to zero only after every activated node finished (the parallel engine's count is
+//!   the ontime-core scope latch, whose own model is in ontime-core's loom tests).
+
+use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use loom::sync::Arc;
+use loom::thread;
+
+use crate::activator::Activator;
+use crate::port::{InputCell, PortId};
+use crate::scheduler::{NodeId, Scheduler};
+
+/// Records schedules; on a schedule, plays the runner: takes every input of the node.
+struct Probe {
+    activator: Activator,
+    cells: Vec<Arc<InputCell<u32>>>,
+    scheduled: AtomicUsize,
+    running: AtomicBool,
+    seen: AtomicUsize,
+}
+
+impl Scheduler for Probe {
+    fn activator(&self, _node: NodeId) -> &Activator {
+        &self.activator
+    }
+    fn schedule(&self, _node: NodeId) {
+        assert!(
+            !self.running.load(Ordering::Acquire),
+            "scheduled while it still runs"
+        );
+        self.scheduled.fetch_add(1, Ordering::Relaxed);
+        for c in &self.cells {
+            // SAFETY: the activator chose this thread to run the node.
+            let v = unsafe { c.take(false) }.expect("the runner sees every input");
+            self.seen.fetch_add(v as usize, Ordering::Relaxed);
+        }
+    }
+}
+
+fn probe(inputs: usize, armed_at: usize) -> Arc<Probe> {
+    let p = Probe {
+        activator: Activator::new(NodeId(0), inputs),
+        cells: (0..inputs)
+            .map(|i| Arc::new(InputCell::new(PortId(i as u32))))
+            .collect(),
+        scheduled: AtomicUsize::new(0),
+        running: AtomicBool::new(false),
+        seen: AtomicUsize::new(0),
+    };
+    // Bring the count to `armed_at` missing inputs (0 = the node was scheduled and runs).
+    for _ in armed_at..inputs {
+        p.activator.notify(&NoSched);
+    }
+    Arc::new(p)
+}
+
+struct NoSched;
+impl Scheduler for NoSched {
+    fn activator(&self, _node: NodeId) -> &Activator {
+        unreachable!()
+    }
+    fn schedule(&self, _node: NodeId) {}
+}
+
+#[test]
+fn activator_countdown_schedules_exactly_once_and_the_runner_sees_every_input() {
+    loom::model(|| {
+        let p = probe(3, 3);
+        let writers: Vec<_> = (0..3)
+            .map(|i| {
+                let p = p.clone();
+                thread::spawn(move || {
+                    p.cells[i].put(1 << i).unwrap();
+                    p.activator.notify(&*p);
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        assert_eq!(p.scheduled.load(Ordering::Relaxed), 1);
+        assert_eq!(p.seen.load(Ordering::Relaxed), 0b111);
+    });
+}
+
+#[test]
+fn rearming_races_the_next_write_and_schedules_once_never_while_running() {
+    loom::model(|| {
+        // The node has one input; it was scheduled (count 0), took its input and runs.
+        let p = probe(1, 0);
+        p.running.store(true, Ordering::Release);
+        let writer = {
+            let p = p.clone();
+            thread::spawn(move || {
+                // The producer's next activation writes while the node still runs.
+                p.cells[0].put(5).unwrap();
+                p.activator.notify(&*p);
+            })
+        };
+        // The node finishes, then re-arms (its last step).
+        p.running.store(false, Ordering::Release);
+        p.activator.rearm(&*p);
+        writer.join().unwrap();
+        assert_eq!(
+            p.scheduled.load(Ordering::Relaxed),
+            1,
+            "the next activation runs once"
+        );
+        assert_eq!(p.seen.load(Ordering::Relaxed), 5);
+    });
+}
+
+#[test]
+fn termination_count_reaches_zero_only_after_every_activated_node() {
+    // Diamond a -> (b, c) -> d. The run holds one count; `a` runs on the main thread and
+    // activates `b` and `c` (counting each before `a` finishes); `b` and `c` run on their own
+    // threads and write `d`'s two inputs; whoever completes `d`'s countdown runs it (counted
+    // first). The count hits zero once, and only when `d` has run.
+    loom::model(|| {
+        struct Run {
+            pending: AtomicUsize,
+            d: Activator,
+            d_ran: AtomicBool,
+            zero_seen: AtomicUsize,
+        }
+        impl Run {
+            fn finish_one(&self) {
+                if self.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
+                    assert!(self.d_ran.load(Ordering::Acquire), "ended before d ran");
+                    self.zero_seen.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        impl Scheduler for Run {
+            fn activator(&self, _n: NodeId) -> &Activator {
+                &self.d
+            }
+            fn schedule(&self, _n: NodeId) {
+                // Count `d` before the activating node finishes, then run it here.
+                self.pending.fetch_add(1, Ordering::Relaxed);
+                self.d_ran.store(true, Ordering::Release);
+                self.finish_one();
+            }
+        }
+        let run = Arc::new(Run {
+            pending: AtomicUsize::new(1),
+            d: Activator::new(NodeId(3), 2),
+            d_ran: AtomicBool::new(false),
+            zero_seen: AtomicUsize::new(0),
+        });
+        // `a` activates b and c: count them first.
+        run.pending.fetch_add(2, Ordering::Relaxed);
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let run = run.clone();
+                thread::spawn(move || {
+                    run.d.notify(&*run);
+                    run.finish_one();
+                })
+            })
+            .collect();
+        // `a` (and the run's own count) finishes.
+        run.finish_one();
+        for w in workers {
+            w.join().unwrap();
+        }
+        assert_eq!(run.zero_seen.load(Ordering::Relaxed), 1);
+        assert!(run.d_ran.load(Ordering::Relaxed));
+    });
+}

@@ -1,0 +1,113 @@
+//! A counting global allocator proves that running a multiple-use graph again allocates
+//! nothing: not per run, not per node execution (a cycle re-runs nodes many times per run).
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ontime_dataflow::common::{FnTask, StrictTask};
+use ontime_dataflow::{multiple_uses, In, Out, ReceiverOnce, Scheduler, SenderOnce};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded contract.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwarded contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// A cycle of `laps` laps: `source` emits the lap number to a diamond (fan-out to two tasks,
+/// joined), and the join sends the next lap back to `source`, so each lap waits for the last.
+fn graph(laps: u32) -> (multiple_uses::Graph, ontime_dataflow::PortReceiver<u64>) {
+    let mut g = multiple_uses::GraphBuilder::new();
+    let (back_tx, back_rx) = g.port::<u32>();
+    let (x_tx, x_rx) = g.port::<u64>();
+    let (a_tx, a_rx) = g.port::<u64>();
+    let (b_tx, b_rx) = g.port::<u64>();
+    let (s_tx, s_rx) = g.port::<u64>();
+    g.initial(&back_tx, 0);
+    g.task(
+        StrictTask::new(|i: u32| (u64::from(i),)),
+        (back_rx,),
+        (x_tx,),
+    );
+    g.task(StrictTask::new(|x: u64| (x + 1,)), (x_rx.clone(),), (a_tx,));
+    g.task(StrictTask::new(|x: u64| (x * 2,)), (x_rx,), (b_tx,));
+    let mut total = 0u64;
+    g.task(
+        FnTask::new(
+            move |_s: &dyn Scheduler,
+                  (a, b): (In<u64>, In<u64>),
+                  (back, sum): (Out<'_, u32>, Out<'_, u64>)| {
+                let (a, b) = (a.recv_once().unwrap(), b.recv_once().unwrap());
+                total += a + b;
+                let lap = (a - 1) as u32;
+                if lap + 1 < laps {
+                    back.send_once(lap + 1).unwrap();
+                } else {
+                    sum.send_once(total).unwrap();
+                }
+            },
+        ),
+        (a_rx, b_rx),
+        (back_tx, s_tx),
+    );
+    let out = g.output(s_rx);
+    (g.build().unwrap(), out)
+}
+
+#[test]
+fn rerunning_a_multiple_use_graph_allocates_nothing() {
+    let (mut g, out) = graph(1000);
+    // Warm up (first-use lazy state anywhere in std).
+    g.run_sequential().unwrap();
+    let before = ALLOCS.load(Ordering::Relaxed);
+    for _ in 0..20 {
+        let r = g.run_sequential().unwrap();
+        assert_eq!(r.executed, 4000);
+    }
+    let seq = ALLOCS.load(Ordering::Relaxed) - before;
+    assert_eq!(
+        seq, 0,
+        "sequential: {seq} allocations over 20 runs of 4000 node executions"
+    );
+    assert!(out.take().is_ok());
+
+    // Parallel, called from a worker of the pool (a call from outside goes through the pool's
+    // injector, whose blocks are allocated as it fills). Workers' deques are warm after the
+    // first run.
+    let pool = common::pool(2);
+    pool.install(|| {
+        for _ in 0..3 {
+            g.run_parallel(&pool).unwrap();
+        }
+        let before = ALLOCS.load(Ordering::Relaxed);
+        for _ in 0..20 {
+            let r = g.run_parallel(&pool).unwrap();
+            assert_eq!(r.executed, 4000);
+        }
+        let par = ALLOCS.load(Ordering::Relaxed) - before;
+        assert_eq!(
+            par, 0,
+            "parallel: {par} allocations over 20 runs of 4000 node executions"
+        );
+    });
+}

@@ -12,6 +12,7 @@
 //! assert_eq!(stats[0].samples, 3);
 //! ```
 
+pub mod dags;
 pub mod harness;
 pub mod idle;
 pub mod load;

@@ -12,7 +12,7 @@ use std::process::{Command, ExitCode};
 use clap::{Parser, Subcommand};
 
 /// Suites the benchmark binary knows; checked here so a typo fails before a long build.
-const SUITES: &[&str] = &["fork-join", "forall", "latency", "micropools"];
+const SUITES: &[&str] = &["fork-join", "forall", "latency", "micropools", "dataflow"];
 
 #[derive(Parser, Debug)]
 #[command(name = "cargo xtask", about = "ontime's task runner")]

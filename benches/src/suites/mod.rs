@@ -1,5 +1,6 @@
 //! The suites `cargo xtask bench` can run.
 
+pub mod dataflow;
 pub mod forall;
 pub mod fork_join;
 pub mod latency;
@@ -77,6 +78,10 @@ pub const ALL: &[Suite] = &[
     Suite {
         name: "micropools",
         run: micropools::run,
+    },
+    Suite {
+        name: "dataflow",
+        run: dataflow::run,
     },
 ];
 

@@ -311,7 +311,7 @@ fn one_task_may_activate_many_and_the_run_waits_for_all() {
             (),
         );
     }
-    drop(rx);
+    let _ = rx;
     let report = g.build().unwrap().run_parallel(&p).unwrap();
     assert_eq!(report.executed, 2001);
     assert_eq!(count.load(Ordering::Relaxed), 2000);

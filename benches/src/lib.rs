@@ -16,6 +16,7 @@ pub mod dags;
 pub mod harness;
 pub mod idle;
 pub mod load;
+pub mod report;
 pub mod results;
 pub mod suites;
 pub mod workloads;

@@ -17,6 +17,9 @@ pub struct Machine {
     pub os: String,
     /// `rustc` version number.
     pub rustc: String,
+    /// CPU model, where the OS tells it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 impl Machine {
@@ -30,10 +33,17 @@ impl Machine {
                 .and_then(|o| String::from_utf8(o.stdout).ok())
                 .and_then(|s| s.split_whitespace().nth(1).map(str::to_owned))
                 .unwrap_or_else(|| "unknown".into());
+        let model = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        });
         Machine {
             cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
             os: std::env::consts::OS.into(),
             rustc,
+            model,
         }
     }
 }

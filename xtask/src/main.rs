@@ -3,6 +3,8 @@
 //! - `cargo xtask bench [--quick] [--suite NAME]... [--out DIR] [--threads N]`: builds the
 //!   benchmark binary in release mode and runs the suites (all by default), writing
 //!   `DIR/results.json` (default `target/ontime-bench`).
+//! - `cargo xtask report [DIR]`: redraws `report.md` and the SVG figures from an existing
+//!   `DIR/results.json` (default `target/ontime-bench`) without re-running anything.
 //! - `cargo xtask loom`: runs the loom models with `RUSTFLAGS="--cfg loom"` and bounded
 //!   preemptions.
 
@@ -38,6 +40,12 @@ enum Cmd {
         #[arg(long, default_value_t = 2)]
         threads: usize,
     },
+    /// Redraw report.md and the figures from an existing results.json.
+    Report {
+        /// Folder holding results.json.
+        #[arg(default_value = "target/ontime-bench")]
+        dir: PathBuf,
+    },
     /// Run the loom models.
     Loom {
         /// Preemption bound passed as LOOM_MAX_PREEMPTIONS.
@@ -55,10 +63,13 @@ fn main() -> ExitCode {
             out,
             threads,
         } => bench(quick, &suites, &out, threads),
+        Cmd::Report { dir } => report(&dir),
         Cmd::Loom { preemptions } => loom(preemptions),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The benchmark binary already printed its one-line error.
+        Err(e) if e.is_empty() => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -96,22 +107,7 @@ fn bench(quick: bool, suites: &[String], out: &Path, threads: usize) -> Result<(
     std::fs::write(&probe, b"").map_err(|e| format!("cannot write to {}: {e}", out.display()))?;
     let _ = std::fs::remove_file(probe);
 
-    let status = Command::new(env!("CARGO"))
-        .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "ontime-benches",
-            "--bin",
-            "ontime-bench",
-        ])
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("building the benchmarks failed".into());
-    }
+    build_bench(&root)?;
     let mut cmd = Command::new(root.join("target/release/ontime-bench"));
     cmd.arg("--out")
         .arg(&out)
@@ -123,13 +119,61 @@ fn bench(quick: bool, suites: &[String], out: &Path, threads: usize) -> Result<(
     for s in suites {
         cmd.arg("--suite").arg(s);
     }
+    run_bench(cmd)
+}
+
+/// Builds the benchmark binary (release).
+fn build_bench(root: &Path) -> Result<(), String> {
+    let status = Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "ontime-benches",
+            "--bin",
+            "ontime-bench",
+        ])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("building the benchmarks failed".into())
+    }
+}
+
+/// Runs the benchmark binary; on failure it has printed its own one-line error.
+fn run_bench(mut cmd: Command) -> Result<(), String> {
     let status = cmd
         .status()
         .map_err(|e| format!("cannot run the benchmarks: {e}"))?;
-    if !status.success() {
-        return Err("the benchmarks failed".into());
+    if status.success() {
+        Ok(())
+    } else {
+        Err(String::new())
     }
-    Ok(())
+}
+
+fn report(dir: &Path) -> Result<(), String> {
+    let root = workspace_root();
+    let dir = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| format!("no current folder: {e}"))?
+            .join(dir)
+    };
+    let json = dir.join("results.json");
+    let text = std::fs::read_to_string(&json)
+        .map_err(|e| format!("cannot read {}: {e}", json.display()))?;
+    serde_json::from_str::<serde_json::Value>(&text)
+        .map_err(|e| format!("{} is not valid JSON: {e}", json.display()))?;
+    build_bench(&root)?;
+    let mut cmd = Command::new(root.join("target/release/ontime-bench"));
+    cmd.arg("--report").arg(&dir);
+    run_bench(cmd)
 }
 
 fn loom(preemptions: usize) -> Result<(), String> {

@@ -1,9 +1,16 @@
 //! Runs benchmark suites and writes `results.json`. Normally started by `cargo xtask bench`,
 //! which validates the arguments; usage:
-//! `ontime-bench [--quick] [--threads N] [--out DIR] [--suite NAME]...`
+//! `ontime-bench [--quick] [--threads N] [--out DIR] [--suite NAME]...` runs suites, then
+//! writes `results.json`, `report.md` and SVG figures into DIR;
+//! `ontime-bench --report DIR` redraws the report and figures from `DIR/results.json`.
 
 use std::path::PathBuf;
 
+use std::io::IsTerminal;
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use ontime_benches::report;
 use ontime_benches::results::{Machine, Results, SCHEMA};
 use ontime_benches::suites::{self, Config};
 
@@ -35,6 +42,15 @@ fn main() {
                     .unwrap_or_else(|| fail("--out needs a folder"))
             }
             "--suite" => names.push(args.next().unwrap_or_else(|| fail("--suite needs a name"))),
+            "--report" => {
+                let dir = args
+                    .next()
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| fail("--report needs a folder"));
+                let r = Results::load(&dir.join("results.json")).unwrap_or_else(|e| fail(&e));
+                render(&r, &dir);
+                return;
+            }
             other => fail(&format!("unknown argument {other:?}")),
         }
     }
@@ -63,11 +79,38 @@ fn main() {
         machine: Machine::detect(),
         results: vec![],
     };
+    let bar = if std::io::stderr().is_terminal() {
+        let b = ProgressBar::new(chosen.len() as u64);
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] [{bar:30.cyan/blue}] {pos}/{len} suites  {msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        b.enable_steady_tick(std::time::Duration::from_millis(200));
+        Some(b)
+    } else {
+        None
+    };
     for suite in chosen {
         let start = std::time::Instant::now();
-        let mut progress =
-            |what: &str| eprintln!("  [{:>6.1}s] {what}", start.elapsed().as_secs_f64());
+        let mut progress = |what: &str| match &bar {
+            Some(b) => b.set_message(what.to_string()),
+            None => eprintln!("  [{:>6.1}s] {what}", start.elapsed().as_secs_f64()),
+        };
         fresh.results.extend((suite.run)(&cfg, &mut progress));
+        if let Some(b) = &bar {
+            b.println(format!(
+                "{} done in {:.1} s",
+                suite.name,
+                start.elapsed().as_secs_f64()
+            ));
+            b.inc(1);
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
     }
     let path = out.join("results.json");
     let merged = match Results::load(&path) {
@@ -78,33 +121,18 @@ fn main() {
         Err(_) => fresh,
     };
     merged.save(&path).unwrap_or_else(|e| fail(&e));
-    print_table(&merged);
     eprintln!("wrote {}", path.display());
+    render(&merged, &out);
 }
 
-fn print_table(r: &Results) {
-    println!(
-        "{:<10} {:<18} {:<12} {:>3} {:>14} {:>10}",
-        "suite", "case", "impl", "thr", "median", "vs ontime"
+/// Writes report.md and the figures, and prints the summary.
+fn render(r: &Results, dir: &Path) {
+    let figs = report::render(r, dir).unwrap_or_else(|e| fail(&e));
+    print!("{}", report::summary(r));
+    eprintln!(
+        "wrote {} and {} figures ({})",
+        dir.join("report.md").display(),
+        figs.len(),
+        figs.join(", ")
     );
-    for rec in &r.results {
-        let base = r.results.iter().find(|o| {
-            o.suite == rec.suite
-                && o.case == rec.case
-                && o.implementation == "ontime"
-                && o.metric == rec.metric
-        });
-        let ratio = base
-            .map(|b| format!("{:.2}x", rec.value / b.value))
-            .unwrap_or_default();
-        let value = if rec.metric == "time_ns" {
-            format!("{:.3} ms", rec.value / 1e6)
-        } else {
-            format!("{:.4}", rec.value)
-        };
-        println!(
-            "{:<10} {:<18} {:<12} {:>3} {:>14} {:>10}",
-            rec.suite, rec.case, rec.implementation, rec.threads, value, ratio
-        );
-    }
 }

@@ -250,6 +250,10 @@ pub fn miss_record(
     ] {
         r.extra.insert(k.into(), v.into());
     }
+    r.extra.insert(
+        "log2_ns_histogram".into(),
+        lat.log2_buckets().to_vec().into(),
+    );
     for (k, v) in extra {
         r.extra.insert((*k).into(), v.clone());
     }

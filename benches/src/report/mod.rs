@@ -1,0 +1,462 @@
+//! `report.md` and the SVG figures, rendered from a `results.json` alone (so `cargo xtask
+//! report` can redo them without re-running anything).
+
+pub mod figures;
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+use crate::results::{Record, Results};
+use figures::{bars, line_panels, Group, Line};
+
+/// Implementations that are ontime's own (everything else is a peer it is compared with).
+pub fn is_ours(implementation: &str) -> bool {
+    implementation.starts_with("ontime")
+        || matches!(
+            implementation,
+            "target-latency" | "target-latency-predictive" | "micropools"
+        )
+}
+
+/// Whether a larger value is better for `metric`.
+pub fn higher_is_better(metric: &str) -> bool {
+    metric == "throughput_per_s"
+}
+
+/// Formats a value for a table.
+pub fn fmt_value(metric: &str, v: f64) -> String {
+    match metric {
+        "time_ns" if v >= 1e6 => format!("{:.3} ms", v / 1e6),
+        "time_ns" => format!("{:.1} µs", v / 1e3),
+        "ns_per_task" => format!("{v:.1} ns"),
+        "miss_ratio" => format!("{v:.3}"),
+        "idle_cpu_fraction" => format!("{:.2} %", v * 100.0),
+        "throughput_per_s" => format!("{v:.0}/s"),
+        m if m.ends_with("_ns") => format!("{:.1} µs", v / 1e3),
+        _ => format!("{v:.4}"),
+    }
+}
+
+/// Records of one (case, threads, metric), in file order.
+type Row<'a> = ((String, usize, String), Vec<&'a Record>);
+
+fn rows<'a>(r: &'a Results, suite: &str, metrics: &[&str]) -> Vec<Row<'a>> {
+    let mut out: Vec<Row<'a>> = Vec::new();
+    for rec in r.results.iter().filter(|x| x.suite == suite) {
+        if !metrics.is_empty() && !metrics.contains(&rec.metric.as_str()) {
+            continue;
+        }
+        let key = (rec.case.clone(), rec.threads, rec.metric.clone());
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(rec),
+            None => out.push((key, vec![rec])),
+        }
+    }
+    out
+}
+
+/// The best peer of a row (serial code counts only when it is the sole peer).
+fn best_peer<'a>(recs: &[&'a Record], metric: &str) -> Option<&'a Record> {
+    let peers: Vec<&Record> = recs
+        .iter()
+        .copied()
+        .filter(|x| !is_ours(&x.implementation))
+        .collect();
+    let parallel: Vec<&Record> = peers
+        .iter()
+        .copied()
+        .filter(|x| x.implementation != "serial")
+        .collect();
+    let pool = if parallel.is_empty() { peers } else { parallel };
+    let better = |a: &&Record, b: &&Record| {
+        if higher_is_better(metric) {
+            a.value.total_cmp(&b.value)
+        } else {
+            b.value.total_cmp(&a.value)
+        }
+    };
+    pool.into_iter().max_by(better)
+}
+
+/// `ours ÷ best peer` for each of ontime's implementations in a row.
+pub fn ratios(recs: &[&Record], metric: &str) -> Vec<(String, f64, String)> {
+    let Some(peer) = best_peer(recs, metric) else {
+        return Vec::new();
+    };
+    recs.iter()
+        .filter(|x| is_ours(&x.implementation) && peer.value != 0.0)
+        .map(|x| {
+            (
+                x.implementation.clone(),
+                x.value / peer.value,
+                peer.implementation.clone(),
+            )
+        })
+        .collect()
+}
+
+fn suite_table(r: &Results, suite: &str, metrics: &[&str]) -> String {
+    let rows = rows(r, suite, metrics);
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut impls: Vec<String> = Vec::new();
+    for (_, recs) in &rows {
+        for x in recs {
+            if !impls.contains(&x.implementation) {
+                impls.push(x.implementation.clone());
+            }
+        }
+    }
+    impls.sort_by_key(|i| !is_ours(i));
+    let mut s = String::new();
+    let _ = write!(s, "| case | threads | metric |");
+    for i in &impls {
+        let _ = write!(s, " {i} |");
+    }
+    s.push_str(" ontime ÷ best peer |\n|---|---:|---|");
+    for _ in &impls {
+        s.push_str("---:|");
+    }
+    s.push_str("---|\n");
+    for ((case, threads, metric), recs) in &rows {
+        let _ = write!(s, "| {case} | {threads} | {metric} |");
+        for i in &impls {
+            let cell = recs
+                .iter()
+                .find(|x| &x.implementation == i)
+                .map(|x| fmt_value(metric, x.value))
+                .unwrap_or_default();
+            let _ = write!(s, " {cell} |");
+        }
+        let rs: Vec<String> = ratios(recs, metric)
+            .into_iter()
+            .map(|(ours, ratio, peer)| format!("{ours} {ratio:.2}× {peer}"))
+            .collect();
+        let _ = writeln!(s, " {} |", rs.join("; "));
+    }
+    s
+}
+
+fn value_of(r: &Results, suite: &str, case: &str, imp: &str, metric: &str) -> Option<f64> {
+    r.results
+        .iter()
+        .find(|x| {
+            x.suite == suite && x.case == case && x.implementation == imp && x.metric == metric
+        })
+        .map(|x| x.value)
+}
+
+fn bar_groups(
+    r: &Results,
+    suite: &str,
+    metric: &str,
+    threads: Option<usize>,
+    scale: f64,
+) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for x in r
+        .results
+        .iter()
+        .filter(|x| x.suite == suite && x.metric == metric)
+    {
+        if threads.is_some_and(|t| x.threads != t && x.implementation != "serial") {
+            continue;
+        }
+        let bar = (x.implementation.clone(), x.value / scale);
+        match groups.iter_mut().find(|g| g.0 == x.case) {
+            Some(g) => {
+                if !g.1.iter().any(|b| b.0 == bar.0) {
+                    g.1.push(bar)
+                }
+            }
+            None => groups.push((x.case.clone(), vec![bar])),
+        }
+    }
+    groups
+}
+
+fn extra_str<'a>(x: &'a Record, key: &str) -> Option<&'a str> {
+    x.extra.get(key).and_then(|v| v.as_str())
+}
+
+fn extra_f64(x: &Record, key: &str) -> Option<f64> {
+    x.extra.get(key).and_then(|v| v.as_f64())
+}
+
+fn histogram(x: &Record) -> Option<Vec<(f64, f64)>> {
+    let h: Vec<u64> = x
+        .extra
+        .get("log2_ns_histogram")?
+        .as_array()?
+        .iter()
+        .filter_map(|v| v.as_u64())
+        .collect();
+    let total: u64 = h.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    let first = h.iter().position(|&c| c > 0)?;
+    let last = h.iter().rposition(|&c| c > 0)?;
+    Some(
+        (first.saturating_sub(1)..=(last + 1).min(h.len() - 1))
+            .map(|b| (b as f64, h[b] as f64 / total as f64))
+            .collect(),
+    )
+}
+
+/// Draws every figure the records allow; returns (file name, caption) per figure.
+pub fn draw_figures(r: &Results, dir: &Path) -> Result<Vec<(String, String)>, String> {
+    let mut made = Vec::new();
+    let max_threads = r.results.iter().map(|x| x.threads).max().unwrap_or(1);
+    let mut fig = |name: &str, caption: String, f: &dyn Fn(&Path) -> Result<(), String>| {
+        f(&dir.join(name))?;
+        made.push((name.to_string(), caption));
+        Ok::<(), String>(())
+    };
+    for (suite, title) in [("fork-join", "fork-join"), ("forall", "forall")] {
+        let g = bar_groups(r, suite, "time_ns", None, 1e6);
+        if !g.is_empty() {
+            fig(
+                &format!("{suite}.svg"),
+                format!(
+                    "{title}: median time per run (ms, lower is better), ontime beside its peers"
+                ),
+                &|p| bars(p, &format!("{title}: median time (ms)"), "ms", &g, false),
+            )?;
+        }
+    }
+    // Miss ratio against load, one panel per workload.
+    let lat: Vec<&Record> = r
+        .results
+        .iter()
+        .filter(|x| x.suite == "latency" && x.metric == "miss_ratio")
+        .collect();
+    if !lat.is_empty() {
+        let mut panels: BTreeMap<String, BTreeMap<String, Vec<(f64, f64)>>> = BTreeMap::new();
+        for x in &lat {
+            let (Some(w), Some(load)) = (extra_str(x, "workload"), extra_f64(x, "load")) else {
+                continue;
+            };
+            panels
+                .entry(w.to_string())
+                .or_default()
+                .entry(x.implementation.clone())
+                .or_default()
+                .push((load, x.value));
+        }
+        let panels: Vec<(String, Vec<Line>)> = panels
+            .into_iter()
+            .map(|(w, lines)| {
+                let lines = lines
+                    .into_iter()
+                    .map(|(n, mut pts)| {
+                        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                        (n, pts)
+                    })
+                    .collect();
+                (w, lines)
+            })
+            .collect();
+        fig(
+            "latency-miss-ratio.svg",
+            "latency: fraction of requests that missed their target against offered load, per policy and workload (lower is better)".into(),
+            &|p| line_panels(p, "miss ratio vs load", "load", "miss ratio", &panels, false),
+        )?;
+        // Latency distribution at the load nearest 0.8, per workload.
+        let mut dist: BTreeMap<String, Vec<Line>> = BTreeMap::new();
+        let mut target = None;
+        for x in &lat {
+            let (Some(w), Some(load)) = (extra_str(x, "workload"), extra_f64(x, "load")) else {
+                continue;
+            };
+            if (load - 0.8).abs() > 1e-9 {
+                continue;
+            }
+            target = target.or(extra_f64(x, "target_ns"));
+            if let Some(h) = histogram(x) {
+                dist.entry(w.to_string())
+                    .or_default()
+                    .push((x.implementation.clone(), h));
+            }
+        }
+        if !dist.is_empty() {
+            let t = target.map_or(String::new(), |t| {
+                format!(", target {:.0} µs = 2^{:.1} ns", t / 1e3, t.log2())
+            });
+            let panels: Vec<(String, Vec<Line>)> = dist
+                .into_iter()
+                .map(|(w, l)| (format!("{w}, load 0.8"), l))
+                .collect();
+            fig(
+                "latency-distribution.svg",
+                format!("latency: distribution of request latency (log2 ns buckets, fraction of requests) per policy at load 0.8{t}"),
+                &|p| line_panels(p, "latency distribution (log2 ns)", "log2(latency ns)", "fraction of requests", &panels, false),
+            )?;
+        }
+    }
+    // Micropools: cheap-packet latency distributions.
+    let mp: Vec<&Record> = r
+        .results
+        .iter()
+        .filter(|x| x.suite == "micropools" && x.metric == "p999_ns")
+        .collect();
+    if !mp.is_empty() {
+        let lines: Vec<Line> = mp
+            .iter()
+            .filter_map(|x| histogram(x).map(|h| (x.implementation.clone(), h)))
+            .collect();
+        let p999: Vec<String> = mp
+            .iter()
+            .map(|x| {
+                format!(
+                    "{} p99.9 {}",
+                    x.implementation,
+                    fmt_value("p999_ns", x.value)
+                )
+            })
+            .collect();
+        let title = format!("cheap packets: {}", p999.join(", "));
+        fig(
+            "micropools.svg",
+            "micropools against one shared pool: latency distribution of the cheap packets (log2 ns buckets)".into(),
+            &|p| line_panels(p, "micropools vs single pool", "log2(latency ns)", "fraction of packets", &[(title.clone(), lines.clone())], false),
+        )?;
+    }
+    // Dataflow: ns per task, engines against rayon-scope.
+    let g: Vec<Group> = bar_groups(r, "dataflow", "ns_per_task", Some(max_threads), 1.0)
+        .into_iter()
+        .map(|(c, b)| {
+            (
+                c.split('-').take(2).collect::<Vec<_>>().join("-"),
+                b.into_iter()
+                    .filter(|x| x.0 != "serial" && !x.0.ends_with("-seq"))
+                    .collect(),
+            )
+        })
+        .collect();
+    if !g.is_empty() {
+        fig(
+            "dataflow.svg",
+            format!("dataflow: median ns per task on {max_threads} threads, ontime's engines against the hand-built rayon-scope engine (log scale, lower is better)"),
+            &|p| bars(p, &format!("dataflow: ns per task, {max_threads} threads"), "ns/task", &g, true),
+        )?;
+    }
+    let _ = value_of;
+    Ok(made)
+}
+
+/// Writes the figures and `report.md` into `dir`; returns the figure file names.
+pub fn render(r: &Results, dir: &Path) -> Result<Vec<String>, String> {
+    let figs = draw_figures(r, dir)?;
+    let mut s = String::new();
+    let threads: std::collections::BTreeSet<usize> = r.results.iter().map(|x| x.threads).collect();
+    let threads: Vec<String> = threads.iter().map(|t| t.to_string()).collect();
+    let _ = writeln!(s, "# ontime benchmark report\n");
+    let _ = writeln!(
+        s,
+        "- Run: **{}** ({}).\n- Machine: {} logical CPUs, {}{}, rustc {}.\n- Threads measured: {}.\n- Suites: {}.\n",
+        if r.quick { "quick" } else { "full" },
+        if r.quick { "`--quick`: reduced sizes and sample counts" } else { "full sizes" },
+        r.machine.cpus,
+        r.machine.os,
+        r.machine.model.as_deref().map(|m| format!(", {m}")).unwrap_or_default(),
+        r.machine.rustc,
+        threads.join(", "),
+        {
+            let mut v: Vec<&str> = Vec::new();
+            for x in &r.results {
+                if !v.contains(&x.suite.as_str()) {
+                    v.push(&x.suite);
+                }
+            }
+            v.join(", ")
+        }
+    );
+    s.push_str(
+        "## Method\n\n\
+         - Times are **medians** over interleaved rounds: each round runs every implementation of a \
+         case once, rotating the order, after one untimed warm-up of each, so that drift on a noisy \
+         machine hits all of them alike.\n\
+         - Latency and micropools: **open-loop** Poisson arrivals at the stated load; a request's \
+         latency is measured **from its scheduled arrival time**, so queueing delay counts. The \
+         miss ratio is the fraction of requests that finished after their target.\n\
+         - Every ratio is ontime ÷ the best peer measured **in the same run** (lower is better, \
+         except throughput). Serial code is a peer only where no parallel peer exists.\n\
+         - `results.json` beside this file holds every figure; `cargo xtask report` redraws this \
+         report from it.\n\n",
+    );
+    let _ = writeln!(s, "## Figures\n");
+    for (file, caption) in &figs {
+        let _ = writeln!(s, "![{caption}]({file})\n\n*{caption}.*\n");
+    }
+    for (suite, metrics, note) in [
+        (
+            "fork-join",
+            &[][..],
+            "fib(30) and a binary-tree sum with a join per call; idle pool CPU over 1 s.",
+        ),
+        (
+            "forall",
+            &[][..],
+            "A 1-D map/sum and a tiled matrix product.",
+        ),
+        (
+            "latency",
+            &["miss_ratio"][..],
+            "Miss ratio per workload and load; quantiles are in results.json.",
+        ),
+        (
+            "micropools",
+            &[][..],
+            "Cheap-packet latency quantiles and throughput, micropools against one shared pool.",
+        ),
+        (
+            "dataflow",
+            &["ns_per_task"][..],
+            "Median ns per task (time per run ÷ tasks); time_ns is in results.json.",
+        ),
+    ] {
+        let t = suite_table(r, suite, metrics);
+        if !t.is_empty() {
+            let _ = writeln!(s, "## {suite}\n\n{note}\n\n{t}");
+        }
+    }
+    std::fs::write(dir.join("report.md"), s)
+        .map_err(|e| format!("cannot write {}: {e}", dir.join("report.md").display()))?;
+    Ok(figs.into_iter().map(|f| f.0).collect())
+}
+
+/// A compact terminal summary: each of ontime's figures with its ratio to the best peer.
+pub fn summary(r: &Results) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<11} {:<26} {:>3} {:<12} {:<26} {:>12} {:>8}  best peer",
+        "suite", "case", "thr", "metric", "impl", "value", "ratio"
+    );
+    for suite in ["fork-join", "forall", "latency", "micropools", "dataflow"] {
+        let metrics: &[&str] = match suite {
+            "latency" => &["miss_ratio"],
+            "dataflow" => &["ns_per_task"],
+            "micropools" => &["p999_ns", "throughput_per_s"],
+            _ => &[],
+        };
+        for ((case, threads, metric), recs) in rows(r, suite, metrics) {
+            for (ours, ratio, peer) in ratios(&recs, &metric) {
+                let v = recs
+                    .iter()
+                    .find(|x| x.implementation == ours)
+                    .map_or(0.0, |x| x.value);
+                let _ = writeln!(
+                    s,
+                    "{suite:<11} {case:<26} {threads:>3} {metric:<12} {ours:<26} {:>12} {:>7.2}x  {peer}",
+                    fmt_value(&metric, v),
+                    ratio
+                );
+            }
+        }
+    }
+    s
+}

@@ -167,6 +167,7 @@ mod tests {
             cpus: 2,
             os: "linux".into(),
             rustc: "1".into(),
+            model: None,
         };
         let mut old = Results {
             schema: SCHEMA,
@@ -202,6 +203,7 @@ mod tests {
                 cpus: 2,
                 os: "linux".into(),
                 rustc: "1".into(),
+                model: None,
             },
             results: vec![rec("a")],
         };

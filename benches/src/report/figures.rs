@@ -17,22 +17,50 @@ fn err(e: impl std::fmt::Display) -> String {
     format!("cannot draw a figure: {e}")
 }
 
-/// A palette that stays readable in print: the same series keeps its colour across figures.
+/// Every implementation name the suites use, so a series keeps its colour in every figure.
+const KNOWN: [&str; 16] = [
+    "ontime",
+    "rayon-core",
+    "chili",
+    "serial",
+    "rayon",
+    "ontime/single-use",
+    "ontime/multiple-uses",
+    "rayon-scope",
+    "steal-first",
+    "admit-first",
+    "target-latency",
+    "target-latency-predictive",
+    "micropools",
+    "single-pool",
+    "ontime/single-use-seq",
+    "ontime/multiple-uses-seq",
+];
+
+/// The colour of a series: fixed per known name, else by position in the figure.
 pub fn colour(name: &str, names: &[String]) -> RGBColor {
-    const P: [RGBColor; 10] = [
+    const P: [RGBColor; 16] = [
         RGBColor(31, 119, 180),
+        RGBColor(214, 39, 40),
+        RGBColor(44, 160, 44),
+        RGBColor(127, 127, 127),
+        RGBColor(255, 127, 14),
+        RGBColor(31, 119, 180),
+        RGBColor(23, 190, 207),
+        RGBColor(214, 39, 40),
+        RGBColor(140, 86, 75),
         RGBColor(255, 127, 14),
         RGBColor(44, 160, 44),
-        RGBColor(214, 39, 40),
+        RGBColor(31, 119, 180),
         RGBColor(148, 103, 189),
-        RGBColor(140, 86, 75),
-        RGBColor(227, 119, 194),
-        RGBColor(127, 127, 127),
+        RGBColor(214, 39, 40),
         RGBColor(188, 189, 34),
-        RGBColor(23, 190, 207),
+        RGBColor(227, 119, 194),
     ];
-    let i = names.iter().position(|n| n == name).unwrap_or(0);
-    P[i % P.len()]
+    match KNOWN.iter().position(|k| *k == name) {
+        Some(i) => P[i],
+        None => P[names.iter().position(|n| n == name).unwrap_or(0) % P.len()],
+    }
 }
 
 /// Grouped bars, one group per case; `log` draws the value axis in log10.

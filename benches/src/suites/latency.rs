@@ -171,8 +171,17 @@ fn rayon_loop(lo: usize, hi: usize, spin: Spin) {
 }
 
 /// Serves `s` on rayon-core: one `spawn` per request, a join-based loop inside.
+///
+/// The workers get 64 MiB stacks: a rayon worker waiting in a `join` runs other spawned
+/// requests on top of its stack, without bound, and under a long queue (lognormal at load 0.9)
+/// the default 2 MiB overflowed and aborted the whole run.
 fn serve_rayon(threads: usize, s: &[Arrival], spin: Spin) -> Vec<u64> {
-    let pool = rayon_pool(threads, "rayon-latency-");
+    let pool = rayon_core::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("rayon-latency-{i}"))
+        .stack_size(64 << 20)
+        .build()
+        .expect("rayon pool");
     let lat: Arc<Vec<AtomicU64>> = Arc::new((0..s.len()).map(|_| AtomicU64::new(0)).collect());
     let left = Arc::new(AtomicUsize::new(s.len()));
     let base = Instant::now() + Duration::from_millis(5);

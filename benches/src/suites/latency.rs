@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use ontime_core::{Request, StealPolicy, ThreadPoolBuilder};
 use ontime_policies::{AdmitFirst, Micropools, StealFirst, TargetLatency};
 
-use super::{rayon_pool, Config};
+use super::Config;
 use crate::load::{sleep_until, Latencies, Rng, Spin};
 use crate::results::Record;
 

@@ -84,6 +84,16 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// A folder given on the command line: relative paths are taken from the workspace root, so
+/// `bench --out` and `report` agree on where `target/ontime-bench` is.
+fn in_root(root: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    }
+}
+
 fn bench(quick: bool, suites: &[String], out: &Path, threads: usize) -> Result<(), String> {
     for s in suites {
         if !SUITES.contains(&s.as_str()) {
@@ -97,11 +107,7 @@ fn bench(quick: bool, suites: &[String], out: &Path, threads: usize) -> Result<(
         return Err("--threads must be at least 1".into());
     }
     let root = workspace_root();
-    let out = if out.is_absolute() {
-        out.to_path_buf()
-    } else {
-        root.join(out)
-    };
+    let out = in_root(&root, out);
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let probe = out.join(".write-test");
     std::fs::write(&probe, b"").map_err(|e| format!("cannot write to {}: {e}", out.display()))?;
@@ -122,11 +128,27 @@ fn bench(quick: bool, suites: &[String], out: &Path, threads: usize) -> Result<(
     run_bench(cmd)
 }
 
-/// Builds the benchmark binary (release).
-fn build_bench(root: &Path) -> Result<(), String> {
+/// Runs `cargo ARGS` in the workspace root with extra environment variables; `failed` is the
+/// error when it exits unsuccessfully.
+fn cargo(root: &Path, args: &[&str], env: &[(&str, String)], failed: &str) -> Result<(), String> {
     let status = Command::new(env!("CARGO"))
         .current_dir(root)
-        .args([
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(failed.into())
+    }
+}
+
+/// Builds the benchmark binary (release).
+fn build_bench(root: &Path) -> Result<(), String> {
+    cargo(
+        root,
+        &[
             "build",
             "--release",
             "--quiet",
@@ -134,14 +156,10 @@ fn build_bench(root: &Path) -> Result<(), String> {
             "ontime-benches",
             "--bin",
             "ontime-bench",
-        ])
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err("building the benchmarks failed".into())
-    }
+        ],
+        &[],
+        "building the benchmarks failed",
+    )
 }
 
 /// Runs the benchmark binary; on failure it has printed its own one-line error.
@@ -158,13 +176,7 @@ fn run_bench(mut cmd: Command) -> Result<(), String> {
 
 fn report(dir: &Path) -> Result<(), String> {
     let root = workspace_root();
-    let dir = if dir.is_absolute() {
-        dir.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map_err(|e| format!("no current folder: {e}"))?
-            .join(dir)
-    };
+    let dir = in_root(&root, dir);
     let json = dir.join("results.json");
     let text = std::fs::read_to_string(&json)
         .map_err(|e| format!("cannot read {}: {e}", json.display()))?;
@@ -177,12 +189,9 @@ fn report(dir: &Path) -> Result<(), String> {
 }
 
 fn loom(preemptions: usize) -> Result<(), String> {
-    let root = workspace_root();
-    let status = Command::new(env!("CARGO"))
-        .current_dir(&root)
-        .env("RUSTFLAGS", "--cfg loom")
-        .env("LOOM_MAX_PREEMPTIONS", preemptions.to_string())
-        .args([
+    cargo(
+        &workspace_root(),
+        &[
             "test",
             "--release",
             "-p",
@@ -192,12 +201,11 @@ fn loom(preemptions: usize) -> Result<(), String> {
             "--lib",
             "--target-dir",
             "target/loom",
-        ])
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err("loom models failed".into())
-    }
+        ],
+        &[
+            ("RUSTFLAGS", "--cfg loom".into()),
+            ("LOOM_MAX_PREEMPTIONS", preemptions.to_string()),
+        ],
+        "loom models failed",
+    )
 }

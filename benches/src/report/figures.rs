@@ -63,6 +63,17 @@ pub fn colour(name: &str, names: &[String]) -> RGBColor {
     }
 }
 
+/// Distinct series names, in order of first appearance.
+fn series_names<'a>(all: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for n in all {
+        if !names.contains(n) {
+            names.push(n.clone());
+        }
+    }
+    names
+}
+
 /// Grouped bars, one group per case; `log` draws the value axis in log10.
 pub fn bars(
     path: &Path,
@@ -71,14 +82,7 @@ pub fn bars(
     groups: &[Group],
     log: bool,
 ) -> Result<(), String> {
-    let mut names: Vec<String> = Vec::new();
-    for (_, bars) in groups {
-        for (n, _) in bars {
-            if !names.contains(n) {
-                names.push(n.clone());
-            }
-        }
-    }
+    let names = series_names(groups.iter().flat_map(|(_, s)| s.iter().map(|(n, _)| n)));
     let max = groups
         .iter()
         .flat_map(|(_, b)| b.iter().map(|x| x.1))
@@ -178,14 +182,7 @@ pub fn line_panels(
     panels: &[(String, Vec<Line>)],
     log_y: bool,
 ) -> Result<(), String> {
-    let mut names: Vec<String> = Vec::new();
-    for (_, lines) in panels {
-        for (n, _) in lines {
-            if !names.contains(n) {
-                names.push(n.clone());
-            }
-        }
-    }
+    let names = series_names(panels.iter().flat_map(|(_, s)| s.iter().map(|(n, _)| n)));
     let root = SVGBackend::new(path, (W, H)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let root = root.titled(title, ("sans-serif", 20)).map_err(err)?;

@@ -139,15 +139,6 @@ fn suite_table(r: &Results, suite: &str, metrics: &[&str]) -> String {
     s
 }
 
-fn value_of(r: &Results, suite: &str, case: &str, imp: &str, metric: &str) -> Option<f64> {
-    r.results
-        .iter()
-        .find(|x| {
-            x.suite == suite && x.case == case && x.implementation == imp && x.metric == metric
-        })
-        .map(|x| x.value)
-}
-
 fn bar_groups(
     r: &Results,
     suite: &str,
@@ -343,7 +334,6 @@ pub fn draw_figures(r: &Results, dir: &Path) -> Result<Vec<(String, String)>, St
             &|p| bars(p, &format!("dataflow: ns per task, {max_threads} threads"), "ns/task", &g, true),
         )?;
     }
-    let _ = value_of;
     Ok(made)
 }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use ontime_core::{Request, StealPolicy, ThreadPoolBuilder};
 use ontime_policies::{AdmitFirst, Micropools, StealFirst, TargetLatency};
 
-use super::Config;
+use super::{rayon_pool_with_stack, Config};
 use crate::load::{sleep_until, Latencies, Rng, Spin};
 use crate::results::Record;
 
@@ -176,12 +176,7 @@ fn rayon_loop(lo: usize, hi: usize, spin: Spin) {
 /// requests on top of its stack, without bound, and under a long queue (lognormal at load 0.9)
 /// the default 2 MiB overflowed and aborted the whole run.
 fn serve_rayon(threads: usize, s: &[Arrival], spin: Spin) -> Vec<u64> {
-    let pool = rayon_core::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("rayon-latency-{i}"))
-        .stack_size(64 << 20)
-        .build()
-        .expect("rayon pool");
+    let pool = rayon_pool_with_stack(threads, "rayon-latency-", Some(64 << 20));
     let lat: Arc<Vec<AtomicU64>> = Arc::new((0..s.len()).map(|_| AtomicU64::new(0)).collect());
     let left = Arc::new(AtomicUsize::new(s.len()));
     let base = Instant::now() + Duration::from_millis(5);

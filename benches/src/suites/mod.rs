@@ -31,11 +31,22 @@ impl Config {
 /// The peers' pool: rayon-core (also what rayon's parallel iterators run on inside
 /// `install`), with named threads so their CPU time can be told apart.
 pub fn rayon_pool(threads: usize, name_prefix: &'static str) -> rayon_core::ThreadPool {
-    rayon_core::ThreadPoolBuilder::new()
+    rayon_pool_with_stack(threads, name_prefix, None)
+}
+
+/// [`rayon_pool`] with a worker stack size (`None`: rayon's default).
+pub fn rayon_pool_with_stack(
+    threads: usize,
+    name_prefix: &'static str,
+    stack: Option<usize>,
+) -> rayon_core::ThreadPool {
+    let mut b = rayon_core::ThreadPoolBuilder::new()
         .num_threads(threads)
-        .thread_name(move |i| format!("{name_prefix}{i}"))
-        .build()
-        .expect("rayon pool")
+        .thread_name(move |i| format!("{name_prefix}{i}"));
+    if let Some(bytes) = stack {
+        b = b.stack_size(bytes);
+    }
+    b.build().expect("rayon pool")
 }
 
 /// ontime's pool for a suite.

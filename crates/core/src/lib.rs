@@ -79,6 +79,7 @@ pub use request::{
 pub use scope::{scope, Scope};
 pub use slot::{JobSlot, SlotTask};
 pub use spawn::spawn;
+pub use unwind::message as panic_message;
 
 /// Index of the calling thread in its pool, or `None` outside any pool.
 ///

@@ -10,8 +10,13 @@ pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
     panic::catch_unwind(AssertUnwindSafe(f))
 }
 
-/// A panic payload's message, when it has one.
-pub(crate) fn message(payload: &(dyn Any + Send)) -> &str {
+/// A panic payload's message (`&str` or `String` payloads), or a placeholder.
+///
+/// ```
+/// let p = std::panic::catch_unwind(|| panic!("boom {}", 1)).unwrap_err();
+/// assert_eq!(ontime_core::panic_message(&*p), "boom 1");
+/// ```
+pub fn message(payload: &(dyn Any + Send)) -> &str {
     if let Some(s) = payload.downcast_ref::<&'static str>() {
         s
     } else if let Some(s) = payload.downcast_ref::<String>() {

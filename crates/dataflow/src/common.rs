@@ -60,6 +60,17 @@ fn port_failed(e: PortError) -> ! {
     panic!("ontime-dataflow: {e}")
 }
 
+/// A strict task's run: read every input, call, write every output.
+#[inline]
+fn run_strict<I: InputList, O: OutputList>(
+    inputs: I::Ports,
+    outputs: O::Ports<'_>,
+    f: impl FnOnce(I) -> O,
+) {
+    let args = I::recv_all(inputs).unwrap_or_else(|e| port_failed(e));
+    O::send_all(outputs, f(args)).unwrap_or_else(|e| port_failed(e));
+}
+
 macro_rules! strict_outs {
     ($ins:tt; $($outs:tt)*) => {$(
         strict_one!($ins; $outs);
@@ -74,9 +85,7 @@ macro_rules! strict_one {
         {
             #[inline]
             fn run_once(self, _s: &dyn Scheduler, inputs: <($($A,)*) as InputList>::Ports, outputs: <($($O,)*) as OutputList>::Ports<'_>) {
-                let ($($a,)*) = <($($A,)*)>::recv_all(inputs).unwrap_or_else(|e| port_failed(e));
-                let values = (self.f)($($a),*);
-                <($($O,)*)>::send_all(outputs, values).unwrap_or_else(|e| port_failed(e));
+                run_strict(inputs, outputs, |($($a,)*)| (self.f)($($a),*));
             }
         }
 
@@ -86,9 +95,7 @@ macro_rules! strict_one {
         {
             #[inline]
             fn run_mut(&mut self, _s: &dyn Scheduler, inputs: <($($A,)*) as InputList>::Ports, outputs: <($($O,)*) as OutputList>::Ports<'_>) {
-                let ($($a,)*) = <($($A,)*)>::recv_all(inputs).unwrap_or_else(|e| port_failed(e));
-                let values = (self.f)($($a),*);
-                <($($O,)*)>::send_all(outputs, values).unwrap_or_else(|e| port_failed(e));
+                run_strict(inputs, outputs, |($($a,)*)| (self.f)($($a),*));
             }
         }
 
@@ -98,9 +105,7 @@ macro_rules! strict_one {
         {
             #[inline]
             fn run(&self, _s: &dyn Scheduler, inputs: <($($A,)*) as InputList>::Ports, outputs: <($($O,)*) as OutputList>::Ports<'_>) {
-                let ($($a,)*) = <($($A,)*)>::recv_all(inputs).unwrap_or_else(|e| port_failed(e));
-                let values = (self.f)($($a),*);
-                <($($O,)*)>::send_all(outputs, values).unwrap_or_else(|e| port_failed(e));
+                run_strict(inputs, outputs, |($($a,)*)| (self.f)($($a),*));
             }
         }
     };

@@ -8,7 +8,6 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::port::PortId;
 use crate::scheduler::Scheduler;
 use crate::task::{InputList, OutputList, TaskMut, TaskOnce};
 
@@ -60,13 +59,6 @@ impl<T, I: InputList, O: OutputList> TaskNode<T, I, O> {
             outputs,
             marker: PhantomData,
         }
-    }
-
-    /// The ports feeding this node, in input order.
-    pub fn input_ports(&self) -> Vec<PortId> {
-        let mut v = Vec::with_capacity(I::LEN);
-        I::ports_of(&self.inputs, &mut v);
-        v
     }
 }
 

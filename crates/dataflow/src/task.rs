@@ -66,8 +66,6 @@ pub trait InputList: Sized + Send + 'static {
     /// # Safety
     /// Exclusive access to the graph.
     unsafe fn reset(cells: &Self::Cells);
-    #[doc(hidden)]
-    fn ports_of(cells: &Self::Cells, out: &mut Vec<crate::PortId>);
 }
 
 /// A tuple of output value types, `()` to `(A, B, C, D, E, F, G, H)`.
@@ -118,9 +116,6 @@ macro_rules! lists {
             unsafe fn reset(_cells: &Self::Cells) {
                 // SAFETY: forwarded contract.
                 $(unsafe { _cells.$i.reset() };)*
-            }
-            fn ports_of(_cells: &Self::Cells, _out: &mut Vec<crate::PortId>) {
-                $(_out.push(_cells.$i.port());)*
             }
         }
 

@@ -9,67 +9,51 @@ use common::{pool, Rng};
 use ontime_dataflow::common::{FnTask, StrictTask};
 use ontime_dataflow::{multiple_uses, single_use, In, Out, ReceiverOnce, Scheduler, SenderOnce};
 
-/// A diamond chain: each stage computes (x + 1, x * 2) on two nodes and joins them.
+/// A diamond chain: each stage computes (x + 1, x * 2) on two nodes and joins them. The
+/// same wiring for either builder; `$input` makes the graph input's `Rx` from `g` and `x0`.
+macro_rules! diamond {
+    ($module:ident, $stages:expr, $x0:expr, |$g:ident, $v:ident| $input:expr) => {{
+        let mut $g = $module::GraphBuilder::new();
+        let $v: u64 = $x0;
+        let mut x = $input;
+        for _ in 0..$stages {
+            let (a_tx, a_rx) = $g.port();
+            let (b_tx, b_rx) = $g.port();
+            let (j_tx, j_rx) = $g.port();
+            $g.task(
+                StrictTask::new(|x: u64| (x.wrapping_add(1),)),
+                (x.clone(),),
+                (a_tx,),
+            );
+            $g.task(
+                StrictTask::new(|x: u64| (x.wrapping_mul(2),)),
+                (x,),
+                (b_tx,),
+            );
+            $g.task(
+                StrictTask::new(|a: u64, b: u64| (a ^ b,)),
+                (a_rx, b_rx),
+                (j_tx,),
+            );
+            x = j_rx;
+        }
+        let out = $g.output(x);
+        ($g.build().unwrap(), out)
+    }};
+}
+
 fn diamond_single(
     stages: usize,
     x0: u64,
 ) -> (single_use::Graph, ontime_dataflow::PortReceiver<u64>) {
-    let mut g = single_use::GraphBuilder::new();
-    let mut x = g.input(x0);
-    for _ in 0..stages {
-        let (a_tx, a_rx) = g.port();
-        let (b_tx, b_rx) = g.port();
-        let (j_tx, j_rx) = g.port();
-        g.task(
-            StrictTask::new(|x: u64| (x.wrapping_add(1),)),
-            (x.clone(),),
-            (a_tx,),
-        );
-        g.task(
-            StrictTask::new(|x: u64| (x.wrapping_mul(2),)),
-            (x,),
-            (b_tx,),
-        );
-        g.task(
-            StrictTask::new(|a: u64, b: u64| (a ^ b,)),
-            (a_rx, b_rx),
-            (j_tx,),
-        );
-        x = j_rx;
-    }
-    let out = g.output(x);
-    (g.build().unwrap(), out)
+    diamond!(single_use, stages, x0, |g, v| g.input(v))
 }
 
 fn diamond_multi(
     stages: usize,
     x0: u64,
 ) -> (multiple_uses::Graph, ontime_dataflow::PortReceiver<u64>) {
-    let mut g = multiple_uses::GraphBuilder::new();
-    let (_, mut x) = g.input(x0);
-    for _ in 0..stages {
-        let (a_tx, a_rx) = g.port();
-        let (b_tx, b_rx) = g.port();
-        let (j_tx, j_rx) = g.port();
-        g.task(
-            StrictTask::new(|x: u64| (x.wrapping_add(1),)),
-            (x.clone(),),
-            (a_tx,),
-        );
-        g.task(
-            StrictTask::new(|x: u64| (x.wrapping_mul(2),)),
-            (x,),
-            (b_tx,),
-        );
-        g.task(
-            StrictTask::new(|a: u64, b: u64| (a ^ b,)),
-            (a_rx, b_rx),
-            (j_tx,),
-        );
-        x = j_rx;
-    }
-    let out = g.output(x);
-    (g.build().unwrap(), out)
+    diamond!(multiple_uses, stages, x0, |g, v| g.input(v).1)
 }
 
 fn diamond_reference(stages: usize, mut x: u64) -> u64 {

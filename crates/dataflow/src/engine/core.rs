@@ -130,7 +130,7 @@ impl<H: Holder> Engine<H> {
                 s.holder.get_mut().clear_inputs();
             }
         }
-        *self.failure.get_mut().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.failure_slot() = None;
     }
 
     /// Runs node `i` once: its task, then its control successors, then (reusable) re-arms it.
@@ -164,6 +164,11 @@ impl<H: Holder> Engine<H> {
         }
     }
 
+    /// The first failure of the run, through `&mut` (no lock; poisoning ignored).
+    fn failure_slot(&mut self) -> &mut Option<(NodeId, Box<dyn Any + Send>)> {
+        self.failure.get_mut().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub(crate) fn node_ref(&self, id: NodeId) -> NodeRef {
         NodeRef {
             id,
@@ -186,11 +191,7 @@ impl<H: Holder> Engine<H> {
             executed,
             never_ran,
         };
-        let failure = self
-            .failure
-            .get_mut()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let failure = self.failure_slot().take();
         match failure {
             None => Ok(report),
             Some((node, payload)) => Err(RunError::new(self.node_ref(node), payload, report)),

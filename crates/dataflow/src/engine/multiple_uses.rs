@@ -50,9 +50,9 @@ use super::core::Engine;
 use super::initial::{Initial, InitialValue};
 use super::report::{RunError, RunReport};
 use crate::graph::{self, BuildError, Input, Rx, Tx};
-use crate::node::{NodeMut, TaskNode};
+use crate::node::NodeMut;
 use crate::scheduler::NodeId;
-use crate::task::{InputHandles, InputList, OutputHandles, TaskMut};
+use crate::task::{InputHandles, OutputHandles, TaskMut};
 
 /// Builds a multiple-use graph (tasks are [`TaskMut`]).
 pub type GraphBuilder = graph::GraphBuilder<dyn NodeMut>;
@@ -68,13 +68,7 @@ impl graph::GraphBuilder<dyn NodeMut> {
         OH: OutputHandles,
         T: TaskMut<IH::Values, OH::Values> + Send + 'static,
     {
-        self.push_node(<IH::Values as InputList>::LEN, |w, id| {
-            let cells = inputs.attach(w, id);
-            let outs = outputs.attach(w, id);
-            Box::new(TaskNode::<T, IH::Values, OH::Values>::new(
-                task, cells, outs,
-            ))
-        })
+        self.push_task(task, inputs, outputs, |n| Box::new(n))
     }
 
     /// A graph input: its consumers get (a clone of) its value at the start of every run;

@@ -64,13 +64,7 @@ pub struct RunError {
 
 impl RunError {
     pub(crate) fn new(node: NodeRef, payload: Box<dyn Any + Send>, report: RunReport) -> Self {
-        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
-            (*s).to_owned()
-        } else if let Some(s) = payload.downcast_ref::<String>() {
-            s.clone()
-        } else {
-            "<non-string panic payload>".to_owned()
-        };
+        let message = ontime_core::panic_message(&*payload).to_owned();
         RunError {
             node,
             message,

@@ -30,9 +30,9 @@ use super::core::Engine;
 use super::initial::Initial;
 use super::report::{RunError, RunReport};
 use crate::graph::{self, BuildError, Rx};
-use crate::node::{NodeBox, TaskNode};
+use crate::node::NodeBox;
 use crate::scheduler::NodeId;
-use crate::task::{InputHandles, InputList, OutputHandles, TaskOnce};
+use crate::task::{InputHandles, OutputHandles, TaskOnce};
 
 /// Builds a single-use graph (tasks are [`TaskOnce`]).
 pub type GraphBuilder = graph::GraphBuilder<dyn NodeBox>;
@@ -48,13 +48,7 @@ impl graph::GraphBuilder<dyn NodeBox> {
         OH: OutputHandles,
         T: TaskOnce<IH::Values, OH::Values> + Send + 'static,
     {
-        self.push_node(<IH::Values as InputList>::LEN, |w, id| {
-            let cells = inputs.attach(w, id);
-            let outs = outputs.attach(w, id);
-            Box::new(TaskNode::<T, IH::Values, OH::Values>::new(
-                task, cells, outs,
-            ))
-        })
+        self.push_task(task, inputs, outputs, |n| Box::new(n))
     }
 
     /// A graph input: a port holding `value` when the run starts.

@@ -12,8 +12,10 @@ use std::sync::Arc;
 use super::shape::Shape;
 use super::wiring::{Rx, Tx, Wiring};
 use crate::engine::{Initial, InitialValue};
+use crate::node::TaskNode;
 use crate::port::{PortId, PortReceiver};
 use crate::scheduler::NodeId;
+use crate::task::{InputHandles, InputList, OutputHandles};
 
 /// Builds a dataflow graph: make ports, add tasks that read and write them, then `build`.
 ///
@@ -157,15 +159,24 @@ impl<N: ?Sized> GraphBuilder<N> {
         self.shape().to_dot()
     }
 
-    pub(crate) fn push_node(
+    /// Wires `task` to its ports and adds it; `boxed` turns the node into the engine's node
+    /// type (`dyn NodeBox` or `dyn NodeMut`).
+    pub(crate) fn push_task<IH, OH, T>(
         &mut self,
-        inputs: usize,
-        make: impl FnOnce(&mut Wiring, NodeId) -> Box<N>,
-    ) -> NodeId {
+        task: T,
+        inputs: IH,
+        outputs: OH,
+        boxed: impl FnOnce(TaskNode<T, IH::Values, OH::Values>) -> Box<N>,
+    ) -> NodeId
+    where
+        IH: InputHandles,
+        OH: OutputHandles,
+    {
         let id = NodeId::from_index(self.nodes.len());
-        let node = make(&mut self.wiring, id);
-        self.nodes.push(node);
-        self.data_inputs.push(inputs);
+        let cells = inputs.attach(&mut self.wiring, id);
+        let outs = outputs.attach(&mut self.wiring, id);
+        self.nodes.push(boxed(TaskNode::new(task, cells, outs)));
+        self.data_inputs.push(<IH::Values as InputList>::LEN);
         self.names.push(None);
         id
     }

@@ -167,23 +167,27 @@ impl Wiring {
             .expect("ontime-dataflow: port handle of the wrong type")
     }
 
+    /// Adds a reader of `rx`'s port: its delivery target, and the reader for the shape.
+    fn attach_reader<T: Send + 'static>(&mut self, rx: Rx<T>, target: Target<T>, reader: Consumer) {
+        self.check(rx.graph, rx.port);
+        let p = self.typed::<T>(rx.port);
+        p.targets.push(target);
+        p.clone = p.clone.or(rx.clone);
+        self.ports[rx.port.index()].consumers.push(reader);
+    }
+
     /// `rx` feeds `node`: a new input cell for that node.
     pub(crate) fn consume<T: Send + 'static>(
         &mut self,
         rx: Rx<T>,
         node: NodeId,
     ) -> Arc<InputCell<T>> {
-        self.check(rx.graph, rx.port);
         let cell = Arc::new(InputCell::new(rx.port));
-        let p = self.typed::<T>(rx.port);
-        p.targets.push(Target::Node {
+        let target = Target::Node {
             cell: Arc::clone(&cell),
             node,
-        });
-        p.clone = p.clone.or(rx.clone);
-        self.ports[rx.port.index()]
-            .consumers
-            .push(Consumer::Node(node));
+        };
+        self.attach_reader(rx, target, Consumer::Node(node));
         cell
     }
 
@@ -200,12 +204,8 @@ impl Wiring {
 
     /// `rx` is read by the program after a run.
     pub(crate) fn output<T: Send + 'static>(&mut self, rx: Rx<T>) -> PortReceiver<T> {
-        self.check(rx.graph, rx.port);
         let (tx, out) = Port::split();
-        let p = self.typed::<T>(rx.port);
-        p.targets.push(Target::Output(tx));
-        p.clone = p.clone.or(rx.clone);
-        self.ports[rx.port.index()].consumers.push(Consumer::Output);
+        self.attach_reader(rx, Target::Output(tx), Consumer::Output);
         out
     }
 

@@ -118,7 +118,7 @@ impl<T> ReceiverOnce<T> for PortReceiver<T> {
 
 impl<T> ReceiverMut<T> for PortReceiver<T> {
     fn recv_mut(&mut self) -> Result<T, PortError> {
-        lock(&self.cell).take().ok_or(PortError::Empty(None))
+        self.take()
     }
 }
 

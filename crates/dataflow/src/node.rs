@@ -1,12 +1,19 @@
 //! Nodes: a task wired into a graph, behind a trait object so an engine keeps one list.
 //!
-//! [`NodeOnce`] runs by value, [`NodeBox`] is its boxed, object-safe form (what single-use
-//! engines store), [`NodeMut`] runs again and again (what multiple-use engines store).
-//! [`TaskNode`] is the one implementation: a task with its input cells and output ports. The
-//! graph builders make them; user code does not need to.
+//! [`NodeOnce`] runs by value, [`NodeBox`] is its boxed, object-safe form, [`NodeMut`] runs
+//! again and again. [`TaskNode`] is the one implementation: a task with its input cells and
+//! output ports. The graph builders make them; user code does not need to.
+//!
+//! The engines keep every `TaskNode` in the graph's arena (`graph/arena.rs`) behind one
+//! crate-internal trait object, run through `&self`: while a multiple-use node runs, its
+//! producers may already write its cells for the next activation, so no `&mut` to a running
+//! node may exist. `NodeOnce`/`NodeMut` describe the same operations for a node owned
+//! outright.
 
+use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
+use std::ptr::NonNull;
 
 use crate::scheduler::Scheduler;
 use crate::task::{InputList, OutputList, TaskMut, TaskOnce};
@@ -41,24 +48,43 @@ pub trait NodeMut: Send {
 
 /// A task with its ports: input cells written by producers, output ports to the consumers.
 ///
-/// Built by the graph builders (`GraphBuilder::task`); it implements [`NodeOnce`] when the
-/// task is a [`TaskOnce`] and [`NodeMut`] when it is a [`TaskMut`].
+/// Built by the graph builders (`GraphBuilder::task`), which keep it, with its cells and ports
+/// inline, in the graph's arena; producers hold the addresses of its cells. It implements
+/// [`NodeOnce`] when the task is a [`TaskOnce`] and [`NodeMut`] when it is a [`TaskMut`].
 pub struct TaskNode<T, I: InputList, O: OutputList> {
-    task: T,
+    task: UnsafeCell<T>,
     inputs: I::Cells,
     outputs: O::Senders,
     marker: PhantomData<fn(I) -> O>,
 }
 
+// SAFETY: the task is touched only by the node's runner (one thread at a time, see
+// `run`), cells and output ports are `Sync`; the task moves between threads, hence `T: Send`.
+unsafe impl<T: Send, I: InputList, O: OutputList> Sync for TaskNode<T, I, O> {}
+// SAFETY: every part is `Send` (cells and ports by the list bounds).
+unsafe impl<T: Send, I: InputList, O: OutputList> Send for TaskNode<T, I, O> {}
+
 impl<T, I: InputList, O: OutputList> TaskNode<T, I, O> {
-    /// Only the builders make nodes: they own the cells a node's producers write.
+    /// Only the builders make nodes: they wire the cells to their producers.
     pub(crate) fn new(task: T, inputs: I::Cells, outputs: O::Senders) -> Self {
         TaskNode {
-            task,
+            task: UnsafeCell::new(task),
             inputs,
             outputs,
             marker: PhantomData,
         }
+    }
+
+    /// The input cells, for the builder to wire.
+    pub(crate) fn cells_ptr(this: NonNull<Self>) -> NonNull<I::Cells> {
+        // SAFETY: a field of a live node.
+        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*this.as_ptr()).inputs)) }
+    }
+
+    /// The output ports, for the builder to wire.
+    pub(crate) fn senders_ptr(this: NonNull<Self>) -> NonNull<O::Senders> {
+        // SAFETY: a field of a live node.
+        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*this.as_ptr()).outputs)) }
     }
 }
 
@@ -74,26 +100,90 @@ impl<T, I: InputList, O: OutputList> fmt::Debug for TaskNode<T, I, O> {
 impl<T: TaskOnce<I, O> + Send, I: InputList, O: OutputList> NodeOnce for TaskNode<T, I, O> {
     #[inline]
     fn run_once(self, sched: &dyn Scheduler) {
-        // SAFETY: a TaskNode lives inside the graph that built it and only its engine runs it,
-        // once its activator scheduled it: this thread alone reads its inputs now.
-        let inputs = unsafe { I::take(&self.inputs, true) };
-        let outputs = O::ports(&self.outputs, sched);
-        self.task.run_once(sched, inputs, outputs);
+        let TaskNode {
+            task,
+            inputs,
+            outputs,
+            ..
+        } = self;
+        // SAFETY: the node is owned here: nobody else reads its cells.
+        let values = unsafe { I::take(&inputs, true) };
+        task.into_inner()
+            .run_once(sched, values, O::ports(&outputs, sched));
     }
 }
 
 impl<T: TaskMut<I, O> + Send, I: InputList, O: OutputList> NodeMut for TaskNode<T, I, O> {
     #[inline]
     fn run_mut(&mut self, sched: &dyn Scheduler) {
-        // SAFETY: as in `run_once`: the engine runs an activated node on one thread at a time.
-        let inputs = unsafe { I::take(&self.inputs, false) };
-        let outputs = O::ports(&self.outputs, sched);
-        self.task.run_mut(sched, inputs, outputs);
+        // SAFETY: `&mut self`: nobody else reads the cells now.
+        let values = unsafe { I::take(&self.inputs, false) };
+        self.task
+            .get_mut()
+            .run_mut(sched, values, O::ports(&self.outputs, sched));
     }
 
     fn clear_inputs(&mut self) {
-        // SAFETY: engines call this between runs, when they hold the graph exclusively; no
-        // handle outside the graph reaches the cells.
+        // SAFETY: `&mut self`: exclusive access.
+        unsafe { I::reset(&self.inputs) }
+    }
+}
+
+/// A single-use engine's task: taken out when the node runs (its cells and ports stay in
+/// place, where producers address them).
+pub(crate) struct Once<T>(pub(crate) Option<T>);
+
+/// A multiple-use engine's task.
+pub(crate) struct Reusable<T>(pub(crate) T);
+
+/// How an engine runs a node in its arena: through `&self`, because while a node runs, its
+/// producers may already write its cells for the next activation (multiple-use graphs), so
+/// nobody may hold `&mut` to the node.
+pub(crate) trait EngineNode: Send + Sync {
+    /// Runs the node's task with the current inputs.
+    ///
+    /// # Safety
+    /// Only the thread the node's activator scheduled it on (or the engine's start) calls
+    /// this, and not again before the node's activator is re-armed.
+    unsafe fn run(&self, sched: &dyn Scheduler);
+
+    /// Drops input values waiting for the next activation.
+    ///
+    /// # Safety
+    /// Exclusive access to the graph (between runs).
+    unsafe fn clear_inputs(&self);
+}
+
+impl<T: TaskOnce<I, O> + Send, I: InputList, O: OutputList> EngineNode for TaskNode<Once<T>, I, O> {
+    #[inline]
+    unsafe fn run(&self, sched: &dyn Scheduler) {
+        // SAFETY: the caller is the node's only runner (the contract), and a single-use node
+        // is scheduled at most once.
+        let Some(task) = (unsafe { (*self.task.get()).0.take() }) else {
+            return;
+        };
+        // SAFETY: as above: this thread alone reads the cells, and closes them.
+        let values = unsafe { I::take(&self.inputs, true) };
+        task.run_once(sched, values, O::ports(&self.outputs, sched));
+    }
+
+    unsafe fn clear_inputs(&self) {}
+}
+
+impl<T: TaskMut<I, O> + Send, I: InputList, O: OutputList> EngineNode
+    for TaskNode<Reusable<T>, I, O>
+{
+    #[inline]
+    unsafe fn run(&self, sched: &dyn Scheduler) {
+        // SAFETY: the caller is the node's only runner until it re-arms (the contract).
+        let task = unsafe { &mut (*self.task.get()).0 };
+        // SAFETY: as above.
+        let values = unsafe { I::take(&self.inputs, false) };
+        task.run_mut(sched, values, O::ports(&self.outputs, sched));
+    }
+
+    unsafe fn clear_inputs(&self) {
+        // SAFETY: the caller has exclusive access to the graph.
         unsafe { I::reset(&self.inputs) }
     }
 }

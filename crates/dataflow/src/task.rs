@@ -24,7 +24,7 @@
 //! }
 //! ```
 
-use std::sync::Arc;
+use std::ptr::NonNull;
 
 use crate::graph::{Rx, Tx, Wiring};
 use crate::port::{In, InputCell, Out, OutPort, PortError, ReceiverOnce, SenderOnce};
@@ -87,7 +87,19 @@ pub trait InputHandles {
     /// The value types: `(A, B, ...)`.
     type Values: InputList;
     #[doc(hidden)]
-    fn attach(self, wiring: &mut Wiring, node: NodeId) -> <Self::Values as InputList>::Cells;
+    /// Panics if a handle belongs to another builder.
+    fn check(&self, wiring: &Wiring);
+    #[doc(hidden)]
+    fn cells(&self) -> <Self::Values as InputList>::Cells;
+    #[doc(hidden)]
+    /// # Safety
+    /// `cells` are the cells `cells()` made, inside `node`, in the builder's arena.
+    unsafe fn attach(
+        self,
+        wiring: &mut Wiring,
+        node: NodeId,
+        cells: NonNull<<Self::Values as InputList>::Cells>,
+    );
 }
 
 /// A tuple of output handles `(Tx<A>, Tx<B>, ...)`, as given to a graph builder.
@@ -95,14 +107,26 @@ pub trait OutputHandles {
     /// The value types: `(A, B, ...)`.
     type Values: OutputList;
     #[doc(hidden)]
-    fn attach(self, wiring: &mut Wiring, node: NodeId) -> <Self::Values as OutputList>::Senders;
+    /// Panics if a handle belongs to another builder.
+    fn check(&self, wiring: &Wiring);
+    #[doc(hidden)]
+    fn senders(&self) -> <Self::Values as OutputList>::Senders;
+    #[doc(hidden)]
+    /// # Safety
+    /// `senders` are the ports `senders()` made, inside `node`, in the builder's arena.
+    unsafe fn attach(
+        self,
+        wiring: &mut Wiring,
+        node: NodeId,
+        senders: NonNull<<Self::Values as OutputList>::Senders>,
+    );
 }
 
 macro_rules! lists {
     ($len:expr; $($T:ident $i:tt),*) => {
         impl<$($T: Send + 'static),*> InputList for ($($T,)*) {
             type Ports = ($(In<$T>,)*);
-            type Cells = ($(Arc<InputCell<$T>>,)*);
+            type Cells = ($(InputCell<$T>,)*);
             const LEN: usize = $len;
             #[allow(clippy::unused_unit)]
             fn recv_all(_ports: Self::Ports) -> Result<Self, PortError> {
@@ -121,7 +145,7 @@ macro_rules! lists {
 
         impl<$($T: Send + 'static),*> OutputList for ($($T,)*) {
             type Ports<'a> = ($(Out<'a, $T>,)*);
-            type Senders = ($(Arc<OutPort<$T>>,)*);
+            type Senders = ($(OutPort<$T>,)*);
             const LEN: usize = $len;
             fn send_all(_ports: Self::Ports<'_>, _values: Self) -> Result<(), PortError> {
                 $(_ports.$i.send_once(_values.$i)?;)*
@@ -129,23 +153,59 @@ macro_rules! lists {
             }
             #[allow(clippy::unused_unit)]
             fn ports<'a>(_senders: &'a Self::Senders, _sched: &'a dyn Scheduler) -> Self::Ports<'a> {
-                ($(Out { port: &*_senders.$i, sched: _sched },)*)
+                ($(Out { port: &_senders.$i, sched: _sched },)*)
             }
         }
 
         impl<$($T: Send + 'static),*> InputHandles for ($(Rx<$T>,)*) {
             type Values = ($($T,)*);
+            fn check(&self, _wiring: &Wiring) {
+                $(_wiring.check(self.$i.graph, self.$i.port);)*
+            }
             #[allow(clippy::unused_unit)]
-            fn attach(self, _wiring: &mut Wiring, _node: NodeId) -> <Self::Values as InputList>::Cells {
-                ($(_wiring.consume(self.$i, _node),)*)
+            fn cells(&self) -> <Self::Values as InputList>::Cells {
+                ($(InputCell::new(self.$i.port),)*)
+            }
+            unsafe fn attach(
+                self,
+                _wiring: &mut Wiring,
+                _node: NodeId,
+                _cells: NonNull<<Self::Values as InputList>::Cells>,
+            ) {
+                $(
+                    // SAFETY: `_cells` points to a live tuple in the arena; a field of it is
+                    // not null.
+                    let field = unsafe {
+                        NonNull::new_unchecked(std::ptr::addr_of_mut!((*_cells.as_ptr()).$i))
+                    };
+                    _wiring.consume(self.$i, _node, field);
+                )*
             }
         }
 
         impl<$($T: Send + 'static),*> OutputHandles for ($(Tx<$T>,)*) {
             type Values = ($($T,)*);
+            fn check(&self, _wiring: &Wiring) {
+                $(_wiring.check(self.$i.graph, self.$i.port);)*
+            }
             #[allow(clippy::unused_unit)]
-            fn attach(self, _wiring: &mut Wiring, _node: NodeId) -> <Self::Values as OutputList>::Senders {
-                ($(_wiring.produce(self.$i, _node),)*)
+            fn senders(&self) -> <Self::Values as OutputList>::Senders {
+                ($(OutPort::new(self.$i.port),)*)
+            }
+            unsafe fn attach(
+                self,
+                _wiring: &mut Wiring,
+                _node: NodeId,
+                _senders: NonNull<<Self::Values as OutputList>::Senders>,
+            ) {
+                $(
+                    // SAFETY: `_senders` points to a live tuple in the arena; a field of it is
+                    // not null.
+                    let field = unsafe {
+                        NonNull::new_unchecked(std::ptr::addr_of_mut!((*_senders.as_ptr()).$i))
+                    };
+                    _wiring.produce(self.$i, _node, field);
+                )*
             }
         }
     };

@@ -3,88 +3,112 @@
 
 use std::any::Any;
 use std::cell::UnsafeCell;
+use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
 use std::sync::Mutex;
 
 use ontime_core::JobSlot;
 
+use super::initial::Initial;
 use super::report::{NodeRef, RunError, RunReport};
 use crate::activator::Activator;
-use crate::graph::{Built, Shape};
-use crate::node::{NodeBox, NodeMut};
+use crate::graph::{Arena, Built, Shape};
+use crate::node::EngineNode;
 use crate::scheduler::{NodeId, Scheduler};
 use crate::sync::lock;
 
-/// How an engine holds a node: by value until it runs once, or for good.
-pub(crate) trait Holder: Send + 'static {
-    /// Whether a node runs again after re-arming.
-    const REUSABLE: bool;
-    fn run(&mut self, sched: &dyn Scheduler);
-    fn clear_inputs(&mut self);
-}
+/// A run's initial values, taken from the engine so that the run can borrow the engine while
+/// the caller's thread delivers them.
+pub(crate) struct Initials(Vec<NonNull<dyn Initial>>);
 
-impl Holder for Option<Box<dyn NodeBox>> {
-    const REUSABLE: bool = false;
-    #[inline]
-    fn run(&mut self, sched: &dyn Scheduler) {
-        // The activator schedules a single-use node at most once, so it is always here.
-        if let Some(node) = self.take() {
-            node.run_box(sched);
+// SAFETY: the initial values are `Send` (`Initial: Send`); the run's closure carries them
+// to the pool thread that starts the run, which alone emits them.
+unsafe impl Send for Initials {}
+
+impl Initials {
+    /// Delivers every initial value (at the start of a run, from the run's one starting thread).
+    pub(crate) fn emit(&mut self, sched: &dyn Scheduler) {
+        for init in self.0.iter_mut() {
+            // SAFETY: a live object in the engine's arena (the engine outlives the run), and
+            // only this thread touches initial values during a run.
+            unsafe { init.as_mut() }.emit(sched);
         }
     }
-    fn clear_inputs(&mut self) {}
 }
 
-impl Holder for Box<dyn NodeMut> {
+/// Single-use or multiple-use: whether a node runs again after re-arming.
+pub(crate) trait Mode: Send + Sync + 'static {
+    const REUSABLE: bool;
+}
+
+/// Single-use engines.
+pub(crate) struct SingleUse;
+/// Multiple-use engines.
+pub(crate) struct MultipleUses;
+
+impl Mode for SingleUse {
+    const REUSABLE: bool = false;
+}
+
+impl Mode for MultipleUses {
     const REUSABLE: bool = true;
-    #[inline]
-    fn run(&mut self, sched: &dyn Scheduler) {
-        self.run_mut(sched);
-    }
-    fn clear_inputs(&mut self) {
-        NodeMut::clear_inputs(&mut **self);
-    }
 }
 
 /// One node in an engine: its activator, the node, and per-run bookkeeping.
-pub(crate) struct Slot<H> {
+pub(crate) struct Slot<M> {
     pub(crate) activator: Activator,
-    holder: UnsafeCell<H>,
+    /// The node, in the engine's arena.
+    node: NonNull<dyn EngineNode>,
     runs: UnsafeCell<u64>,
     /// The engine, for parallel runs (set at the start of each one).
-    pub(crate) engine: *const Engine<H>,
+    pub(crate) engine: *const Engine<M>,
     pub(crate) index: u32,
+    mode: PhantomData<M>,
 }
 
-// SAFETY: `holder` and `runs` are touched only by the thread running the node, which the
-// activator protocol makes unique at any time (see README.md), or under `&mut Engine`.
-// `engine` is written only under `&mut Engine` and read by runners of that run.
-unsafe impl<H: Holder> Sync for Slot<H> {}
-// SAFETY: as above; the holder itself is Send.
-unsafe impl<H: Holder> Send for Slot<H> {}
+// SAFETY: the node is run only by the thread its activator chose (unique at any time, see
+// README.md) and `runs` is touched only by that thread or under `&mut Engine`; the node is
+// `Sync` and lives in the engine's arena as long as the engine. `engine` is written only
+// under `&mut Engine` and read by runners of that run.
+unsafe impl<M: Mode> Sync for Slot<M> {}
+// SAFETY: as above; the node is `Send`.
+unsafe impl<M: Mode> Send for Slot<M> {}
 
 /// Nodes, their control successors, and the first failure of the current run.
-pub(crate) struct Engine<H> {
-    pub(crate) nodes: Box<[JobSlot<Slot<H>>]>,
+pub(crate) struct Engine<M> {
+    pub(crate) nodes: Box<[JobSlot<Slot<M>>]>,
+    /// `precede` successors of each node (empty when the graph has no control edges).
     successors: Box<[Box<[NodeId]>]>,
     /// Nodes with no inputs at all: scheduled at the start of every run.
     pub(crate) roots: Box<[u32]>,
     /// The sequential engine's ready stack (capacity: one entry per node).
     pub(crate) ready: Vec<u32>,
+    /// Graph inputs and seeds, in the arena.
+    initials: Vec<NonNull<dyn Initial>>,
     failure: Mutex<Option<(NodeId, Box<dyn Any + Send>)>>,
     pub(crate) shape: Shape,
     pub(crate) graph: u32,
+    /// Owns the nodes and initial values; dropped last (fields drop in order).
+    _arena: Arena,
 }
 
-impl<H: Holder> Engine<H> {
-    pub(crate) fn new<N: ?Sized>(built: Built<N>, wrap: impl Fn(Box<N>) -> H) -> Self {
+// SAFETY: the initial-value pointers point into the engine's own arena, whose objects are
+// `Send`; they are used only under `&mut Engine`.
+unsafe impl<M: Mode> Send for Engine<M> {}
+// SAFETY: through `&Engine`, only the slots (`Sync`) and the failure mutex are used.
+unsafe impl<M: Mode> Sync for Engine<M> {}
+
+impl<M: Mode> Engine<M> {
+    pub(crate) fn new(built: Built) -> Self {
         let Built {
+            arena,
             nodes,
             inputs,
             successors,
+            initials,
             shape,
             graph,
-            ..
         } = built;
         let n = nodes.len();
         let roots = (0..n as u32).filter(|&i| inputs[i as usize] == 0).collect();
@@ -95,10 +119,11 @@ impl<H: Holder> Engine<H> {
             .map(|(i, (node, inputs))| {
                 JobSlot::new(Slot {
                     activator: Activator::new(NodeId::from_index(i), inputs),
-                    holder: UnsafeCell::new(wrap(node)),
+                    node,
                     runs: UnsafeCell::new(0),
                     engine: std::ptr::null(),
                     index: i as u32,
+                    mode: PhantomData,
                 })
             })
             .collect();
@@ -107,27 +132,49 @@ impl<H: Holder> Engine<H> {
             successors: successors.into_boxed_slice(),
             roots,
             ready: Vec::with_capacity(n),
+            initials,
             failure: Mutex::new(None),
             shape,
             graph,
+            _arena: arena,
         }
+    }
+
+    /// Graph input (or seed) `index`, to change its value between runs.
+    pub(crate) fn initial_mut(&mut self, index: usize) -> &mut dyn Initial {
+        // SAFETY: a live object in the arena, and `&mut self` excludes every other use.
+        unsafe { self.initials[index].as_mut() }
+    }
+
+    /// The initial values, lent for one run (see `Initials::emit`); give them back with
+    /// `end_run`.
+    pub(crate) fn start_run(&mut self) -> Initials {
+        self.prepare();
+        Initials(std::mem::take(&mut self.initials))
+    }
+
+    /// After a run: the initial values back, and the report.
+    pub(crate) fn end_run(&mut self, initials: Initials) -> Result<RunReport, RunError> {
+        self.initials = initials.0;
+        self.finish()
     }
 
     pub(crate) fn len(&self) -> usize {
         self.nodes.len()
     }
 
-    /// Before a run: counters to zero, and for reusable nodes, activators armed and stale
+    /// Before a run (from `start_run`): counters to zero, and for reusable nodes, activators armed and stale
     /// inputs dropped (a run that failed may have left some).
-    pub(crate) fn prepare(&mut self) {
-        let me: *const Engine<H> = self;
+    fn prepare(&mut self) {
+        let me: *const Engine<M> = self;
         for slot in self.nodes.iter_mut() {
             let s = slot.task_mut();
             *s.runs.get_mut() = 0;
             s.engine = me;
-            if H::REUSABLE {
+            if M::REUSABLE {
                 s.activator.arm();
-                s.holder.get_mut().clear_inputs();
+                // SAFETY: `&mut self`: no run in progress.
+                unsafe { s.node.as_ref().clear_inputs() };
             }
         }
         *self.failure_slot() = None;
@@ -139,16 +186,20 @@ impl<H: Holder> Engine<H> {
     #[inline]
     pub(crate) fn execute(&self, i: usize, sched: &dyn Scheduler) {
         let slot = self.nodes[i].task();
-        // SAFETY: the activator scheduled node `i` exactly once for this activation, and it
-        // cannot be scheduled again before the `rearm` below: this thread alone uses the node.
-        let holder = unsafe { &mut *slot.holder.get() };
-        let result = catch_unwind(AssertUnwindSafe(|| holder.run(sched)));
+        // SAFETY: the node lives in the arena as long as the engine. The activator scheduled
+        // node `i` exactly once for this activation, and it cannot be scheduled again before
+        // the `rearm` below: this thread alone runs the node.
+        let result = catch_unwind(AssertUnwindSafe(|| unsafe {
+            slot.node.as_ref().run(sched)
+        }));
         // SAFETY: as above.
         unsafe { *slot.runs.get() += 1 };
         match result {
             Ok(()) => {
-                for s in self.successors[i].iter() {
-                    sched.activator(*s).notify(sched);
+                if let Some(succ) = self.successors.get(i) {
+                    for s in succ.iter() {
+                        sched.activator(*s).notify(sched);
+                    }
                 }
             }
             Err(p) => {
@@ -158,7 +209,7 @@ impl<H: Holder> Engine<H> {
                 }
             }
         }
-        if H::REUSABLE {
+        if M::REUSABLE {
             // Last use of the slot: once re-armed, the node may run on another thread.
             slot.activator.rearm(sched);
         }
@@ -177,7 +228,7 @@ impl<H: Holder> Engine<H> {
     }
 
     /// After a run: what ran, and the first panic if any.
-    pub(crate) fn finish(&mut self) -> Result<RunReport, RunError> {
+    fn finish(&mut self) -> Result<RunReport, RunError> {
         let mut executed = 0;
         let mut never_ran = Vec::new();
         for i in 0..self.nodes.len() {

@@ -2,7 +2,7 @@
 //! cycle edges (a register's reset value).
 
 use std::any::Any;
-use std::sync::Arc;
+use std::ptr::NonNull;
 
 use crate::port::OutPort;
 use crate::scheduler::Scheduler;
@@ -14,19 +14,27 @@ pub(crate) trait Initial: Send {
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
+/// An initial value with its own output port (wired to the port's readers when the graph is
+/// built); it lives in the graph's arena.
 pub(crate) struct InitialValue<T> {
-    port: Arc<OutPort<T>>,
+    port: OutPort<T>,
     value: Option<T>,
     clone: Option<fn(&T) -> T>,
 }
 
 impl<T> InitialValue<T> {
-    pub(crate) fn new(port: Arc<OutPort<T>>, value: T, clone: Option<fn(&T) -> T>) -> Self {
+    pub(crate) fn new(port: OutPort<T>, value: T, clone: Option<fn(&T) -> T>) -> Self {
         InitialValue {
             port,
             value: Some(value),
             clone,
         }
+    }
+
+    /// Its output port, for the builder to wire.
+    pub(crate) fn out_ptr(this: NonNull<Self>) -> NonNull<OutPort<T>> {
+        // SAFETY: a field of a live value.
+        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*this.as_ptr()).port)) }
     }
 
     pub(crate) fn set(&mut self, value: T) {

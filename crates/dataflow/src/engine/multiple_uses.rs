@@ -46,11 +46,11 @@ use std::fmt;
 
 use ontime_core::ThreadPool;
 
-use super::core::Engine;
-use super::initial::{Initial, InitialValue};
+use super::core::{Engine, MultipleUses};
+use super::initial::InitialValue;
 use super::report::{RunError, RunReport};
 use crate::graph::{self, BuildError, Input, Rx, Tx};
-use crate::node::NodeMut;
+use crate::node::{NodeMut, Reusable};
 use crate::scheduler::NodeId;
 use crate::task::{InputHandles, OutputHandles, TaskMut};
 
@@ -68,7 +68,7 @@ impl graph::GraphBuilder<dyn NodeMut> {
         OH: OutputHandles,
         T: TaskMut<IH::Values, OH::Values> + Send + 'static,
     {
-        self.push_task(task, inputs, outputs, |n| Box::new(n))
+        self.push_task(Reusable(task), inputs, outputs)
     }
 
     /// A graph input: its consumers get (a clone of) its value at the start of every run;
@@ -91,19 +91,15 @@ impl graph::GraphBuilder<dyn NodeMut> {
 
     /// Fixes the graph's wiring (cycles are allowed).
     pub fn build(self) -> Result<Graph, BuildError> {
-        let mut built = self.finish(false)?;
-        let initials = std::mem::take(&mut built.initials);
         Ok(Graph {
-            engine: Engine::new(built, |b| b),
-            initials,
+            engine: Engine::new(self.finish(false)?),
         })
     }
 }
 
 /// A built multiple-use graph: run it as often as needed, sequentially or in parallel.
 pub struct Graph {
-    engine: Engine<Box<dyn NodeMut>>,
-    initials: Vec<Box<dyn Initial>>,
+    engine: Engine<MultipleUses>,
 }
 
 impl fmt::Debug for Graph {
@@ -140,7 +136,8 @@ impl Graph {
             "ontime-dataflow: {:?} belongs to another graph",
             input
         );
-        self.initials[input.index]
+        self.engine
+            .initial_mut(input.index)
             .as_any_mut()
             .downcast_mut::<InitialValue<T>>()
             .expect("an input handle has its value's type")
@@ -151,7 +148,7 @@ impl Graph {
     ///
     /// Allocates nothing once built (unless a task does).
     pub fn run_sequential(&mut self) -> Result<RunReport, RunError> {
-        self.engine.run_sequential(&mut self.initials)
+        self.engine.run_sequential()
     }
 
     /// Runs the graph on `pool` until no node is active or activatable; a node never runs
@@ -160,6 +157,6 @@ impl Graph {
     /// After a task panic the run still finishes, the pool is unharmed, and the graph can be
     /// run again (every input cell is emptied at the start of a run).
     pub fn run_parallel(&mut self, pool: &ThreadPool) -> Result<RunReport, RunError> {
-        self.engine.run_parallel(pool, &mut self.initials)
+        self.engine.run_parallel(pool)
     }
 }

@@ -14,20 +14,19 @@ use std::cell::Cell;
 
 use ontime_core::{JobSlot, Scope, SlotTask, ThreadPool};
 
-use super::core::{Engine, Holder, Slot};
-use super::initial::Initial;
+use super::core::{Engine, Mode, Slot};
 use super::report::{RunError, RunReport};
 use crate::activator::Activator;
 use crate::scheduler::{NodeId, Scheduler};
 
-struct ParSched<'a, 's, H> {
-    engine: &'a Engine<H>,
+struct ParSched<'a, 's, M> {
+    engine: &'a Engine<M>,
     scope: &'a Scope<'s>,
     /// The node this thread runs next, without queueing it.
     next: Cell<Option<u32>>,
 }
 
-impl<H: Holder> ParSched<'_, '_, H> {
+impl<M: Mode> ParSched<'_, '_, M> {
     fn drain(&self) {
         while let Some(i) = self.next.take() {
             self.engine.execute(i as usize, self);
@@ -35,7 +34,7 @@ impl<H: Holder> ParSched<'_, '_, H> {
     }
 }
 
-impl<'s, H: Holder> Scheduler for ParSched<'_, 's, H> {
+impl<'s, M: Mode> Scheduler for ParSched<'_, 's, M> {
     #[inline]
     fn activator(&self, node: NodeId) -> &Activator {
         &self.engine.nodes[node.index()].task().activator
@@ -47,15 +46,15 @@ impl<'s, H: Holder> Scheduler for ParSched<'_, 's, H> {
             self.next.set(Some(node.0));
             return;
         }
-        let slot: *const JobSlot<Slot<H>> = &self.engine.nodes[node.index()];
+        let slot: *const JobSlot<Slot<M>> = &self.engine.nodes[node.index()];
         // SAFETY: the engine outlives the scope: `run_parallel` borrows it for the whole
         // scope, which waits for every queued slot.
-        let slot: &'s JobSlot<Slot<H>> = unsafe { &*slot };
+        let slot: &'s JobSlot<Slot<M>> = unsafe { &*slot };
         self.scope.spawn_slot(slot);
     }
 }
 
-impl<H: Holder> SlotTask for Slot<H> {
+impl<M: Mode> SlotTask for Slot<M> {
     fn run(&self, scope: &Scope<'_>) {
         // SAFETY: `prepare` set `engine` before the run queued any slot, and the engine
         // outlives the run's scope.
@@ -69,14 +68,10 @@ impl<H: Holder> SlotTask for Slot<H> {
     }
 }
 
-impl<H: Holder> Engine<H> {
+impl<M: Mode> Engine<M> {
     /// Runs the graph to completion on `pool`, blocking the caller.
-    pub(crate) fn run_parallel(
-        &mut self,
-        pool: &ThreadPool,
-        initials: &mut [Box<dyn Initial>],
-    ) -> Result<RunReport, RunError> {
-        self.prepare();
+    pub(crate) fn run_parallel(&mut self, pool: &ThreadPool) -> Result<RunReport, RunError> {
+        let mut initials = self.start_run();
         let this = &*self;
         pool.scope(|scope| {
             let sched = ParSched {
@@ -84,14 +79,12 @@ impl<H: Holder> Engine<H> {
                 scope,
                 next: Cell::new(None),
             };
-            for init in initials.iter_mut() {
-                init.emit(&sched);
-            }
+            initials.emit(&sched);
             for &r in this.roots.iter() {
                 sched.schedule(NodeId(r));
             }
             sched.drain();
         });
-        self.finish()
+        self.end_run(initials)
     }
 }

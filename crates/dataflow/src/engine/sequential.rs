@@ -7,18 +7,17 @@
 
 use std::cell::RefCell;
 
-use super::core::{Engine, Holder};
-use super::initial::Initial;
+use super::core::{Engine, Mode};
 use super::report::{RunError, RunReport};
 use crate::activator::Activator;
 use crate::scheduler::{NodeId, Scheduler};
 
-struct SeqSched<'a, H> {
-    engine: &'a Engine<H>,
+struct SeqSched<'a, M> {
+    engine: &'a Engine<M>,
     ready: &'a RefCell<Vec<u32>>,
 }
 
-impl<H: Holder> Scheduler for SeqSched<'_, H> {
+impl<M: Mode> Scheduler for SeqSched<'_, M> {
     #[inline]
     fn activator(&self, node: NodeId) -> &Activator {
         &self.engine.nodes[node.index()].task().activator
@@ -30,13 +29,10 @@ impl<H: Holder> Scheduler for SeqSched<'_, H> {
     }
 }
 
-impl<H: Holder> Engine<H> {
+impl<M: Mode> Engine<M> {
     /// Runs the graph to completion on the calling thread.
-    pub(crate) fn run_sequential(
-        &mut self,
-        initials: &mut [Box<dyn Initial>],
-    ) -> Result<RunReport, RunError> {
-        self.prepare();
+    pub(crate) fn run_sequential(&mut self) -> Result<RunReport, RunError> {
+        let mut initials = self.start_run();
         let ready = RefCell::new(std::mem::take(&mut self.ready));
         {
             let this = &*self;
@@ -44,9 +40,7 @@ impl<H: Holder> Engine<H> {
                 engine: this,
                 ready: &ready,
             };
-            for init in initials.iter_mut() {
-                init.emit(&sched);
-            }
+            initials.emit(&sched);
             for &r in this.roots.iter() {
                 sched.schedule(NodeId(r));
             }
@@ -59,6 +53,6 @@ impl<H: Holder> Engine<H> {
             }
         }
         self.ready = ready.into_inner();
-        self.finish()
+        self.end_run(initials)
     }
 }

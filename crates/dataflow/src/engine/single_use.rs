@@ -26,11 +26,10 @@ use std::fmt;
 
 use ontime_core::ThreadPool;
 
-use super::core::Engine;
-use super::initial::Initial;
+use super::core::{Engine, SingleUse};
 use super::report::{RunError, RunReport};
 use crate::graph::{self, BuildError, Rx};
-use crate::node::NodeBox;
+use crate::node::{NodeBox, Once};
 use crate::scheduler::NodeId;
 use crate::task::{InputHandles, OutputHandles, TaskOnce};
 
@@ -48,7 +47,7 @@ impl graph::GraphBuilder<dyn NodeBox> {
         OH: OutputHandles,
         T: TaskOnce<IH::Values, OH::Values> + Send + 'static,
     {
-        self.push_task(task, inputs, outputs, |n| Box::new(n))
+        self.push_task(Once(Some(task)), inputs, outputs)
     }
 
     /// A graph input: a port holding `value` when the run starts.
@@ -61,19 +60,15 @@ impl graph::GraphBuilder<dyn NodeBox> {
 
     /// Checks the graph (no cycles) and fixes its wiring.
     pub fn build(self) -> Result<Graph, BuildError> {
-        let mut built = self.finish(true)?;
-        let initials = std::mem::take(&mut built.initials);
         Ok(Graph {
-            engine: Engine::new(built, Some),
-            initials,
+            engine: Engine::new(self.finish(true)?),
         })
     }
 }
 
 /// A built single-use graph, ready to run once, sequentially or in parallel.
 pub struct Graph {
-    engine: Engine<Option<Box<dyn NodeBox>>>,
-    initials: Vec<Box<dyn Initial>>,
+    engine: Engine<SingleUse>,
 }
 
 impl fmt::Debug for Graph {
@@ -104,7 +99,7 @@ impl Graph {
     ///
     /// Returns a report (which nodes never became active), or the first task panic.
     pub fn run_sequential(mut self) -> Result<RunReport, RunError> {
-        self.engine.run_sequential(&mut self.initials)
+        self.engine.run_sequential()
     }
 
     /// Runs the graph on `pool` and blocks until no node is active or activatable.
@@ -112,6 +107,6 @@ impl Graph {
     /// Returns a report (which nodes never became active), or the first task panic; after a
     /// panic the pool is unharmed and no task has run twice.
     pub fn run_parallel(mut self, pool: &ThreadPool) -> Result<RunReport, RunError> {
-        self.engine.run_parallel(pool, &mut self.initials)
+        self.engine.run_parallel(pool)
     }
 }

@@ -1,19 +1,26 @@
 //! [`GraphBuilder`]: wiring tasks together.
 //!
-//! The builder is generic over the node type its engines store: `dyn NodeBox` for
+//! The builder's type parameter says which engine it builds for: `dyn NodeBox` for
 //! [`single_use`](crate::single_use) graphs (tasks are [`TaskOnce`](crate::TaskOnce)),
 //! `dyn NodeMut` for [`multiple_uses`](crate::multiple_uses) graphs (tasks are
 //! [`TaskMut`](crate::TaskMut)). Those modules name the two as `GraphBuilder`.
+//!
+//! Adding a task allocates nothing on the heap per task in the common case: the node (task,
+//! input cells and output ports inline) goes into the builder's bump arena
+//! (`graph/arena.rs`), the port table keeps one inline reader per port, and the node lists
+//! grow geometrically (or not at all after [`GraphBuilder::with_capacity`]).
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
+use super::arena::Arena;
 use super::shape::Shape;
 use super::wiring::{Rx, Tx, Wiring};
 use crate::engine::{Initial, InitialValue};
-use crate::node::TaskNode;
-use crate::port::{PortId, PortReceiver};
+use crate::node::{EngineNode, TaskNode};
+use crate::port::{OutPort, PortId, PortReceiver};
 use crate::scheduler::NodeId;
 use crate::task::{InputHandles, InputList, OutputHandles};
 
@@ -23,13 +30,19 @@ use crate::task::{InputHandles, InputList, OutputHandles};
 /// [`multiple_uses::GraphBuilder`](crate::multiple_uses::GraphBuilder) for the task-adding
 /// methods and examples.
 pub struct GraphBuilder<N: ?Sized> {
-    pub(crate) wiring: Wiring,
-    pub(crate) nodes: Vec<Box<N>>,
-    pub(crate) data_inputs: Vec<usize>,
-    pub(crate) control: Vec<(NodeId, NodeId)>,
-    pub(crate) names: Vec<Option<Arc<str>>>,
-    pub(crate) initials: Vec<Box<dyn Initial>>,
+    arena: Arena,
+    wiring: Wiring,
+    nodes: Vec<NonNull<dyn EngineNode>>,
+    data_inputs: Vec<usize>,
+    control: Vec<(NodeId, NodeId)>,
+    names: Vec<Option<Arc<str>>>,
+    initials: Vec<NonNull<dyn Initial>>,
+    marker: PhantomData<fn() -> Box<N>>,
 }
+
+// SAFETY: the node and initial-value pointers point into the builder's own arena, whose
+// objects are `Send` (see `Arena::alloc`); moving the builder moves them all together.
+unsafe impl<N: ?Sized> Send for GraphBuilder<N> {}
 
 /// A graph input: its consumers receive its value at the start of every run; change it
 /// between runs with `Graph::set_input` (multiple-use graphs).
@@ -88,11 +101,13 @@ impl<N: ?Sized> Default for GraphBuilder<N> {
 }
 
 /// What `build` hands an engine.
-pub(crate) struct Built<N: ?Sized> {
-    pub(crate) nodes: Vec<Box<N>>,
+pub(crate) struct Built {
+    /// Owns every node and initial value below.
+    pub(crate) arena: Arena,
+    pub(crate) nodes: Vec<NonNull<dyn EngineNode>>,
     pub(crate) inputs: Vec<usize>,
     pub(crate) successors: Vec<Box<[NodeId]>>,
-    pub(crate) initials: Vec<Box<dyn Initial>>,
+    pub(crate) initials: Vec<NonNull<dyn Initial>>,
     pub(crate) shape: Shape,
     pub(crate) graph: u32,
 }
@@ -101,13 +116,40 @@ impl<N: ?Sized> GraphBuilder<N> {
     /// An empty graph.
     pub fn new() -> Self {
         GraphBuilder {
+            arena: Arena::new(),
             wiring: Wiring::new(),
             nodes: Vec::new(),
             data_inputs: Vec::new(),
             control: Vec::new(),
             names: Vec::new(),
             initials: Vec::new(),
+            marker: PhantomData,
         }
+    }
+
+    /// An empty graph with room for `tasks` tasks and `ports` ports before its tables grow.
+    ///
+    /// ```
+    /// use ontime_dataflow::common::StrictTask;
+    /// use ontime_dataflow::single_use::GraphBuilder;
+    ///
+    /// let mut g = GraphBuilder::with_capacity(2, 2);
+    /// let (tx, rx) = g.port();
+    /// g.task(StrictTask::new(|| (1u32,)), (), (tx,));
+    /// let (tx2, rx2) = g.port();
+    /// g.task(StrictTask::new(|x: u32| (x + 1,)), (rx,), (tx2,));
+    /// let out = g.output(rx2);
+    /// g.build().unwrap().run_sequential().unwrap();
+    /// assert_eq!(out.take(), Ok(2));
+    /// ```
+    pub fn with_capacity(tasks: usize, ports: usize) -> Self {
+        let mut g = Self::new();
+        g.arena.reserve(tasks);
+        g.wiring.reserve(ports);
+        g.nodes.reserve(tasks);
+        g.data_inputs.reserve(tasks);
+        g.names.reserve(tasks);
+        g
     }
 
     /// A new port: give the `Tx` to the task that writes it, the `Rx` (cloned for fan-out) to
@@ -156,26 +198,36 @@ impl<N: ?Sized> GraphBuilder<N> {
 
     /// The graph so far in Graphviz format.
     pub fn to_dot(&self) -> String {
-        self.shape().to_dot()
+        Shape::new(
+            self.names.clone(),
+            self.wiring.ports.clone(),
+            self.control.clone(),
+        )
+        .to_dot()
     }
 
-    /// Wires `task` to its ports and adds it; `boxed` turns the node into the engine's node
-    /// type (`dyn NodeBox` or `dyn NodeMut`).
-    pub(crate) fn push_task<IH, OH, T>(
-        &mut self,
-        task: T,
-        inputs: IH,
-        outputs: OH,
-        boxed: impl FnOnce(TaskNode<T, IH::Values, OH::Values>) -> Box<N>,
-    ) -> NodeId
+    /// Wires `task` (as the engine holds it: `Once` or `Reusable`) to its ports and adds it.
+    pub(crate) fn push_task<IH, OH, W>(&mut self, task: W, inputs: IH, outputs: OH) -> NodeId
     where
         IH: InputHandles,
         OH: OutputHandles,
+        W: Send + 'static,
+        TaskNode<W, IH::Values, OH::Values>: EngineNode,
     {
+        // Every check that can fail comes before the node exists.
+        inputs.check(&self.wiring);
+        outputs.check(&self.wiring);
         let id = NodeId::from_index(self.nodes.len());
-        let cells = inputs.attach(&mut self.wiring, id);
-        let outs = outputs.attach(&mut self.wiring, id);
-        self.nodes.push(boxed(TaskNode::new(task, cells, outs)));
+        let node =
+            TaskNode::<W, IH::Values, OH::Values>::new(task, inputs.cells(), outputs.senders());
+        let ptr = self.arena.alloc(node);
+        // SAFETY: the cells and ports are those `cells()`/`senders()` made, inside `ptr`, in
+        // this builder's arena.
+        unsafe {
+            inputs.attach(&mut self.wiring, id, TaskNode::cells_ptr(ptr));
+            outputs.attach(&mut self.wiring, id, TaskNode::senders_ptr(ptr));
+        }
+        self.nodes.push(ptr);
         self.data_inputs.push(<IH::Values as InputList>::LEN);
         self.names.push(None);
         id
@@ -188,9 +240,12 @@ impl<N: ?Sized> GraphBuilder<N> {
         value: T,
         clone: Option<fn(&T) -> T>,
     ) -> Input<T> {
-        let out = self.wiring.out_port::<T>(graph, port);
-        self.initials
-            .push(Box::new(InitialValue::new(out, value, clone)));
+        self.wiring.check_seed(graph, port);
+        let init = self
+            .arena
+            .alloc(InitialValue::new(OutPort::new(port), value, clone));
+        self.wiring.seed(port, InitialValue::out_ptr(init));
+        self.initials.push(init);
         Input {
             index: self.initials.len() - 1,
             graph,
@@ -199,31 +254,42 @@ impl<N: ?Sized> GraphBuilder<N> {
         }
     }
 
-    fn shape(&self) -> Shape {
-        Shape::new(&self.wiring, &self.control, &self.names)
-    }
-
     /// Fixes the wiring and hands everything to an engine; `acyclic` asks for the cycle check.
-    pub(crate) fn finish(mut self, acyclic: bool) -> Result<Built<N>, BuildError> {
-        let shape = self.shape();
+    pub(crate) fn finish(self, acyclic: bool) -> Result<Built, BuildError> {
+        let GraphBuilder {
+            arena,
+            wiring,
+            nodes,
+            data_inputs: mut inputs,
+            control,
+            names,
+            initials,
+            ..
+        } = self;
+        let graph = wiring.graph_id();
+        // SAFETY: building: no run or task holds a reference into the arena.
+        let ports = unsafe { wiring.resolve() };
+        let mut successors: Vec<Box<[NodeId]>> = Vec::new();
+        if !control.is_empty() {
+            let mut succ: Vec<Vec<NodeId>> = vec![Vec::new(); nodes.len()];
+            for &(before, after) in &control {
+                inputs[after.index()] += 1;
+                succ[before.index()].push(after);
+            }
+            successors = succ.into_iter().map(Vec::into_boxed_slice).collect();
+        }
+        let shape = Shape::new(names, ports, control);
         if acyclic {
             shape.check_acyclic()?;
         }
-        self.wiring.resolve();
-        let n = self.nodes.len();
-        let mut inputs = self.data_inputs;
-        let mut successors: Vec<Vec<NodeId>> = vec![Vec::new(); n];
-        for &(before, after) in &self.control {
-            inputs[after.index()] += 1;
-            successors[before.index()].push(after);
-        }
         Ok(Built {
-            nodes: self.nodes,
+            arena,
+            nodes,
             inputs,
-            successors: successors.into_iter().map(Vec::into_boxed_slice).collect(),
-            initials: self.initials,
+            successors,
+            initials,
             shape,
-            graph: self.wiring.graph_id(),
+            graph,
         })
     }
 }

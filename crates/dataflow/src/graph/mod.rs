@@ -1,10 +1,12 @@
 //! Building graphs: port handles, the wiring table, the builder, and the graph's shape
 //! (for `to_dot` and the cycle check).
 
+mod arena;
 mod builder;
 mod shape;
 mod wiring;
 
+pub(crate) use arena::Arena;
 pub(crate) use builder::Built;
 pub use builder::{BuildError, GraphBuilder, Input};
 pub(crate) use shape::Shape;

@@ -5,18 +5,8 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 use super::builder::BuildError;
-use super::wiring::{Consumer, Wiring};
-use crate::port::PortId;
+use super::wiring::{Consumer, PortShape};
 use crate::scheduler::NodeId;
-
-/// One port and its ends.
-#[derive(Clone, Debug)]
-struct PortShape {
-    id: PortId,
-    producer: Option<NodeId>,
-    consumers: Vec<Consumer>,
-    initial: bool,
-}
 
 /// The shape of a graph.
 #[derive(Clone, Debug)]
@@ -28,24 +18,14 @@ pub(crate) struct Shape {
 
 impl Shape {
     pub(crate) fn new(
-        wiring: &Wiring,
-        control: &[(NodeId, NodeId)],
-        names: &[Option<Arc<str>>],
+        names: Vec<Option<Arc<str>>>,
+        ports: Vec<PortShape>,
+        control: Vec<(NodeId, NodeId)>,
     ) -> Shape {
         Shape {
-            names: names.to_vec(),
-            ports: wiring
-                .ports
-                .iter()
-                .enumerate()
-                .map(|(i, p)| PortShape {
-                    id: PortId(i as u32),
-                    producer: p.producer,
-                    consumers: p.consumers.clone(),
-                    initial: p.initial,
-                })
-                .collect(),
-            control: control.to_vec(),
+            names,
+            ports,
+            control,
         }
     }
 
@@ -62,8 +42,8 @@ impl Shape {
     }
 
     /// Node-to-node edges (data and control).
-    fn edges(&self) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
-        let data = self.ports.iter().flat_map(|p| {
+    fn edges(&self) -> impl Iterator<Item = (NodeId, NodeId)> + Clone + '_ {
+        let data = self.ports.iter().flat_map(|p: &PortShape| {
             p.producer.into_iter().flat_map(move |from| {
                 p.consumers.iter().filter_map(move |c| match c {
                     Consumer::Node(to) => Some((from, *to)),
@@ -74,26 +54,34 @@ impl Shape {
         data.chain(self.control.iter().copied())
     }
 
+    /// Whether the graph is acyclic; on failure, a cycle to report.
+    ///
+    /// Fast path: nodes are numbered in the order they were added, and a graph whose every
+    /// edge goes from a lower to a higher number is acyclic (the numbering is a topological
+    /// order). Graphs built producer-first pass this with one scan and no allocation;
+    /// otherwise Kahn's algorithm over a compressed adjacency list decides.
+    pub(crate) fn check_acyclic(&self) -> Result<(), BuildError> {
+        if self.edges().all(|(a, b)| a.0 < b.0) {
+            return Ok(());
+        }
+        self.kahn()
+    }
+
     /// Kahn's algorithm; on failure, walks back from a node that never became ready to find
     /// an actual cycle to report.
-    pub(crate) fn check_acyclic(&self) -> Result<(), BuildError> {
+    fn kahn(&self) -> Result<(), BuildError> {
         let n = self.names.len();
-        let mut indeg = vec![0usize; n];
-        let mut succ: Vec<Vec<NodeId>> = vec![Vec::new(); n];
-        let mut pred: Vec<Vec<NodeId>> = vec![Vec::new(); n];
-        for (a, b) in self.edges() {
-            indeg[b.index()] += 1;
-            succ[a.index()].push(b);
-            pred[b.index()].push(a);
-        }
+        let succ = Csr::new(n, self.edges());
+        let pred = Csr::new(n, self.edges().map(|(a, b)| (b, a)));
+        let mut indeg: Vec<usize> = (0..n).map(|i| pred.of(i).len()).collect();
         let mut ready: Vec<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
         let mut done = vec![false; n];
         while let Some(i) = ready.pop() {
             done[i] = true;
-            for s in &succ[i] {
-                indeg[s.index()] -= 1;
-                if indeg[s.index()] == 0 {
-                    ready.push(s.index());
+            for &s in succ.of(i) {
+                indeg[s as usize] -= 1;
+                if indeg[s as usize] == 0 {
+                    ready.push(s as usize);
                 }
             }
         }
@@ -107,11 +95,12 @@ impl Shape {
         while seen[at] == usize::MAX {
             seen[at] = walk.len();
             walk.push(NodeId::from_index(at));
-            at = pred[at]
+            at = *pred
+                .of(at)
                 .iter()
-                .find(|p| !done[p.index()])
+                .find(|&&p| !done[p as usize])
                 .expect("an unfinished node has an unfinished predecessor")
-                .index();
+                as usize;
         }
         let mut nodes = walk.split_off(seen[at]);
         nodes.reverse();
@@ -133,8 +122,7 @@ impl Shape {
                 .map_or_else(|| format!("#{i}"), str::to_owned);
             let _ = writeln!(s, "  n{i} [label=\"{}\"];", escape(&label));
         }
-        for p in &self.ports {
-            let port = p.id.0;
+        for (port, p) in self.ports.iter().enumerate() {
             let from = match (p.producer, p.initial) {
                 (Some(n), _) => format!("n{}", n.0),
                 (None, true) => {
@@ -175,4 +163,34 @@ impl Shape {
 
 fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// A compressed adjacency list: the neighbours of node `i` are `to[start[i]..start[i + 1]]`
+/// (two allocations for the whole graph).
+struct Csr {
+    start: Vec<u32>,
+    to: Vec<u32>,
+}
+
+impl Csr {
+    fn new(n: usize, edges: impl Iterator<Item = (NodeId, NodeId)> + Clone) -> Csr {
+        let mut start = vec![0u32; n + 1];
+        for (a, _) in edges.clone() {
+            start[a.index() + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut to = vec![0u32; start[n] as usize];
+        for (a, b) in edges {
+            to[fill[a.index()] as usize] = b.0;
+            fill[a.index()] += 1;
+        }
+        Csr { start, to }
+    }
+
+    fn of(&self, i: usize) -> &[u32] {
+        &self.to[self.start[i] as usize..self.start[i + 1] as usize]
+    }
 }

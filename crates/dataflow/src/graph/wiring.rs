@@ -1,12 +1,14 @@
 //! Port handles ([`Tx`], [`Rx`]) and the table that turns them into cells and output ports.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::fmt;
 use std::marker::PhantomData;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
 
-use crate::port::{InputCell, OutPort, Port, PortId, PortReceiver, Target};
+use smallvec::SmallVec;
+
+use crate::port::{InputCell, OutPort, Port, PortId, PortReceiver, PortSender, Target};
 use crate::scheduler::NodeId;
 
 /// The sending end of a port while a graph is built: give it to exactly one task as an
@@ -69,44 +71,95 @@ pub(crate) enum Consumer {
     Output,
 }
 
-/// A port's typed half, erased so one table holds every port.
-trait ErasedPort: Send {
-    fn as_any_mut(&mut self) -> &mut dyn Any;
-    fn resolve(self: Box<Self>);
-}
-
-struct TypedPort<T> {
-    out: Arc<OutPort<T>>,
-    targets: Vec<Target<T>>,
-    clone: Option<fn(&T) -> T>,
-}
-
-impl<T: Send + 'static> ErasedPort for TypedPort<T> {
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-    fn resolve(self: Box<Self>) {
-        let TypedPort {
-            out,
-            targets,
-            clone,
-        } = *self;
-        out.resolve(targets, clone);
-    }
-}
-
-pub(crate) struct PortEntry {
+/// A port's ends, as the shape sees them (no types, no addresses).
+#[derive(Clone, Debug)]
+pub(crate) struct PortShape {
     pub(crate) producer: Option<NodeId>,
-    pub(crate) consumers: Vec<Consumer>,
+    pub(crate) consumers: SmallVec<[Consumer; 1]>,
     pub(crate) initial: bool,
-    typed: Box<dyn ErasedPort>,
+}
+
+/// Where a reader of a port gets its values.
+#[derive(Clone, Copy)]
+enum Reader {
+    /// An `InputCell<T>` inside a node, in the builder's arena.
+    Cell(NonNull<()>, NodeId),
+    /// A graph output: the `PortSender<T>` at this index of `Wiring::outputs`.
+    Output(usize),
+}
+
+/// A port's typed half, erased: the addresses of its output ports and of its readers' cells,
+/// and the one function that knows `T` and connects them when the graph is built. No
+/// allocation per port (the readers' list is inline for one reader).
+struct Links {
+    type_id: TypeId,
+    /// The producer's `OutPort<T>`, inside its node.
+    source: Option<NonNull<()>>,
+    /// The `OutPort<T>` of the port's initial value.
+    seed: Option<NonNull<()>>,
+    readers: SmallVec<[Reader; 1]>,
+    /// `<T as Clone>::clone`, as `*const ()`, once a reader cloned its handle.
+    clone: Option<*const ()>,
+    resolve: unsafe fn(&Links, &mut [Option<Box<dyn Any + Send>>]),
+}
+
+/// Connects a port's output ports to its readers.
+///
+/// # Safety
+/// `links` was made by `new_port::<T>` (its addresses are of `T` ports and cells, in the
+/// builder's arena, with no reference to them alive), and is resolved once.
+unsafe fn resolve_port<T: Send + 'static>(
+    links: &Links,
+    outputs: &mut [Option<Box<dyn Any + Send>>],
+) {
+    // SAFETY: `clone` was made from a `fn(&T) -> T` (see `attach_reader`).
+    let clone = links
+        .clone
+        .map(|f| unsafe { std::mem::transmute::<*const (), fn(&T) -> T>(f) });
+    let targets: SmallVec<[Target<T>; 1]> = links
+        .readers
+        .iter()
+        .map(|r| match *r {
+            Reader::Cell(cell, node) => Target::Node {
+                cell: cell.cast::<InputCell<T>>(),
+                node,
+            },
+            Reader::Output(i) => Target::Output(
+                *outputs[i]
+                    .take()
+                    .and_then(|b| b.downcast::<PortSender<T>>().ok())
+                    .expect("ontime-dataflow: each graph output is resolved once, with its type"),
+            ),
+        })
+        .collect();
+    let out = |p: NonNull<()>| p.cast::<OutPort<T>>().as_ptr();
+    match (links.source, links.seed) {
+        (Some(a), Some(b)) => {
+            // SAFETY: the contract: live `OutPort<T>`s, nobody else using them now.
+            unsafe { (*out(b)).resolve(targets.clone(), clone) };
+            // SAFETY: as above.
+            unsafe { (*out(a)).resolve(targets, clone) };
+        }
+        (Some(a), None) | (None, Some(a)) => {
+            // SAFETY: as above.
+            unsafe { (*out(a)).resolve(targets, clone) };
+        }
+        // Nothing writes the port: its readers never become active (the run report says so).
+        (None, None) => {}
+    }
 }
 
 /// The port table of a graph being built (used by the builder and the tuple traits).
 pub struct Wiring {
     graph: u32,
-    pub(crate) ports: Vec<PortEntry>,
+    pub(crate) ports: Vec<PortShape>,
+    links: Vec<Links>,
+    outputs: Vec<Option<Box<dyn Any + Send>>>,
 }
+
+// SAFETY: the addresses in `links` point into the builder's own arena, whose objects are
+// `Send`; moving the builder moves them all together.
+unsafe impl Send for Wiring {}
 
 impl fmt::Debug for Wiring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -123,20 +176,31 @@ impl Wiring {
         Wiring {
             graph: NEXT_GRAPH.fetch_add(1, Ordering::Relaxed),
             ports: Vec::new(),
+            links: Vec::new(),
+            outputs: Vec::new(),
         }
+    }
+
+    /// Room for `ports` more ports.
+    pub(crate) fn reserve(&mut self, ports: usize) {
+        self.ports.reserve(ports);
+        self.links.reserve(ports);
     }
 
     pub(crate) fn new_port<T: Send + 'static>(&mut self) -> (Tx<T>, Rx<T>) {
         let id = PortId(u32::try_from(self.ports.len()).expect("more than 2^32 ports"));
-        self.ports.push(PortEntry {
+        self.ports.push(PortShape {
             producer: None,
-            consumers: Vec::new(),
+            consumers: SmallVec::new(),
             initial: false,
-            typed: Box::new(TypedPort::<T> {
-                out: Arc::new(OutPort::new(id)),
-                targets: Vec::new(),
-                clone: None,
-            }),
+        });
+        self.links.push(Links {
+            type_id: TypeId::of::<T>(),
+            source: None,
+            seed: None,
+            readers: SmallVec::new(),
+            clone: None,
+            resolve: resolve_port::<T>,
         });
         (
             Tx {
@@ -152,97 +216,97 @@ impl Wiring {
         )
     }
 
-    fn check(&self, graph: u32, port: PortId) {
+    /// Panics unless the handle belongs to this builder.
+    pub(crate) fn check(&self, graph: u32, port: PortId) {
         assert!(
             graph == self.graph,
             "ontime-dataflow: {port} belongs to another graph builder"
         );
     }
 
-    fn typed<T: Send + 'static>(&mut self, port: PortId) -> &mut TypedPort<T> {
-        self.ports[port.index()]
-            .typed
-            .as_any_mut()
-            .downcast_mut::<TypedPort<T>>()
-            .expect("ontime-dataflow: port handle of the wrong type")
+    /// The links of a port of this builder, checked to carry `T`.
+    fn links<T: 'static>(&mut self, port: PortId) -> &mut Links {
+        let l = &mut self.links[port.index()];
+        assert!(
+            l.type_id == TypeId::of::<T>(),
+            "ontime-dataflow: port handle of the wrong type"
+        );
+        l
     }
 
-    /// Adds a reader of `rx`'s port: its delivery target, and the reader for the shape.
-    fn attach_reader<T: Send + 'static>(&mut self, rx: Rx<T>, target: Target<T>, reader: Consumer) {
-        self.check(rx.graph, rx.port);
-        let p = self.typed::<T>(rx.port);
-        p.targets.push(target);
-        p.clone = p.clone.or(rx.clone);
-        self.ports[rx.port.index()].consumers.push(reader);
+    /// Adds a reader of `rx`'s port.
+    fn attach_reader<T: Send + 'static>(&mut self, rx: Rx<T>, reader: Reader, who: Consumer) {
+        let l = self.links::<T>(rx.port);
+        l.readers.push(reader);
+        if l.clone.is_none() {
+            l.clone = rx.clone.map(|f| f as *const ());
+        }
+        self.ports[rx.port.index()].consumers.push(who);
     }
 
-    /// `rx` feeds `node`: a new input cell for that node.
+    /// `rx` (checked) feeds `node` through `cell`, an input cell inside that node.
     pub(crate) fn consume<T: Send + 'static>(
         &mut self,
         rx: Rx<T>,
         node: NodeId,
-    ) -> Arc<InputCell<T>> {
-        let cell = Arc::new(InputCell::new(rx.port));
-        let target = Target::Node {
-            cell: Arc::clone(&cell),
-            node,
-        };
-        self.attach_reader(rx, target, Consumer::Node(node));
-        cell
+        cell: NonNull<InputCell<T>>,
+    ) {
+        self.attach_reader(rx, Reader::Cell(cell.cast(), node), Consumer::Node(node));
     }
 
-    /// `tx` is an output of `node`.
+    /// `tx` (checked) is written by `node` through `out`, an output port inside that node.
     pub(crate) fn produce<T: Send + 'static>(
         &mut self,
         tx: Tx<T>,
         node: NodeId,
-    ) -> Arc<OutPort<T>> {
-        self.check(tx.graph, tx.port);
+        out: NonNull<OutPort<T>>,
+    ) {
+        self.links::<T>(tx.port).source = Some(out.cast());
         self.ports[tx.port.index()].producer = Some(node);
-        Arc::clone(&self.typed::<T>(tx.port).out)
     }
 
     /// `rx` is read by the program after a run.
     pub(crate) fn output<T: Send + 'static>(&mut self, rx: Rx<T>) -> PortReceiver<T> {
+        self.check(rx.graph, rx.port);
         let (tx, out) = Port::split();
-        self.attach_reader(rx, Target::Output(tx), Consumer::Output);
+        self.outputs.push(Some(Box::new(tx)));
+        let i = self.outputs.len() - 1;
+        self.attach_reader(rx, Reader::Output(i), Consumer::Output);
         out
     }
 
-    /// The output port of `port`, to write initial values through.
-    pub(crate) fn out_port<T: Send + 'static>(
-        &mut self,
-        graph: u32,
-        port: PortId,
-    ) -> Arc<OutPort<T>> {
+    /// `out` (an initial value's output port, in the arena) also writes `port`.
+    ///
+    /// # Panics
+    /// If the port belongs to another builder or already has an initial value.
+    pub(crate) fn check_seed(&self, graph: u32, port: PortId) {
         self.check(graph, port);
         assert!(
             !self.ports[port.index()].initial,
             "ontime-dataflow: {port} already has an initial value"
         );
+    }
+
+    /// Records `out` (after `check_seed`) as the output port of `port`'s initial value.
+    pub(crate) fn seed<T: Send + 'static>(&mut self, port: PortId, out: NonNull<OutPort<T>>) {
+        self.links::<T>(port).seed = Some(out.cast());
         self.ports[port.index()].initial = true;
-        Arc::clone(&self.typed::<T>(port).out)
     }
 
     pub(crate) fn graph_id(&self) -> u32 {
         self.graph
     }
 
-    /// Fixes every port's consumers; the table keeps only the shape.
-    pub(crate) fn resolve(&mut self) {
-        for p in &mut self.ports {
-            let typed = std::mem::replace(&mut p.typed, Box::new(Resolved));
-            typed.resolve();
+    /// Connects every port's output ports to its readers, once, and hands over the shape.
+    ///
+    /// # Safety
+    /// Nobody holds a reference into the builder's arena (no run, no task, during a build).
+    pub(crate) unsafe fn resolve(mut self) -> Vec<PortShape> {
+        for l in &self.links {
+            // SAFETY: `resolve` was set by `new_port::<T>` with the links' `T`, the addresses
+            // are live in the arena and unaliased (the contract), and `self` is consumed.
+            unsafe { (l.resolve)(l, &mut self.outputs) };
         }
+        self.ports
     }
-}
-
-/// What a resolved port's typed half becomes.
-struct Resolved;
-
-impl ErasedPort for Resolved {
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-    fn resolve(self: Box<Self>) {}
 }

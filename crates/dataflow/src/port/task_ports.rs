@@ -2,7 +2,9 @@
 //! ([`OutPort`]) that fans a value out to every consumer.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::ptr::NonNull;
+
+use smallvec::SmallVec;
 
 use super::{InputCell, PortError, PortId, PortSender, ReceiverOnce, Sender, SenderOnce};
 use crate::scheduler::{NodeId, Scheduler};
@@ -75,32 +77,49 @@ impl<T> SenderOnce<T> for Out<'_, T> {
 
 /// Where an output's value goes.
 pub(crate) enum Target<T> {
-    /// An input of a node: store, then tell its activator.
+    /// An input of a node: store, then tell its activator. The cell lives inside the
+    /// consumer node, in the graph's arena, as long as the graph (see `graph/arena.rs`).
     Node {
-        cell: Arc<InputCell<T>>,
+        cell: NonNull<InputCell<T>>,
         node: NodeId,
     },
     /// A graph output: keep the last value.
     Output(PortSender<T>),
 }
 
-struct Resolved<T> {
-    targets: Box<[Target<T>]>,
-    clone: Option<fn(&T) -> T>,
+impl<T> Clone for Target<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Target::Node { cell, node } => Target::Node {
+                cell: *cell,
+                node: *node,
+            },
+            Target::Output(tx) => Target::Output(tx.clone()),
+        }
+    }
 }
 
 /// The node side of an output: the port's consumers, fixed when the graph is built (by the
-/// graph builder).
+/// graph builder). It lives inline in its node (or in an initial value), in the graph's arena.
 pub struct OutPort<T> {
     id: PortId,
-    resolved: OnceLock<Resolved<T>>,
+    targets: SmallVec<[Target<T>; 1]>,
+    clone: Option<fn(&T) -> T>,
 }
+
+// SAFETY: the only non-thread-safe parts are the cell pointers, and an `InputCell<T>` is
+// `Sync` for `T: Send` (writers synchronise through its state); values of `T` move between
+// threads, hence the bound.
+unsafe impl<T: Send> Send for OutPort<T> {}
+// SAFETY: as above; `send` takes `&self` and touches the cells only through their protocol.
+unsafe impl<T: Send> Sync for OutPort<T> {}
 
 impl<T> OutPort<T> {
     pub(crate) fn new(id: PortId) -> Self {
         OutPort {
             id,
-            resolved: OnceLock::new(),
+            targets: SmallVec::new(),
+            clone: None,
         }
     }
 
@@ -108,29 +127,27 @@ impl<T> OutPort<T> {
         self.id
     }
 
-    /// Fixes the consumers (once, at build time). `clone` is required for more than one.
-    pub(crate) fn resolve(&self, targets: Vec<Target<T>>, clone: Option<fn(&T) -> T>) {
+    /// Fixes the consumers (at build time). `clone` is required for more than one.
+    pub(crate) fn resolve(
+        &mut self,
+        targets: SmallVec<[Target<T>; 1]>,
+        clone: Option<fn(&T) -> T>,
+    ) {
         assert!(
             targets.len() <= 1 || clone.is_some(),
             "ontime-dataflow: fan-out needs a Clone value"
         );
-        let done = self.resolved.set(Resolved {
-            targets: targets.into_boxed_slice(),
-            clone,
-        });
-        assert!(done.is_ok(), "ontime-dataflow: a port was resolved twice");
+        self.targets = targets;
+        self.clone = clone;
     }
 
     /// Delivers `value` to every consumer (clones for all but the last).
     #[inline]
     pub(crate) fn send(&self, sched: &dyn Scheduler, value: T) -> Result<(), PortError> {
-        let Some(r) = self.resolved.get() else {
+        let Some((last, rest)) = self.targets.split_last() else {
             return Ok(());
         };
-        let Some((last, rest)) = r.targets.split_last() else {
-            return Ok(());
-        };
-        if let Some(clone) = r.clone {
+        if let Some(clone) = self.clone {
             for t in rest {
                 t.deliver(sched, clone(&value))?;
             }
@@ -144,6 +161,9 @@ impl<T> Target<T> {
     fn deliver(&self, sched: &dyn Scheduler, value: T) -> Result<(), PortError> {
         match self {
             Target::Node { cell, node } => {
+                // SAFETY: the cell lives in the graph's arena as long as the graph, and a
+                // graph runs only while it is alive (see `graph/arena.rs`).
+                let cell = unsafe { cell.as_ref() };
                 cell.put(value)?;
                 sched.activator(*node).notify(sched);
                 Ok(())
@@ -157,7 +177,7 @@ impl<T> fmt::Debug for OutPort<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OutPort")
             .field("id", &self.id)
-            .field("consumers", &self.resolved.get().map(|r| r.targets.len()))
+            .field("consumers", &self.targets.len())
             .finish()
     }
 }

@@ -2,7 +2,7 @@
 //! bookkeeping before and after a run.
 
 use std::any::Any;
-use std::cell::UnsafeCell;
+use std::cell::{Cell, UnsafeCell};
 use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
@@ -13,33 +13,22 @@ use ontime_core::JobSlot;
 use super::initial::Initial;
 use super::report::{NodeRef, RunError, RunReport};
 use crate::activator::Activator;
-use crate::graph::{Arena, Built, Shape};
+use crate::graph::{spare, Arena, Built, Shape};
 use crate::node::EngineNode;
 use crate::scheduler::{NodeId, Scheduler};
 use crate::sync::lock;
 
-/// A run's initial values, taken from the engine so that the run can borrow the engine while
-/// the caller's thread delivers them.
-pub(crate) struct Initials(Vec<NonNull<dyn Initial>>);
-
-// SAFETY: the initial values are `Send` (`Initial: Send`); the run's closure carries them
-// to the pool thread that starts the run, which alone emits them.
-unsafe impl Send for Initials {}
-
-impl Initials {
-    /// Delivers every initial value (at the start of a run, from the run's one starting thread).
-    pub(crate) fn emit(&mut self, sched: &dyn Scheduler) {
-        for init in self.0.iter_mut() {
-            // SAFETY: a live object in the engine's arena (the engine outlives the run), and
-            // only this thread touches initial values during a run.
-            unsafe { init.as_mut() }.emit(sched);
-        }
-    }
+/// Single-use or multiple-use: whether a node runs again after re-arming.
+pub(crate) trait Mode: Send + Sync + Sized + 'static {
+    const REUSABLE: bool;
+    /// An empty slot vector (this thread's spare, for single-use graphs: see `graph/spare.rs`).
+    fn take_slots() -> Vec<JobSlot<Slot<Self>>>;
+    /// Leaves an emptied slot vector for the next graph on this thread (single-use graphs).
+    fn keep_slots(slots: Vec<JobSlot<Slot<Self>>>);
 }
 
-/// Single-use or multiple-use: whether a node runs again after re-arming.
-pub(crate) trait Mode: Send + Sync + 'static {
-    const REUSABLE: bool;
+thread_local! {
+    static SPARE_SLOTS: Cell<Option<Vec<JobSlot<Slot<SingleUse>>>>> = const { Cell::new(None) };
 }
 
 /// Single-use engines.
@@ -49,14 +38,25 @@ pub(crate) struct MultipleUses;
 
 impl Mode for SingleUse {
     const REUSABLE: bool = false;
+    fn take_slots() -> Vec<JobSlot<Slot<Self>>> {
+        spare::take_vec(&SPARE_SLOTS)
+    }
+    fn keep_slots(slots: Vec<JobSlot<Slot<Self>>>) {
+        spare::keep_vec(&SPARE_SLOTS, slots);
+    }
 }
 
+/// Multiple-use graphs live long and run many times: nothing to recycle.
 impl Mode for MultipleUses {
     const REUSABLE: bool = true;
+    fn take_slots() -> Vec<JobSlot<Slot<Self>>> {
+        Vec::new()
+    }
+    fn keep_slots(_: Vec<JobSlot<Slot<Self>>>) {}
 }
 
 /// One node in an engine: its activator, the node, and per-run bookkeeping.
-pub(crate) struct Slot<M> {
+pub(crate) struct Slot<M: Mode> {
     pub(crate) activator: Activator,
     /// The node, in the engine's arena.
     node: NonNull<dyn EngineNode>,
@@ -76,96 +76,90 @@ unsafe impl<M: Mode> Sync for Slot<M> {}
 unsafe impl<M: Mode> Send for Slot<M> {}
 
 /// Nodes, their control successors, and the first failure of the current run.
-pub(crate) struct Engine<M> {
-    pub(crate) nodes: Box<[JobSlot<Slot<M>>]>,
+pub(crate) struct Engine<M: Mode> {
+    pub(crate) nodes: Vec<JobSlot<Slot<M>>>,
     /// `precede` successors of each node (empty when the graph has no control edges).
     successors: Box<[Box<[NodeId]>]>,
     /// Nodes with no inputs at all: scheduled at the start of every run.
     pub(crate) roots: Box<[u32]>,
-    /// The sequential engine's ready stack (capacity: one entry per node).
+    /// The sequential engine's ready stack (capacity: one entry per node, reserved by the
+    /// first sequential run).
     pub(crate) ready: Vec<u32>,
-    /// Graph inputs and seeds, in the arena.
-    initials: Vec<NonNull<dyn Initial>>,
     failure: Mutex<Option<(NodeId, Box<dyn Any + Send>)>>,
     pub(crate) shape: Shape,
-    pub(crate) graph: u32,
+    pub(crate) graph: u64,
     /// Owns the nodes and initial values; dropped last (fields drop in order).
-    _arena: Arena,
+    arena: Arena,
 }
-
-// SAFETY: the initial-value pointers point into the engine's own arena, whose objects are
-// `Send`; they are used only under `&mut Engine`.
-unsafe impl<M: Mode> Send for Engine<M> {}
-// SAFETY: through `&Engine`, only the slots (`Sync`) and the failure mutex are used.
-unsafe impl<M: Mode> Sync for Engine<M> {}
 
 impl<M: Mode> Engine<M> {
     pub(crate) fn new(built: Built) -> Self {
         let Built {
             arena,
-            nodes,
             inputs,
             successors,
-            initials,
             shape,
             graph,
         } = built;
-        let n = nodes.len();
+        let n = inputs.len();
         let roots = (0..n as u32).filter(|&i| inputs[i as usize] == 0).collect();
-        let nodes = nodes
-            .into_iter()
-            .zip(inputs)
-            .enumerate()
-            .map(|(i, (node, inputs))| {
-                JobSlot::new(Slot {
-                    activator: Activator::new(NodeId::from_index(i), inputs),
-                    node,
-                    runs: UnsafeCell::new(0),
-                    engine: std::ptr::null(),
-                    index: i as u32,
-                    mode: PhantomData,
-                })
-            })
-            .collect();
+        let mut nodes = M::take_slots();
+        nodes.reserve_exact(n);
+        nodes.extend(
+            arena
+                .nodes
+                .iter()
+                .zip(inputs)
+                .enumerate()
+                .map(|(i, (&node, inputs))| {
+                    JobSlot::new(Slot {
+                        activator: Activator::new(NodeId::from_index(i), inputs as usize),
+                        node,
+                        runs: UnsafeCell::new(0),
+                        engine: std::ptr::null(),
+                        index: i as u32,
+                        mode: PhantomData,
+                    })
+                }),
+        );
         Engine {
             nodes,
             successors: successors.into_boxed_slice(),
             roots,
-            ready: Vec::with_capacity(n),
-            initials,
+            ready: Vec::new(),
             failure: Mutex::new(None),
             shape,
             graph,
-            _arena: arena,
+            arena,
         }
     }
 
     /// Graph input (or seed) `index`, to change its value between runs.
     pub(crate) fn initial_mut(&mut self, index: usize) -> &mut dyn Initial {
         // SAFETY: a live object in the arena, and `&mut self` excludes every other use.
-        unsafe { self.initials[index].as_mut() }
+        unsafe { self.arena.initials[index].as_mut() }
     }
 
-    /// The initial values, lent for one run (see `Initials::emit`); give them back with
-    /// `end_run`.
-    pub(crate) fn start_run(&mut self) -> Initials {
-        self.prepare();
-        Initials(std::mem::take(&mut self.initials))
-    }
-
-    /// After a run: the initial values back, and the report.
-    pub(crate) fn end_run(&mut self, initials: Initials) -> Result<RunReport, RunError> {
-        self.initials = initials.0;
-        self.finish()
+    /// Delivers every initial value (at the start of a run).
+    ///
+    /// # Safety
+    /// Called once per run, by the thread that starts it: nobody else touches the initial
+    /// values during a run (tasks reach only cells and activators).
+    pub(crate) unsafe fn emit_initials(&self, sched: &dyn Scheduler) {
+        for init in &self.arena.initials {
+            // SAFETY: a live object in the arena (the engine outlives the run), used by this
+            // thread alone (the contract).
+            unsafe { (*init.as_ptr()).emit(sched) };
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
         self.nodes.len()
     }
 
-    /// Before a run (from `start_run`): counters to zero, and for reusable nodes, activators armed and stale
+    /// Before a run: counters to zero, and for reusable nodes, activators armed and stale
     /// inputs dropped (a run that failed may have left some).
-    fn prepare(&mut self) {
+    pub(crate) fn prepare(&mut self) {
         let me: *const Engine<M> = self;
         for slot in self.nodes.iter_mut() {
             let s = slot.task_mut();
@@ -228,7 +222,7 @@ impl<M: Mode> Engine<M> {
     }
 
     /// After a run: what ran, and the first panic if any.
-    fn finish(&mut self) -> Result<RunReport, RunError> {
+    pub(crate) fn finish(&mut self) -> Result<RunReport, RunError> {
         let mut executed = 0;
         let mut never_ran = Vec::new();
         for i in 0..self.nodes.len() {
@@ -247,5 +241,11 @@ impl<M: Mode> Engine<M> {
             None => Ok(report),
             Some((node, payload)) => Err(RunError::new(self.node_ref(node), payload, report)),
         }
+    }
+}
+
+impl<M: Mode> Drop for Engine<M> {
+    fn drop(&mut self) {
+        M::keep_slots(std::mem::take(&mut self.nodes));
     }
 }

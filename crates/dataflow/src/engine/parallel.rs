@@ -19,7 +19,7 @@ use super::report::{RunError, RunReport};
 use crate::activator::Activator;
 use crate::scheduler::{NodeId, Scheduler};
 
-struct ParSched<'a, 's, M> {
+struct ParSched<'a, 's, M: Mode> {
     engine: &'a Engine<M>,
     scope: &'a Scope<'s>,
     /// The node this thread runs next, without queueing it.
@@ -71,7 +71,7 @@ impl<M: Mode> SlotTask for Slot<M> {
 impl<M: Mode> Engine<M> {
     /// Runs the graph to completion on `pool`, blocking the caller.
     pub(crate) fn run_parallel(&mut self, pool: &ThreadPool) -> Result<RunReport, RunError> {
-        let mut initials = self.start_run();
+        self.prepare();
         let this = &*self;
         pool.scope(|scope| {
             let sched = ParSched {
@@ -79,12 +79,13 @@ impl<M: Mode> Engine<M> {
                 scope,
                 next: Cell::new(None),
             };
-            initials.emit(&sched);
+            // SAFETY: once, by the thread that starts the run.
+            unsafe { this.emit_initials(&sched) };
             for &r in this.roots.iter() {
                 sched.schedule(NodeId(r));
             }
             sched.drain();
         });
-        self.end_run(initials)
+        self.finish()
     }
 }

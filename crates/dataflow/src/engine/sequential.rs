@@ -12,7 +12,7 @@ use super::report::{RunError, RunReport};
 use crate::activator::Activator;
 use crate::scheduler::{NodeId, Scheduler};
 
-struct SeqSched<'a, M> {
+struct SeqSched<'a, M: Mode> {
     engine: &'a Engine<M>,
     ready: &'a RefCell<Vec<u32>>,
 }
@@ -32,7 +32,11 @@ impl<M: Mode> Scheduler for SeqSched<'_, M> {
 impl<M: Mode> Engine<M> {
     /// Runs the graph to completion on the calling thread.
     pub(crate) fn run_sequential(&mut self) -> Result<RunReport, RunError> {
-        let mut initials = self.start_run();
+        self.prepare();
+        if self.ready.capacity() < self.nodes.len() {
+            // The first sequential run reserves the stack; later runs allocate nothing.
+            self.ready.reserve_exact(self.nodes.len());
+        }
         let ready = RefCell::new(std::mem::take(&mut self.ready));
         {
             let this = &*self;
@@ -40,7 +44,8 @@ impl<M: Mode> Engine<M> {
                 engine: this,
                 ready: &ready,
             };
-            initials.emit(&sched);
+            // SAFETY: once, by the thread that starts the run.
+            unsafe { this.emit_initials(&sched) };
             for &r in this.roots.iter() {
                 sched.schedule(NodeId(r));
             }
@@ -53,6 +58,6 @@ impl<M: Mode> Engine<M> {
             }
         }
         self.ready = ready.into_inner();
-        self.end_run(initials)
+        self.finish()
     }
 }

@@ -1,83 +1,110 @@
-//! Where a graph keeps its nodes and initial values: one bump arena per graph.
+//! Where a graph keeps its nodes and initial values: one bump arena per graph, recycled.
 //!
 //! Building a graph used to allocate several small blocks per task (the boxed node, one
 //! reference-counted block per input cell and per output port, wiring vectors). Taskflow
 //! creates a task in about 60 ns; a handful of `malloc`/`free` pairs alone costs more. A
 //! graph now puts every node (its task, its input cells and its output ports, inline) and
-//! every initial value in a [`bumpalo`] arena: allocating is a pointer bump, freeing is a few
-//! large blocks when the graph is dropped.
+//! every initial value in a [`bumpalo`] arena: allocating is a pointer bump.
+//!
+//! Fresh memory costs too: the kernel faults in and zeroes every new page (about 4 ns per
+//! byte-hungry node at 128 bytes a node), and `free` hands large blocks straight back. So a
+//! dropped graph leaves its arena, emptied, to the next builder on the same thread
+//! ([`spare`](super::spare)): building the same shape again touches warm memory only.
 //!
 //! # Invariant
-//! An object allocated here stays at its address until the arena is dropped (bumpalo never
+//! An object allocated here stays at its address until the arena drops it (bumpalo never
 //! moves what it allocated, and moving the [`Arena`] value moves only its header), so the
 //! raw pointers the wiring keeps (to input cells and output ports inside nodes) stay valid
-//! for the graph's whole life. Each object is dropped exactly once, by the arena's `Drop`,
-//! in reverse allocation order; none of their `Drop` impls follows a pointer to another.
+//! for the graph's whole life. Each object is dropped exactly once, through the node or
+//! initial-value list that owns it, when the arena is dropped (or recycled); none of their
+//! `Drop` impls follows a pointer to another object.
 
+use std::cell::Cell;
 use std::ptr::NonNull;
 
 use bumpalo::Bump;
 
-/// A drop glue entry: the object and its `drop_in_place`.
-struct Owned {
-    ptr: NonNull<u8>,
-    drop: unsafe fn(NonNull<u8>),
-}
+use super::spare;
+use crate::engine::Initial;
+use crate::node::EngineNode;
 
-/// A bump arena that drops what it holds.
+/// A bump arena that owns and drops the nodes and initial values of one graph.
 pub(crate) struct Arena {
     bump: Bump,
-    owned: Vec<Owned>,
+    /// Every node, in the order added (its index is its `NodeId`).
+    pub(crate) nodes: Vec<NonNull<dyn EngineNode>>,
+    /// Every initial value, in the order added.
+    pub(crate) initials: Vec<NonNull<dyn Initial>>,
 }
 
-// SAFETY: the arena hands out raw pointers only; the objects it holds are `Send` (checked by
-// `alloc`'s bound), and the bump allocator itself is used only through `&mut self`, so moving
-// the arena to another thread moves sole ownership of all of it.
+// SAFETY: the arena hands out raw pointers only; the objects it holds are `Send`
+// (`EngineNode: Send`, `Initial: Send`), and the bump allocator is used only through
+// `&mut self`, so moving the arena to another thread moves sole ownership of all of it.
 unsafe impl Send for Arena {}
-// SAFETY: no method takes `&self`: sharing `&Arena` between threads gives access to nothing.
+// SAFETY: through `&Arena` only the pointer lists are read; what they point to is used
+// under the engines' own rules (see `engine/core.rs`).
 unsafe impl Sync for Arena {}
 
-/// Drops a `T` in place.
-///
-/// # Safety
-/// `ptr` points to a live `T` that nobody uses again.
-unsafe fn drop_glue<T>(ptr: NonNull<u8>) {
-    // SAFETY: forwarded contract.
-    unsafe { std::ptr::drop_in_place(ptr.cast::<T>().as_ptr()) }
+/// What a dropped arena leaves for the next one on its thread.
+struct Spare {
+    bump: Bump,
+    nodes: Vec<NonNull<dyn EngineNode>>,
+}
+
+thread_local! {
+    static SPARE: Cell<Option<Spare>> = const { Cell::new(None) };
 }
 
 impl Arena {
+    /// An empty arena (this thread's spare one, if a graph left one).
     pub(crate) fn new() -> Self {
+        let (bump, nodes) = match spare::take(&SPARE) {
+            Some(s) => (s.bump, s.nodes),
+            None => (Bump::new(), Vec::new()),
+        };
         Arena {
-            bump: Bump::new(),
-            owned: Vec::new(),
+            bump,
+            nodes,
+            initials: Vec::new(),
         }
     }
 
-    /// Room for about `nodes` more nodes in the drop list.
+    /// Room for `nodes` more nodes in the node list.
     pub(crate) fn reserve(&mut self, nodes: usize) {
-        self.owned.reserve(nodes);
+        self.nodes.reserve(nodes);
     }
 
-    /// Moves `value` into the arena; it lives (at this address) until the arena is dropped.
-    pub(crate) fn alloc<T: Send + 'static>(&mut self, value: T) -> NonNull<T> {
-        let ptr = NonNull::from(self.bump.alloc(value));
-        if std::mem::needs_drop::<T>() {
-            self.owned.push(Owned {
-                ptr: ptr.cast(),
-                drop: drop_glue::<T>,
-            });
-        }
+    /// Moves `node` into the arena and appends it to the node list.
+    pub(crate) fn alloc_node<N: EngineNode + 'static>(&mut self, node: N) -> NonNull<N> {
+        let ptr = NonNull::from(self.bump.alloc(node));
+        self.nodes.push(ptr);
+        ptr
+    }
+
+    /// Moves `init` into the arena and appends it to the initial-value list.
+    pub(crate) fn alloc_initial<I: Initial + 'static>(&mut self, init: I) -> NonNull<I> {
+        let ptr = NonNull::from(self.bump.alloc(init));
+        self.initials.push(ptr);
         ptr
     }
 }
 
 impl Drop for Arena {
     fn drop(&mut self) {
-        for o in self.owned.drain(..).rev() {
-            // SAFETY: each entry is a live object allocated by `alloc`, listed once, and
-            // nothing uses it after the arena is dropped.
-            unsafe { (o.drop)(o.ptr) };
+        for p in self.nodes.drain(..) {
+            // SAFETY: a live node allocated by `alloc_node`, listed once, unused from now on.
+            unsafe { std::ptr::drop_in_place(p.as_ptr()) };
+        }
+        for p in self.initials.drain(..) {
+            // SAFETY: as above, for initial values.
+            unsafe { std::ptr::drop_in_place(p.as_ptr()) };
+        }
+        let mut bump = std::mem::take(&mut self.bump);
+        if bump.allocated_bytes() <= spare::MAX_BYTES {
+            // Everything in it was dropped above.
+            bump.reset();
+            let nodes = std::mem::take(&mut self.nodes);
+            spare::keep(&SPARE, Spare { bump, nodes });
         }
     }
 }
@@ -86,7 +113,8 @@ impl std::fmt::Debug for Arena {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Arena")
             .field("bytes", &self.bump.allocated_bytes())
-            .field("objects", &self.owned.len())
+            .field("nodes", &self.nodes.len())
+            .field("initials", &self.initials.len())
             .finish()
     }
 }

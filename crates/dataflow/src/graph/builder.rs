@@ -10,15 +10,15 @@
 //! (`graph/arena.rs`), the port table keeps one inline reader per port, and the node lists
 //! grow geometrically (or not at all after [`GraphBuilder::with_capacity`]).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
-use std::ptr::NonNull;
 use std::sync::Arc;
 
 use super::arena::Arena;
 use super::shape::Shape;
 use super::wiring::{Rx, Tx, Wiring};
-use crate::engine::{Initial, InitialValue};
+use crate::engine::InitialValue;
 use crate::node::{EngineNode, TaskNode};
 use crate::port::{OutPort, PortId, PortReceiver};
 use crate::scheduler::NodeId;
@@ -32,11 +32,10 @@ use crate::task::{InputHandles, InputList, OutputHandles};
 pub struct GraphBuilder<N: ?Sized> {
     arena: Arena,
     wiring: Wiring,
-    nodes: Vec<NonNull<dyn EngineNode>>,
-    data_inputs: Vec<usize>,
+    /// Data inputs of each node.
+    data_inputs: Vec<u32>,
     control: Vec<(NodeId, NodeId)>,
-    names: Vec<Option<Arc<str>>>,
-    initials: Vec<NonNull<dyn Initial>>,
+    names: BTreeMap<u32, Arc<str>>,
     marker: PhantomData<fn() -> Box<N>>,
 }
 
@@ -48,7 +47,7 @@ unsafe impl<N: ?Sized> Send for GraphBuilder<N> {}
 /// between runs with `Graph::set_input` (multiple-use graphs).
 pub struct Input<T> {
     pub(crate) index: usize,
-    pub(crate) graph: u32,
+    pub(crate) graph: u64,
     pub(crate) port: PortId,
     marker: PhantomData<fn(T)>,
 }
@@ -88,7 +87,7 @@ impl std::error::Error for BuildError {}
 impl<N: ?Sized> fmt::Debug for GraphBuilder<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GraphBuilder")
-            .field("nodes", &self.nodes.len())
+            .field("nodes", &self.len())
             .field("ports", &self.wiring.ports.len())
             .finish()
     }
@@ -104,12 +103,11 @@ impl<N: ?Sized> Default for GraphBuilder<N> {
 pub(crate) struct Built {
     /// Owns every node and initial value below.
     pub(crate) arena: Arena,
-    pub(crate) nodes: Vec<NonNull<dyn EngineNode>>,
-    pub(crate) inputs: Vec<usize>,
+    /// Inputs of each node (data and control).
+    pub(crate) inputs: Vec<u32>,
     pub(crate) successors: Vec<Box<[NodeId]>>,
-    pub(crate) initials: Vec<NonNull<dyn Initial>>,
     pub(crate) shape: Shape,
-    pub(crate) graph: u32,
+    pub(crate) graph: u64,
 }
 
 impl<N: ?Sized> GraphBuilder<N> {
@@ -118,11 +116,9 @@ impl<N: ?Sized> GraphBuilder<N> {
         GraphBuilder {
             arena: Arena::new(),
             wiring: Wiring::new(),
-            nodes: Vec::new(),
             data_inputs: Vec::new(),
             control: Vec::new(),
-            names: Vec::new(),
-            initials: Vec::new(),
+            names: BTreeMap::new(),
             marker: PhantomData,
         }
     }
@@ -146,9 +142,7 @@ impl<N: ?Sized> GraphBuilder<N> {
         let mut g = Self::new();
         g.arena.reserve(tasks);
         g.wiring.reserve(ports);
-        g.nodes.reserve(tasks);
         g.data_inputs.reserve(tasks);
-        g.names.reserve(tasks);
         g
     }
 
@@ -169,11 +163,14 @@ impl<N: ?Sized> GraphBuilder<N> {
     /// # Panics
     /// If either node is not in this graph.
     pub fn precede(&mut self, before: NodeId, after: NodeId) {
-        let n = self.nodes.len();
+        let n = self.len();
         assert!(
             before.index() < n && after.index() < n,
             "ontime-dataflow: precede({before}, {after}) on a graph of {n} nodes"
         );
+        if before.0 >= after.0 {
+            self.wiring.backward = true;
+        }
         self.control.push((before, after));
     }
 
@@ -182,23 +179,29 @@ impl<N: ?Sized> GraphBuilder<N> {
     /// # Panics
     /// If the node is not in this graph.
     pub fn name(&mut self, node: NodeId, name: impl Into<Arc<str>>) -> &mut Self {
-        self.names[node.index()] = Some(name.into());
+        assert!(
+            node.index() < self.len(),
+            "ontime-dataflow: name({node}) on a graph of {} nodes",
+            self.len()
+        );
+        self.names.insert(node.0, name.into());
         self
     }
 
     /// Number of nodes so far.
     pub fn len(&self) -> usize {
-        self.nodes.len()
+        self.arena.nodes.len()
     }
 
     /// Whether the graph has no nodes yet.
     pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
+        self.arena.nodes.is_empty()
     }
 
     /// The graph so far in Graphviz format.
     pub fn to_dot(&self) -> String {
         Shape::new(
+            self.len(),
             self.names.clone(),
             self.wiring.ports.clone(),
             self.control.clone(),
@@ -217,25 +220,23 @@ impl<N: ?Sized> GraphBuilder<N> {
         // Every check that can fail comes before the node exists.
         inputs.check(&self.wiring);
         outputs.check(&self.wiring);
-        let id = NodeId::from_index(self.nodes.len());
+        let id = NodeId::from_index(self.len());
         let node =
             TaskNode::<W, IH::Values, OH::Values>::new(task, inputs.cells(), outputs.senders());
-        let ptr = self.arena.alloc(node);
+        let ptr = self.arena.alloc_node(node);
         // SAFETY: the cells and ports are those `cells()`/`senders()` made, inside `ptr`, in
         // this builder's arena.
         unsafe {
             inputs.attach(&mut self.wiring, id, TaskNode::cells_ptr(ptr));
             outputs.attach(&mut self.wiring, id, TaskNode::senders_ptr(ptr));
         }
-        self.nodes.push(ptr);
-        self.data_inputs.push(<IH::Values as InputList>::LEN);
-        self.names.push(None);
+        self.data_inputs.push(<IH::Values as InputList>::LEN as u32);
         id
     }
 
     pub(crate) fn push_initial<T: Send + 'static>(
         &mut self,
-        graph: u32,
+        graph: u64,
         port: PortId,
         value: T,
         clone: Option<fn(&T) -> T>,
@@ -243,11 +244,10 @@ impl<N: ?Sized> GraphBuilder<N> {
         self.wiring.check_seed(graph, port);
         let init = self
             .arena
-            .alloc(InitialValue::new(OutPort::new(port), value, clone));
+            .alloc_initial(InitialValue::new(OutPort::new(port), value, clone));
         self.wiring.seed(port, InitialValue::out_ptr(init));
-        self.initials.push(init);
         Input {
-            index: self.initials.len() - 1,
+            index: self.arena.initials.len() - 1,
             graph,
             port,
             marker: PhantomData,
@@ -259,35 +259,32 @@ impl<N: ?Sized> GraphBuilder<N> {
         let GraphBuilder {
             arena,
             wiring,
-            nodes,
             data_inputs: mut inputs,
             control,
             names,
-            initials,
             ..
         } = self;
         let graph = wiring.graph_id();
-        // SAFETY: building: no run or task holds a reference into the arena.
-        let ports = unsafe { wiring.resolve() };
+        let maybe_cyclic = wiring.backward;
+        let ports = wiring.into_ports();
         let mut successors: Vec<Box<[NodeId]>> = Vec::new();
         if !control.is_empty() {
-            let mut succ: Vec<Vec<NodeId>> = vec![Vec::new(); nodes.len()];
+            let mut succ: Vec<Vec<NodeId>> = vec![Vec::new(); inputs.len()];
             for &(before, after) in &control {
                 inputs[after.index()] += 1;
                 succ[before.index()].push(after);
             }
             successors = succ.into_iter().map(Vec::into_boxed_slice).collect();
         }
-        let shape = Shape::new(names, ports, control);
-        if acyclic {
+        let shape = Shape::new(inputs.len(), names, ports, control);
+        // Without a backward edge, node order is a topological order.
+        if acyclic && maybe_cyclic {
             shape.check_acyclic()?;
         }
         Ok(Built {
             arena,
-            nodes,
             inputs,
             successors,
-            initials,
             shape,
             graph,
         })

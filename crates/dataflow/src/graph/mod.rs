@@ -4,6 +4,7 @@
 mod arena;
 mod builder;
 mod shape;
+pub(crate) mod spare;
 mod wiring;
 
 pub(crate) use arena::Arena;

@@ -1,6 +1,7 @@
 //! The graph's shape without its tasks: who feeds whom. Used for `to_dot`, the single-use
 //! cycle check and the names in errors and reports.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -11,18 +12,21 @@ use crate::scheduler::NodeId;
 /// The shape of a graph.
 #[derive(Clone, Debug)]
 pub(crate) struct Shape {
-    names: Vec<Option<Arc<str>>>,
+    nodes: usize,
+    names: BTreeMap<u32, Arc<str>>,
     ports: Vec<PortShape>,
     control: Vec<(NodeId, NodeId)>,
 }
 
 impl Shape {
     pub(crate) fn new(
-        names: Vec<Option<Arc<str>>>,
+        nodes: usize,
+        names: BTreeMap<u32, Arc<str>>,
         ports: Vec<PortShape>,
         control: Vec<(NodeId, NodeId)>,
     ) -> Shape {
         Shape {
+            nodes,
             names,
             ports,
             control,
@@ -30,7 +34,7 @@ impl Shape {
     }
 
     pub(crate) fn name(&self, node: NodeId) -> Option<&Arc<str>> {
-        self.names.get(node.index()).and_then(Option::as_ref)
+        self.names.get(&node.0)
     }
 
     /// `name (node #i)` or `node #i`.
@@ -54,23 +58,12 @@ impl Shape {
         data.chain(self.control.iter().copied())
     }
 
-    /// Whether the graph is acyclic; on failure, a cycle to report.
-    ///
-    /// Fast path: nodes are numbered in the order they were added, and a graph whose every
-    /// edge goes from a lower to a higher number is acyclic (the numbering is a topological
-    /// order). Graphs built producer-first pass this with one scan and no allocation;
-    /// otherwise Kahn's algorithm over a compressed adjacency list decides.
-    pub(crate) fn check_acyclic(&self) -> Result<(), BuildError> {
-        if self.edges().all(|(a, b)| a.0 < b.0) {
-            return Ok(());
-        }
-        self.kahn()
-    }
-
-    /// Kahn's algorithm; on failure, walks back from a node that never became ready to find
+    /// Whether the graph is acyclic (asked only when the builder saw a backward edge: otherwise
+    /// node order is a topological order). Kahn's algorithm over a compressed adjacency list;
+    /// on failure, walks back from a node that never became ready to find
     /// an actual cycle to report.
-    fn kahn(&self) -> Result<(), BuildError> {
-        let n = self.names.len();
+    pub(crate) fn check_acyclic(&self) -> Result<(), BuildError> {
+        let n = self.nodes;
         let succ = Csr::new(n, self.edges());
         let pred = Csr::new(n, self.edges().map(|(a, b)| (b, a)));
         let mut indeg: Vec<usize> = (0..n).map(|i| pred.of(i).len()).collect();
@@ -116,10 +109,11 @@ impl Shape {
     /// control edges dashed, graph inputs and outputs as small shapes.
     pub(crate) fn to_dot(&self) -> String {
         let mut s = String::from("digraph dataflow {\n  rankdir=LR;\n");
-        for (i, name) in self.names.iter().enumerate() {
-            let label = name
-                .as_deref()
-                .map_or_else(|| format!("#{i}"), str::to_owned);
+        for i in 0..self.nodes {
+            let label = self
+                .names
+                .get(&(i as u32))
+                .map_or_else(|| format!("#{i}"), |n| n.to_string());
             let _ = writeln!(s, "  n{i} [label=\"{}\"];", escape(&label));
         }
         for (port, p) in self.ports.iter().enumerate() {
@@ -192,5 +186,11 @@ impl Csr {
 
     fn of(&self, i: usize) -> &[u32] {
         &self.to[self.start[i] as usize..self.start[i + 1] as usize]
+    }
+}
+
+impl Drop for Shape {
+    fn drop(&mut self) {
+        super::wiring::recycle_ports(std::mem::take(&mut self.ports));
     }
 }

@@ -1,12 +1,15 @@
 //! Port handles ([`Tx`], [`Rx`]) and the table that turns them into cells and output ports.
 
-use std::any::{Any, TypeId};
+use std::any::Any;
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use smallvec::SmallVec;
+
+use super::spare;
 
 use crate::port::{InputCell, OutPort, Port, PortId, PortReceiver, PortSender, Target};
 use crate::scheduler::NodeId;
@@ -15,7 +18,7 @@ use crate::scheduler::NodeId;
 /// output (it is not `Clone`, so a port has at most one producer).
 pub struct Tx<T> {
     pub(crate) port: PortId,
-    pub(crate) graph: u32,
+    pub(crate) graph: u64,
     marker: PhantomData<fn(T)>,
 }
 
@@ -24,7 +27,7 @@ pub struct Tx<T> {
 /// every value, so `T: Clone`).
 pub struct Rx<T> {
     pub(crate) port: PortId,
-    pub(crate) graph: u32,
+    pub(crate) graph: u64,
     clone: Option<fn(&T) -> T>,
 }
 
@@ -88,73 +91,56 @@ enum Reader {
     Output(usize),
 }
 
-/// A port's typed half, erased: the addresses of its output ports and of its readers' cells,
-/// and the one function that knows `T` and connects them when the graph is built. No
-/// allocation per port (the readers' list is inline for one reader).
+/// A port's typed half, erased: the addresses of the output ports that write it and of the
+/// cells that read it. No allocation per port (one reader is kept inline).
+///
+/// # Linking
+/// A port is connected as it is wired, not in a pass at the end: a new reader's target goes
+/// straight into the output ports already attached (its producer's, its initial value's),
+/// and a producer or initial value attached later gets the targets of every reader so far.
+/// Each side knows `T` when it attaches (the handles are typed), so no erased code runs.
+/// The clone function comes with any cloned `Rx`; a port can only have two readers if one of
+/// their handles is a clone (`port()` makes one `Rx`), so a port with fan-out always has it.
 struct Links {
-    type_id: TypeId,
     /// The producer's `OutPort<T>`, inside its node.
     source: Option<NonNull<()>>,
     /// The `OutPort<T>` of the port's initial value.
     seed: Option<NonNull<()>>,
     readers: SmallVec<[Reader; 1]>,
-    /// `<T as Clone>::clone`, as `*const ()`, once a reader cloned its handle.
+    /// `<T as Clone>::clone`, as `*const ()`, once a reader brought a cloned handle.
     clone: Option<*const ()>,
-    resolve: unsafe fn(&Links, &mut [Option<Box<dyn Any + Send>>]),
 }
 
-/// Connects a port's output ports to its readers.
+impl Links {
+    /// The clone function, typed.
+    ///
+    /// # Safety
+    /// The port carries `T`.
+    unsafe fn clone_fn<T>(&self) -> Option<fn(&T) -> T> {
+        // SAFETY: `clone` was made from a `fn(&T) -> T` of this port's `T` (the contract).
+        self.clone
+            .map(|f| unsafe { std::mem::transmute::<*const (), fn(&T) -> T>(f) })
+    }
+}
+
+/// Adds `target` to the `OutPort<T>` at `out`.
 ///
 /// # Safety
-/// `links` was made by `new_port::<T>` (its addresses are of `T` ports and cells, in the
-/// builder's arena, with no reference to them alive), and is resolved once.
-unsafe fn resolve_port<T: Send + 'static>(
-    links: &Links,
-    outputs: &mut [Option<Box<dyn Any + Send>>],
-) {
-    // SAFETY: `clone` was made from a `fn(&T) -> T` (see `attach_reader`).
-    let clone = links
-        .clone
-        .map(|f| unsafe { std::mem::transmute::<*const (), fn(&T) -> T>(f) });
-    let targets: SmallVec<[Target<T>; 1]> = links
-        .readers
-        .iter()
-        .map(|r| match *r {
-            Reader::Cell(cell, node) => Target::Node {
-                cell: cell.cast::<InputCell<T>>(),
-                node,
-            },
-            Reader::Output(i) => Target::Output(
-                *outputs[i]
-                    .take()
-                    .and_then(|b| b.downcast::<PortSender<T>>().ok())
-                    .expect("ontime-dataflow: each graph output is resolved once, with its type"),
-            ),
-        })
-        .collect();
-    let out = |p: NonNull<()>| p.cast::<OutPort<T>>().as_ptr();
-    match (links.source, links.seed) {
-        (Some(a), Some(b)) => {
-            // SAFETY: the contract: live `OutPort<T>`s, nobody else using them now.
-            unsafe { (*out(b)).resolve(targets.clone(), clone) };
-            // SAFETY: as above.
-            unsafe { (*out(a)).resolve(targets, clone) };
-        }
-        (Some(a), None) | (None, Some(a)) => {
-            // SAFETY: as above.
-            unsafe { (*out(a)).resolve(targets, clone) };
-        }
-        // Nothing writes the port: its readers never become active (the run report says so).
-        (None, None) => {}
-    }
+/// `out` is a live `OutPort<T>` in the builder's arena, and nobody holds a reference to it.
+unsafe fn link<T>(out: NonNull<()>, target: Target<T>, clone: Option<fn(&T) -> T>) {
+    // SAFETY: the contract.
+    unsafe { (*out.cast::<OutPort<T>>().as_ptr()).link(target, clone) }
 }
 
 /// The port table of a graph being built (used by the builder and the tuple traits).
 pub struct Wiring {
-    graph: u32,
+    graph: u64,
     pub(crate) ports: Vec<PortShape>,
     links: Vec<Links>,
-    outputs: Vec<Option<Box<dyn Any + Send>>>,
+    outputs: Vec<Box<dyn Any + Send>>,
+    /// Whether some edge goes from a node to itself or to an earlier node. Without one, node
+    /// order is a topological order and the graph is acyclic.
+    pub(crate) backward: bool,
 }
 
 // SAFETY: the addresses in `links` point into the builder's own arena, whose objects are
@@ -169,15 +155,28 @@ impl fmt::Debug for Wiring {
     }
 }
 
-static NEXT_GRAPH: AtomicU32 = AtomicU32::new(1);
+/// Builder ids: 64 bits, never reused, so a handle of one builder is never taken for a handle
+/// of another (which would mistake its value type).
+static NEXT_GRAPH: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    static SPARE_PORTS: Cell<Option<Vec<PortShape>>> = const { Cell::new(None) };
+    static SPARE_LINKS: Cell<Option<Vec<Links>>> = const { Cell::new(None) };
+}
+
+/// Leaves a shape's port table to the next builder on this thread (see `spare.rs`).
+pub(crate) fn recycle_ports(ports: Vec<PortShape>) {
+    spare::keep_vec(&SPARE_PORTS, ports);
+}
 
 impl Wiring {
     pub(crate) fn new() -> Self {
         Wiring {
             graph: NEXT_GRAPH.fetch_add(1, Ordering::Relaxed),
-            ports: Vec::new(),
-            links: Vec::new(),
+            ports: spare::take_vec(&SPARE_PORTS),
+            links: spare::take_vec(&SPARE_LINKS),
             outputs: Vec::new(),
+            backward: false,
         }
     }
 
@@ -195,12 +194,10 @@ impl Wiring {
             initial: false,
         });
         self.links.push(Links {
-            type_id: TypeId::of::<T>(),
             source: None,
             seed: None,
             readers: SmallVec::new(),
             clone: None,
-            resolve: resolve_port::<T>,
         });
         (
             Tx {
@@ -216,32 +213,68 @@ impl Wiring {
         )
     }
 
-    /// Panics unless the handle belongs to this builder.
-    pub(crate) fn check(&self, graph: u32, port: PortId) {
+    /// Panics unless the handle belongs to this builder (then its `T` is the port's).
+    pub(crate) fn check(&self, graph: u64, port: PortId) {
         assert!(
             graph == self.graph,
             "ontime-dataflow: {port} belongs to another graph builder"
         );
     }
 
-    /// The links of a port of this builder, checked to carry `T`.
-    fn links<T: 'static>(&mut self, port: PortId) -> &mut Links {
-        let l = &mut self.links[port.index()];
-        assert!(
-            l.type_id == TypeId::of::<T>(),
-            "ontime-dataflow: port handle of the wrong type"
-        );
-        l
+    /// The target of `reader`, for a port carrying `T`.
+    fn target<T: Send + 'static>(&self, reader: Reader) -> Target<T> {
+        match reader {
+            Reader::Cell(cell, node) => Target::Node {
+                cell: cell.cast(),
+                node,
+            },
+            Reader::Output(i) => Target::Output(
+                self.outputs[i]
+                    .downcast_ref::<PortSender<T>>()
+                    .expect("ontime-dataflow: a graph output has its port's type")
+                    .clone(),
+            ),
+        }
     }
 
-    /// Adds a reader of `rx`'s port.
+    /// Adds a reader of `rx`'s port (checked) and links it to the port's writers so far.
     fn attach_reader<T: Send + 'static>(&mut self, rx: Rx<T>, reader: Reader, who: Consumer) {
-        let l = self.links::<T>(rx.port);
+        let target = self.target::<T>(reader);
+        let l = &mut self.links[rx.port.index()];
         l.readers.push(reader);
-        if l.clone.is_none() {
-            l.clone = rx.clone.map(|f| f as *const ());
+        if let Some(f) = rx.clone {
+            l.clone = Some(f as *const ());
+        }
+        // SAFETY: the handle is checked, so the port carries `T`.
+        let clone = unsafe { l.clone_fn::<T>() };
+        match (l.source, l.seed) {
+            (Some(a), Some(b)) => {
+                // SAFETY: `OutPort<T>`s in the arena; the builder is the only user now.
+                unsafe { link(b, target.clone(), clone) };
+                // SAFETY: as above.
+                unsafe { link(a, target, clone) };
+            }
+            (Some(a), None) | (None, Some(a)) => {
+                // SAFETY: as above.
+                unsafe { link(a, target, clone) };
+            }
+            (None, None) => {}
         }
         self.ports[rx.port.index()].consumers.push(who);
+    }
+
+    /// Links a new writer of `port` (`OutPort<T>` at `out`) to every reader so far.
+    ///
+    /// # Safety
+    /// The port carries `T`, and `out` is a live `OutPort<T>` in the builder's arena.
+    unsafe fn attach_writer<T: Send + 'static>(&mut self, port: PortId, out: NonNull<()>) {
+        let l = &self.links[port.index()];
+        // SAFETY: the contract.
+        let clone = unsafe { l.clone_fn::<T>() };
+        for &r in &l.readers {
+            // SAFETY: the contract; the builder is the only user of the arena now.
+            unsafe { link(out, self.target::<T>(r), clone) };
+        }
     }
 
     /// `rx` (checked) feeds `node` through `cell`, an input cell inside that node.
@@ -251,6 +284,11 @@ impl Wiring {
         node: NodeId,
         cell: NonNull<InputCell<T>>,
     ) {
+        let port = rx.port.index();
+        if self.ports[port].producer.is_none() {
+            // Its producer, if any, is added later: an edge to an earlier node or a loop.
+            self.backward = true;
+        }
         self.attach_reader(rx, Reader::Cell(cell.cast(), node), Consumer::Node(node));
     }
 
@@ -261,25 +299,25 @@ impl Wiring {
         node: NodeId,
         out: NonNull<OutPort<T>>,
     ) {
-        self.links::<T>(tx.port).source = Some(out.cast());
-        self.ports[tx.port.index()].producer = Some(node);
+        let port = tx.port.index();
+        // SAFETY: the handle is checked, so the port carries `T`; `out` is in the arena.
+        unsafe { self.attach_writer::<T>(tx.port, out.cast()) };
+        self.links[port].source = Some(out.cast());
+        self.ports[port].producer = Some(node);
     }
 
     /// `rx` is read by the program after a run.
     pub(crate) fn output<T: Send + 'static>(&mut self, rx: Rx<T>) -> PortReceiver<T> {
         self.check(rx.graph, rx.port);
         let (tx, out) = Port::split();
-        self.outputs.push(Some(Box::new(tx)));
+        self.outputs.push(Box::new(tx));
         let i = self.outputs.len() - 1;
         self.attach_reader(rx, Reader::Output(i), Consumer::Output);
         out
     }
 
-    /// `out` (an initial value's output port, in the arena) also writes `port`.
-    ///
-    /// # Panics
-    /// If the port belongs to another builder or already has an initial value.
-    pub(crate) fn check_seed(&self, graph: u32, port: PortId) {
+    /// Panics if `port` belongs to another builder or already has an initial value.
+    pub(crate) fn check_seed(&self, graph: u64, port: PortId) {
         self.check(graph, port);
         assert!(
             !self.ports[port.index()].initial,
@@ -289,24 +327,19 @@ impl Wiring {
 
     /// Records `out` (after `check_seed`) as the output port of `port`'s initial value.
     pub(crate) fn seed<T: Send + 'static>(&mut self, port: PortId, out: NonNull<OutPort<T>>) {
-        self.links::<T>(port).seed = Some(out.cast());
+        // SAFETY: checked by `check_seed`, so the port carries `T`; `out` is in the arena.
+        unsafe { self.attach_writer::<T>(port, out.cast()) };
+        self.links[port.index()].seed = Some(out.cast());
         self.ports[port.index()].initial = true;
     }
 
-    pub(crate) fn graph_id(&self) -> u32 {
+    pub(crate) fn graph_id(&self) -> u64 {
         self.graph
     }
 
-    /// Connects every port's output ports to its readers, once, and hands over the shape.
-    ///
-    /// # Safety
-    /// Nobody holds a reference into the builder's arena (no run, no task, during a build).
-    pub(crate) unsafe fn resolve(mut self) -> Vec<PortShape> {
-        for l in &self.links {
-            // SAFETY: `resolve` was set by `new_port::<T>` with the links' `T`, the addresses
-            // are live in the arena and unaliased (the contract), and `self` is consumed.
-            unsafe { (l.resolve)(l, &mut self.outputs) };
-        }
+    /// The shape of the ports (the links are no longer needed: every port is connected).
+    pub(crate) fn into_ports(self) -> Vec<PortShape> {
+        spare::keep_vec(&SPARE_LINKS, self.links);
         self.ports
     }
 }

@@ -127,18 +127,13 @@ impl<T> OutPort<T> {
         self.id
     }
 
-    /// Fixes the consumers (at build time). `clone` is required for more than one.
-    pub(crate) fn resolve(
-        &mut self,
-        targets: SmallVec<[Target<T>; 1]>,
-        clone: Option<fn(&T) -> T>,
-    ) {
-        assert!(
-            targets.len() <= 1 || clone.is_some(),
-            "ontime-dataflow: fan-out needs a Clone value"
-        );
-        self.targets = targets;
-        self.clone = clone;
+    /// Adds a consumer (at build time); `clone`, when given, copies values for fan-out. The
+    /// builder guarantees a port with more than one consumer has a clone function.
+    pub(crate) fn link(&mut self, target: Target<T>, clone: Option<fn(&T) -> T>) {
+        self.targets.push(target);
+        if clone.is_some() {
+            self.clone = clone;
+        }
     }
 
     /// Delivers `value` to every consumer (clones for all but the last).
@@ -147,7 +142,10 @@ impl<T> OutPort<T> {
         let Some((last, rest)) = self.targets.split_last() else {
             return Ok(());
         };
-        if let Some(clone) = self.clone {
+        if !rest.is_empty() {
+            let clone = self
+                .clone
+                .expect("ontime-dataflow: a port with fan-out has a clone function");
             for t in rest {
                 t.deliver(sched, clone(&value))?;
             }

@@ -78,7 +78,7 @@ pub(crate) enum Consumer {
 #[derive(Clone, Debug)]
 pub(crate) struct PortShape {
     pub(crate) producer: Option<NodeId>,
-    pub(crate) consumers: SmallVec<[Consumer; 1]>,
+    pub(crate) consumers: SmallVec<[Consumer; 2]>,
     pub(crate) initial: bool,
 }
 
@@ -92,7 +92,7 @@ enum Reader {
 }
 
 /// A port's typed half, erased: the addresses of the output ports that write it and of the
-/// cells that read it. No allocation per port (one reader is kept inline).
+/// cells that read it. No allocation per port (two readers are kept inline).
 ///
 /// # Linking
 /// A port is connected as it is wired, not in a pass at the end: a new reader's target goes
@@ -106,7 +106,7 @@ struct Links {
     source: Option<NonNull<()>>,
     /// The `OutPort<T>` of the port's initial value.
     seed: Option<NonNull<()>>,
-    readers: SmallVec<[Reader; 1]>,
+    readers: SmallVec<[Reader; 2]>,
     /// `<T as Clone>::clone`, as `*const ()`, once a reader brought a cloned handle.
     clone: Option<*const ()>,
 }

@@ -103,7 +103,7 @@ impl<T> Clone for Target<T> {
 /// graph builder). It lives inline in its node (or in an initial value), in the graph's arena.
 pub struct OutPort<T> {
     id: PortId,
-    targets: SmallVec<[Target<T>; 1]>,
+    targets: SmallVec<[Target<T>; 2]>,
     clone: Option<fn(&T) -> T>,
 }
 

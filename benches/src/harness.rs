@@ -46,17 +46,35 @@ pub fn summarize(name: &str, mut samples: Vec<f64>) -> Stats {
     }
 }
 
-/// Runs each closure once per round, `rounds` times, rotating the order every round; one
-/// untimed warm-up run of each comes first. Returns one [`Stats`] per closure, in input order.
+/// The order of each round: a seeded shuffle, so every implementation runs after every other
+/// in some rounds. (A rotation gives each one the same predecessor every round: in the forall
+/// suite `rayon-core` always ran right after `rayon`, on the same still-awake pool, and
+/// `ontime` always right after the serial run; that skewed their medians by several percent.)
+pub fn round_orders(k: usize, rounds: usize, seed: u64) -> Vec<Vec<usize>> {
+    let mut rng = crate::load::Rng::new(seed);
+    (0..rounds)
+        .map(|_| {
+            let mut order: Vec<usize> = (0..k).collect();
+            for i in (1..k).rev() {
+                let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+                order.swap(i, j);
+            }
+            order
+        })
+        .collect()
+}
+
+/// Runs each closure once per round, `rounds` times, in a shuffled order every round (see
+/// [`round_orders`]); one untimed warm-up run of each comes first. Returns one [`Stats`] per
+/// closure, in input order.
 pub fn measure_interleaved(rounds: usize, impls: &mut [(&str, &mut dyn FnMut())]) -> Vec<Stats> {
     for (_, f) in impls.iter_mut() {
         f();
     }
     let k = impls.len();
     let mut times = vec![Vec::with_capacity(rounds); k];
-    for round in 0..rounds {
-        for j in 0..k {
-            let idx = (round + j) % k;
+    for order in round_orders(k, rounds, 0x0b5e_55ed) {
+        for idx in order {
             let t = Instant::now();
             (impls[idx].1)();
             times[idx].push(t.elapsed().as_nanos() as f64);
@@ -67,4 +85,31 @@ pub fn measure_interleaved(rounds: usize, impls: &mut [(&str, &mut dyn FnMut())]
         .zip(times)
         .map(|((name, _), t)| summarize(name, t))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_orders;
+
+    #[test]
+    fn rounds_are_shuffled_permutations_with_varied_predecessors() {
+        let orders = round_orders(4, 30, 7);
+        assert_eq!(orders.len(), 30);
+        let mut preds = vec![std::collections::BTreeSet::new(); 4];
+        for o in &orders {
+            let mut sorted = o.clone();
+            sorted.sort_unstable();
+            assert_eq!(
+                sorted,
+                vec![0, 1, 2, 3],
+                "a round runs each implementation once"
+            );
+            for w in o.windows(2) {
+                preds[w[1]].insert(w[0]);
+            }
+        }
+        // Every implementation runs right after each of the three others in some round.
+        assert!(preds.iter().all(|p| p.len() == 3), "{preds:?}");
+        assert_eq!(round_orders(4, 30, 7), orders, "seeded: reproducible");
+    }
 }

@@ -12,7 +12,9 @@ const SUITE: &str = "forall";
 pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     let t = cfg.threads;
     let o = ontime_pool(t);
-    let r = rayon_pool(t, "rayon-bench-");
+    // One pool per rayon variant, so neither inherits the other's awake workers.
+    let r = rayon_pool(t, "rayon-iter-");
+    let rc = rayon_pool(t, "rayon-core-");
     let mut out = Vec::new();
 
     let n = 10_000_000usize;
@@ -40,7 +42,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
                 }),
                 ("rayon-core", &mut || {
                     assert_eq!(
-                        r.install(|| map_sum_rayon_join(&x, &mut buf.lock().unwrap())),
+                        rc.install(|| map_sum_rayon_join(&x, &mut buf.lock().unwrap())),
                         expect
                     )
                 }),
@@ -77,7 +79,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
                 check(&c.lock().unwrap())
             }),
             ("rayon-core", &mut || {
-                r.install(|| matmul_rayon_join(&a, &b, &mut c.lock().unwrap(), n));
+                rc.install(|| matmul_rayon_join(&a, &b, &mut c.lock().unwrap(), n));
                 check(&c.lock().unwrap())
             }),
             ("serial", &mut || {

@@ -285,10 +285,21 @@ fn run_serial<F: Fn(Range<usize>)>(range: Range<usize>, grain: usize, f: &F, p: 
             }
         }
         let stop = start + grain.min(range.end - start);
-        f(start..stop);
+        run_block(f, start..stop);
         p.done(stop - start);
         start = stop;
     }
+}
+
+/// Runs one block of a loop body.
+///
+/// Kept out of line on purpose: the body (often a numeric kernel) is then compiled into this
+/// small leaf function, as it would be in a hand-written loop, instead of into the large,
+/// recursive `split_run`, where it measured about 3% slower (a 512×512 tiled matrix
+/// product, 2 threads). One direct call per block costs nothing at block granularity.
+#[inline(never)]
+fn run_block<F: Fn(Range<usize>)>(f: &F, block: Range<usize>) {
+    f(block)
 }
 
 /// What a loop does at a block boundary.
@@ -352,7 +363,7 @@ where
             return;
         }
         let stop = start + grain.min(len);
-        f(start..stop);
+        run_block(f, start..stop);
         s.progress.done(stop - start);
         start = stop;
     }

@@ -337,6 +337,12 @@ impl Registry {
 
     /// The timer's pass over running requests: drop those with no work left alive, review
     /// the others.
+    /// Whether the timer must keep ticking for running requests (the policy reviews them and
+    /// some are running).
+    pub(crate) fn needs_reviews(&self) -> bool {
+        self.policy.reviews_running() && !lock(&self.active).is_empty()
+    }
+
     pub(crate) fn review_running(&self) {
         if !self.policy.reviews_running() {
             return;

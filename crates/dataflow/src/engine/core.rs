@@ -63,7 +63,6 @@ pub(crate) struct Slot<M: Mode> {
     runs: UnsafeCell<u64>,
     /// The engine, for parallel runs (set at the start of each one).
     pub(crate) engine: *const Engine<M>,
-    pub(crate) index: u32,
     mode: PhantomData<M>,
 }
 
@@ -117,7 +116,6 @@ impl<M: Mode> Engine<M> {
                         node,
                         runs: UnsafeCell::new(0),
                         engine: std::ptr::null(),
-                        index: i as u32,
                         mode: PhantomData,
                     })
                 }),

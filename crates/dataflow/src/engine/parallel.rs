@@ -62,7 +62,7 @@ impl<M: Mode> SlotTask for Slot<M> {
         let sched = ParSched {
             engine,
             scope,
-            next: Cell::new(Some(self.index)),
+            next: Cell::new(Some(self.activator.node().0)),
         };
         sched.drain();
     }

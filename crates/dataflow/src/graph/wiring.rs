@@ -247,18 +247,9 @@ impl Wiring {
         }
         // SAFETY: the handle is checked, so the port carries `T`.
         let clone = unsafe { l.clone_fn::<T>() };
-        match (l.source, l.seed) {
-            (Some(a), Some(b)) => {
-                // SAFETY: `OutPort<T>`s in the arena; the builder is the only user now.
-                unsafe { link(b, target.clone(), clone) };
-                // SAFETY: as above.
-                unsafe { link(a, target, clone) };
-            }
-            (Some(a), None) | (None, Some(a)) => {
-                // SAFETY: as above.
-                unsafe { link(a, target, clone) };
-            }
-            (None, None) => {}
+        for out in [l.source, l.seed].into_iter().flatten() {
+            // SAFETY: the port's `OutPort<T>`s, in the arena; the builder is the only user now.
+            unsafe { link(out, target.clone(), clone) };
         }
         self.ports[rx.port.index()].consumers.push(who);
     }

@@ -53,7 +53,8 @@ pub(crate) struct ThreadInfo {
     /// Shared jobs a thief took and handed back because their request stopped sharing;
     /// only the owner pops them (see `request/README.md`).
     pub(crate) returned: Injector<Task>,
-    /// Raised by the timer every heartbeat interval; lowered by the worker when it promotes.
+    /// Raised by the timer every heartbeat interval, and by an idle thief that found this
+    /// worker's deque empty; lowered by the worker when it promotes.
     pub(crate) heartbeat: CachePadded<AtomicBool>,
     /// Set at shutdown.
     pub(crate) terminate: CoreLatch,

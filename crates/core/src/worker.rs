@@ -33,6 +33,16 @@ use crate::registry::{Registry, WorkerStats};
 use crate::request::{Queued, RequestCtx};
 use crate::sync::{Arc, AtomicBool, Ordering};
 
+/// Raises a worker's heartbeat flag on behalf of an idle thief (see `sleep/README.md`,
+/// "Thieves ask for promotions"). Loads first, so a thief that keeps asking while the
+/// victim has not yet answered does not take the victim's cache line away from it.
+#[inline]
+fn ask_to_promote(victim: &crate::registry::ThreadInfo) {
+    if !victim.heartbeat.load(Ordering::Relaxed) {
+        victim.heartbeat.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Idle rounds spent spinning (`spin_loop` hints) before yielding.
 const SPIN_ROUNDS: u32 = 16;
 /// Idle rounds (spinning, then `yield_now`) before a worker announces itself as a sleeper.
@@ -379,6 +389,9 @@ impl WorkerThread {
                 WorkerStats::bump(&r.infos[self.index].stats.steals);
                 return Some(task);
             }
+            // Nothing to take: ask the victim to promote its oldest pending fork at its next
+            // fork or loop block instead of at its next timer heartbeat.
+            ask_to_promote(&r.infos[victim]);
         }
         None
     }
@@ -466,7 +479,41 @@ impl WorkerThread {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::max_admit_depth;
+    use super::{max_admit_depth, WorkerThread};
+    use crate::sync::Ordering;
+    use std::time::Duration;
+
+    #[test]
+    fn a_thief_that_finds_nothing_asks_its_victim_to_promote() {
+        // The longest heartbeat, so the timer (which raises every flag, the thief's own
+        // included) almost never ticks during the check; a tick is detected and retried.
+        let pool = crate::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .heartbeat(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        pool.install(|| {
+            // SAFETY: `install` runs this on a worker thread.
+            let wt = unsafe { &*WorkerThread::current() };
+            let infos = &wt.registry().infos;
+            let me = wt.index();
+            let victim = 1 - me;
+            loop {
+                infos[me].heartbeat.store(false, Ordering::Relaxed);
+                infos[victim].heartbeat.store(false, Ordering::Relaxed);
+                let found = wt.steal(&wt.idle_view(false));
+                assert!(found.is_none(), "the other worker has nothing queued");
+                if infos[me].heartbeat.load(Ordering::Relaxed) {
+                    continue; // the timer ticked meanwhile: try again
+                }
+                assert!(
+                    infos[victim].heartbeat.load(Ordering::Relaxed),
+                    "an idle thief must raise its victim's heartbeat flag"
+                );
+                break;
+            }
+        });
+    }
 
     #[test]
     fn admit_depth_follows_the_stack_size() {

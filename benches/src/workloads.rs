@@ -269,6 +269,55 @@ pub fn matmul_rayon_join(a: &[f64], b: &[f64], c: &mut [f64], n: usize) {
     rec(a, b, p, n, 0..n.div_ceil(MM_TILE).pow(2));
 }
 
+/// One index of the triangular loop: `i + 1` steps of a dependent multiply-add chain, so
+/// index `i` costs `i + 1` units (about a nanosecond each) and the last indices dominate.
+pub fn triangle_cell(i: usize) -> u64 {
+    let mut x = i as u64;
+    for k in 0..=i as u64 {
+        x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(k);
+    }
+    x
+}
+
+/// Triangular loop, serial: `out[i] = triangle_cell(i)`.
+pub fn triangle_serial(out: &mut [u64]) {
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = triangle_cell(i);
+    }
+}
+
+/// Triangular loop with `ontime_core::forall` (automatic block size).
+pub fn triangle_ontime(out: &mut [u64]) {
+    let p = ontime_core::SyncPtr::new(out.as_mut_ptr());
+    ontime_core::forall(0..out.len(), |i| {
+        // SAFETY: each index is visited once, so each element has one writer.
+        unsafe { *p.get().add(i) = triangle_cell(i) }
+    });
+}
+
+/// Triangular loop with rayon's parallel iterator (automatic splitting).
+pub fn triangle_rayon_iter(out: &mut [u64]) {
+    out.par_iter_mut()
+        .enumerate()
+        .for_each(|(i, o)| *o = triangle_cell(i));
+}
+
+/// Triangular loop with a recursive `rayon_core::join` down to single indices.
+pub fn triangle_rayon_join(out: &mut [u64]) {
+    fn rec(out: &mut [u64], base: usize) {
+        if out.len() == 1 {
+            out[0] = triangle_cell(base);
+            return;
+        }
+        let mid = out.len() / 2;
+        let (l, r) = out.split_at_mut(mid);
+        rayon_core::join(|| rec(l, base), || rec(r, base + mid));
+    }
+    if !out.is_empty() {
+        rec(out, 0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,6 +353,18 @@ mod tests {
             let mut o = vec![0; x.len()];
             assert_eq!(f(&x, &mut o), want);
             assert_eq!(o, o1);
+        }
+    }
+
+    #[test]
+    fn every_triangle_agrees() {
+        let mut want = vec![0; 1001];
+        triangle_serial(&mut want);
+        assert_eq!(want[3], triangle_cell(3));
+        for f in [triangle_ontime, triangle_rayon_iter, triangle_rayon_join] {
+            let mut o = vec![0; want.len()];
+            f(&mut o);
+            assert_eq!(o, want);
         }
     }
 

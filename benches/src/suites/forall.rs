@@ -1,5 +1,6 @@
-//! forall: a 1-D map/sum with light per-element work and a 2-D tiled matrix product, against
-//! rayon's parallel iterators and a rayon-core join-based loop.
+//! forall: a 1-D map/sum with light per-element work, a triangular loop (index `i` costs
+//! `i + 1` units, so the work is irregular and sits at the end), and a 2-D tiled matrix
+//! product, against rayon's parallel iterators and a rayon-core join-based loop.
 
 use super::{ontime_pool, rayon_pool, Config};
 use crate::harness::measure_interleaved;
@@ -26,7 +27,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     let stats = {
         let buf = std::sync::Mutex::new(buf);
         measure_interleaved(
-            cfg.rounds(30),
+            cfg.rounds(100),
             &mut [
                 ("ontime", &mut || {
                     assert_eq!(
@@ -58,6 +59,40 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
         rec
     }));
 
+    let n = if cfg.quick { 2048 } else { 4096 };
+    let case = format!("triangle-{n}");
+    progress(&format!("forall: {case}"));
+    let mut want = vec![0u64; n];
+    triangle_serial(&mut want);
+    let buf = std::sync::Mutex::new(vec![0u64; n]);
+    let check = |o: &[u64]| assert!(o == want.as_slice(), "triangular loop mismatch");
+    let stats = measure_interleaved(
+        cfg.rounds(100),
+        &mut [
+            ("ontime", &mut || {
+                o.install(|| triangle_ontime(&mut buf.lock().unwrap()));
+                check(&buf.lock().unwrap())
+            }),
+            ("rayon", &mut || {
+                r.install(|| triangle_rayon_iter(&mut buf.lock().unwrap()));
+                check(&buf.lock().unwrap())
+            }),
+            ("rayon-core", &mut || {
+                rc.install(|| triangle_rayon_join(&mut buf.lock().unwrap()));
+                check(&buf.lock().unwrap())
+            }),
+            ("serial", &mut || {
+                triangle_serial(&mut buf.lock().unwrap());
+                check(&buf.lock().unwrap())
+            }),
+        ],
+    );
+    out.extend(stats.iter().map(|s| {
+        let mut rec = time_record(SUITE, &case, if s.name == "serial" { 1 } else { t }, s);
+        rec.extra.insert("indices".into(), n.into());
+        rec
+    }));
+
     let n = if cfg.quick { 384 } else { 512 };
     let case = format!("matmul-{n}-tiled");
     progress(&format!("forall: {case}"));
@@ -68,7 +103,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     let c = std::sync::Mutex::new(vec![0.0; n * n]);
     let check = |c: &[f64]| assert!(c == want.as_slice(), "matrix product mismatch");
     let stats = measure_interleaved(
-        cfg.rounds(15),
+        cfg.rounds(45),
         &mut [
             ("ontime", &mut || {
                 o.install(|| matmul_ontime(&a, &b, &mut c.lock().unwrap(), n));

@@ -40,7 +40,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
         progress("fork-join: fib-30");
         let expect = fib_serial(FIB_N);
         let stats = measure_interleaved(
-            cfg.rounds(30),
+            cfg.rounds(100),
             &mut [
                 ("ontime", &mut || {
                     assert_eq!(o.install(|| fib_ontime(black_box(FIB_N))), expect)
@@ -67,7 +67,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
         let tree = make_tree(TREE_DEPTH);
         let expect = tree_sum_serial(&tree);
         let stats = measure_interleaved(
-            cfg.rounds(30),
+            cfg.rounds(100),
             &mut [
                 ("ontime", &mut || {
                     assert_eq!(o.install(|| tree_sum_ontime(&tree)), expect)

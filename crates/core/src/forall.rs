@@ -10,6 +10,18 @@
 //! spreads in logarithmic time and then stays put while everyone is busy. Loops never cut a
 //! range into "one chunk per thread" only.
 //!
+//! A heartbeat usually means an idle thief asked for work (see `sleep/README.md`, "Thieves
+//! ask for promotions"), and the thief waits until its victim finishes the block it is
+//! running. Three rules keep that wait short without a clock read:
+//! - a split on demand also re-splits the half kept locally once (`SPARE_SPLITS`), so the
+//!   next thief finds a piece already in the deque;
+//! - in `forall` and the tiled loops, whose bodies never see blocks, the last
+//!   `TAIL_BLOCKS` blocks of a range shrink (`tail_block`), and a split on demand may cut the
+//!   last block in two. On a loop whose index `i` costs `i + 1` units (4096 indices, 2
+//!   threads) this cut the gap between the two workers' finishing times from about 35 µs to
+//!   about 5 µs (rayon's `par_iter`: about 4 µs);
+//! - `forall_chunked` keeps its contract: every block but the last is exactly `grain` long.
+//!
 //! Ranges shorter than the pool's minimum work size, or no longer than one block, run inline
 //! on the calling thread (caffe2's `set_min_work_size`).
 
@@ -121,7 +133,7 @@ where
         grain > 0,
         "ontime: forall_chunked needs a grain of at least 1"
     );
-    with_registry(|r| run_blocks(r, range, grain, &f))
+    with_registry(|r| run_blocks(r, range, grain, Blocks::Exact, &f))
 }
 
 /// Tiled 2-D loop: calls `f(rows, cols)` once per tile of at most `tile[0] × tile[1]`
@@ -194,7 +206,9 @@ where
     F: Fn(usize) + Sync,
 {
     let grain = auto_grain(range.len(), registry.num_threads());
-    run_blocks(registry, range, grain, &|block: Range<usize>| {
+    run_blocks(registry, range, grain, Blocks::Free, &|block: Range<
+        usize,
+    >| {
         for i in block {
             f(i)
         }
@@ -243,13 +257,30 @@ pub(crate) fn forall_nd_in<const N: usize, F>(
         registry,
         0..tiles,
         auto_grain(tiles, registry.num_threads()),
+        Blocks::Free,
         &body,
     );
 }
 
+/// Whether a loop's blocks must be exactly `grain` long.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub(crate) enum Blocks {
+    /// `forall_chunked`: every block but the last is exactly `grain` long (its contract).
+    Exact,
+    /// `forall` and the tiled loops, whose bodies see single indices or tiles: blocks may be
+    /// shorter than `grain` at the end of a range (`tail_block`) and when a thief asks for
+    /// work while one block is left.
+    Free,
+}
+
 /// Runs `f` over `range` in blocks of `grain`, in parallel unless the range is small.
-pub(crate) fn run_blocks<F>(registry: &Registry, range: Range<usize>, grain: usize, f: &F)
-where
+pub(crate) fn run_blocks<F>(
+    registry: &Registry,
+    range: Range<usize>,
+    grain: usize,
+    blocks: Blocks,
+    f: &F,
+) where
     F: Fn(Range<usize>) + Sync,
 {
     let len = range.len();
@@ -267,6 +298,7 @@ where
         grain,
         initial: splits,
         progress,
+        blocks,
     };
     registry.install(|wt| split_run(wt, range.start, range.end, f, splits, s));
 }
@@ -319,6 +351,7 @@ struct Split {
     /// Eager splits a loop (or a stolen half of it) starts with.
     initial: u32,
     progress: Progress,
+    blocks: Blocks,
 }
 
 /// `ceil(log2(threads))`: eager splits that give every worker a piece without waiting for
@@ -342,13 +375,23 @@ where
             Boundary::Yield => wt.yield_to_queued(),
         }
         let len = end - start;
-        if len > grain && (splits > 0 || wt.heartbeat_due()) {
-            let mid = start + (len.div_ceil(grain) / 2) * grain;
+        // Eager splits stop at one block; a split on demand may cut the last block in two,
+        // so the last idle worker gets half of it instead of waiting for all of it.
+        let min_split = if s.blocks == Blocks::Free { 1 } else { grain };
+        if (len > grain && splits > 0) || (len > min_split && wt.heartbeat_due()) {
+            let mid = if len > grain {
+                start + (len.div_ceil(grain) / 2) * grain
+            } else {
+                start + len / 2
+            };
             if splits > 0 {
                 // Make the join below share its fork now rather than at the next heartbeat.
                 wt.request_heartbeat();
             }
-            let next = splits.saturating_sub(1);
+            // A split on demand (a heartbeat: an idle thief asked, or the timer ticked) also
+            // re-splits the half kept here once, so a second piece already waits in this
+            // worker's deque when the next thief comes.
+            let next = if splits > 0 { splits - 1 } else { SPARE_SPLITS };
             join_in_worker(
                 wt,
                 || split_run(wt, start, mid, f, next, s),
@@ -362,11 +405,34 @@ where
             );
             return;
         }
-        let stop = start + grain.min(len);
+        let stop = start
+            + match s.blocks {
+                Blocks::Free => tail_block(grain, len),
+                Blocks::Exact => grain.min(len),
+            };
         run_block(f, start..stop);
         s.progress.done(stop - start);
         start = stop;
     }
+}
+
+/// Eager re-splits of the half a worker keeps after a split on demand.
+const SPARE_SPLITS: u32 = 1;
+
+/// How many remaining blocks a range keeps at full size before its blocks start to shrink.
+const TAIL_BLOCKS: usize = 8;
+
+/// The next block of a range with `len` indices left: `grain`, except in the range's last
+/// `TAIL_BLOCKS` blocks, where it is `len / TAIL_BLOCKS` (at least 1).
+///
+/// A thief that asks for work waits until its victim finishes the block it is running, so
+/// the blocks a range ends with bound how long the last idle worker waits. Shrinking them
+/// (as in guided self-scheduling) costs about `TAIL_BLOCKS * log2(grain)` extra block
+/// boundaries per range (a few hundred nanoseconds), and stops a loop whose last indices are
+/// its most expensive from ending on one worker's long final block.
+#[inline]
+fn tail_block(grain: usize, len: usize) -> usize {
+    grain.min(len.div_ceil(TAIL_BLOCKS))
 }
 
 /// This worker holds part of a loop whose request stopped sharing: the request must not be
@@ -434,5 +500,35 @@ impl<T> SyncPtr<T> {
     /// The wrapped pointer.
     pub fn get(self) -> *mut T {
         self.0
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{tail_block, TAIL_BLOCKS};
+
+    #[test]
+    fn tail_blocks_shrink_only_at_the_end_and_cover_the_range() {
+        for grain in [1, 3, 8, 4096] {
+            for len in [1, 2, 7, 8, 9, 63, 64, 65, 1000, 100_000] {
+                let mut left = len;
+                let mut blocks = Vec::new();
+                while left > 0 {
+                    let b = tail_block(grain, left);
+                    assert!(
+                        b >= 1 && b <= grain,
+                        "grain {grain}, {left} left: block {b}"
+                    );
+                    if left >= grain * TAIL_BLOCKS {
+                        assert_eq!(b, grain, "full blocks until the tail");
+                    }
+                    blocks.push(b);
+                    left -= b;
+                }
+                assert_eq!(blocks.iter().sum::<usize>(), len);
+                // Non-increasing: the last blocks are the shortest.
+                assert!(blocks.windows(2).all(|w| w[0] >= w[1]));
+            }
+        }
     }
 }

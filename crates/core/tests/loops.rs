@@ -204,3 +204,35 @@ fn stolen_loop_halves_are_resplit() {
         2
     );
 }
+
+#[test]
+fn expensive_last_indices_are_shared_below_the_block_size() {
+    // 4096 indices on 2 workers: `forall` picks blocks of 8, so the 4 expensive indices all
+    // sit in the last block. Blocks shrink at the end of a range and a worker that is asked
+    // for work may cut its last block, so both workers run some of them.
+    let p = ThreadPoolBuilder::new()
+        .num_threads(2)
+        .heartbeat(std::time::Duration::from_micros(50))
+        .build()
+        .unwrap();
+    let n = 4096;
+    let ran_heavy = [AtomicU8::new(0), AtomicU8::new(0)];
+    let m = Marks::new(n);
+    p.forall(0..n, |i| {
+        m.hit(i);
+        if i >= n - 4 {
+            let w = ontime_core::current_thread_index().unwrap();
+            ran_heavy[w].store(1, Ordering::Relaxed);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    });
+    m.check(|_| true);
+    assert_eq!(
+        ran_heavy
+            .iter()
+            .map(|s| s.load(Ordering::Relaxed))
+            .sum::<u8>(),
+        2,
+        "the expensive tail ran on one worker only"
+    );
+}

@@ -206,13 +206,12 @@ where
     F: Fn(usize) + Sync,
 {
     let grain = auto_grain(range.len(), registry.num_threads());
-    run_blocks(registry, range, grain, Blocks::Free, &|block: Range<
-        usize,
-    >| {
+    let body = |block: Range<usize>| {
         for i in block {
             f(i)
         }
-    });
+    };
+    run_blocks(registry, range, grain, Blocks::Free, &body);
 }
 
 pub(crate) fn forall_nd_in<const N: usize, F>(
@@ -263,7 +262,7 @@ pub(crate) fn forall_nd_in<const N: usize, F>(
 }
 
 /// Whether a loop's blocks must be exactly `grain` long.
-#[derive(Copy, Clone, PartialEq, Eq)]
+#[derive(Copy, Clone)]
 pub(crate) enum Blocks {
     /// `forall_chunked`: every block but the last is exactly `grain` long (its contract).
     Exact,
@@ -271,6 +270,26 @@ pub(crate) enum Blocks {
     /// shorter than `grain` at the end of a range (`tail_block`) and when a thief asks for
     /// work while one block is left.
     Free,
+}
+
+impl Blocks {
+    /// The longest range that a split on demand leaves whole.
+    #[inline]
+    fn min_split(self, grain: usize) -> usize {
+        match self {
+            Blocks::Exact => grain,
+            Blocks::Free => 1,
+        }
+    }
+
+    /// The next block of a range with `len` indices left.
+    #[inline]
+    fn next(self, grain: usize, len: usize) -> usize {
+        match self {
+            Blocks::Exact => grain.min(len),
+            Blocks::Free => tail_block(grain, len),
+        }
+    }
 }
 
 /// Runs `f` over `range` in blocks of `grain`, in parallel unless the range is small.
@@ -377,8 +396,7 @@ where
         let len = end - start;
         // Eager splits stop at one block; a split on demand may cut the last block in two,
         // so the last idle worker gets half of it instead of waiting for all of it.
-        let min_split = if s.blocks == Blocks::Free { 1 } else { grain };
-        if (len > grain && splits > 0) || (len > min_split && wt.heartbeat_due()) {
+        if (len > grain && splits > 0) || (len > s.blocks.min_split(grain) && wt.heartbeat_due()) {
             let mid = if len > grain {
                 start + (len.div_ceil(grain) / 2) * grain
             } else {
@@ -405,11 +423,7 @@ where
             );
             return;
         }
-        let stop = start
-            + match s.blocks {
-                Blocks::Free => tail_block(grain, len),
-                Blocks::Exact => grain.min(len),
-            };
+        let stop = start + s.blocks.next(grain, len);
         run_block(f, start..stop);
         s.progress.done(stop - start);
         start = stop;

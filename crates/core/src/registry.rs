@@ -61,6 +61,18 @@ pub(crate) struct ThreadInfo {
     pub(crate) stats: CachePadded<WorkerStats>,
 }
 
+impl ThreadInfo {
+    /// Raises this worker's heartbeat flag on behalf of an idle thief (see
+    /// `sleep/README.md`, "Thieves ask for promotions"). Loads first, so a thief that keeps
+    /// asking while the worker has not yet answered does not take its cache line away.
+    #[inline]
+    pub(crate) fn ask_to_promote(&self) {
+        if !self.heartbeat.load(Ordering::Relaxed) {
+            self.heartbeat.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Everything `ThreadPoolBuilder::build` hands to the registry.
 pub(crate) struct Config {
     pub(crate) num_threads: usize,

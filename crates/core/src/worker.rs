@@ -33,16 +33,6 @@ use crate::registry::{Registry, WorkerStats};
 use crate::request::{Queued, RequestCtx};
 use crate::sync::{Arc, AtomicBool, Ordering};
 
-/// Raises a worker's heartbeat flag on behalf of an idle thief (see `sleep/README.md`,
-/// "Thieves ask for promotions"). Loads first, so a thief that keeps asking while the
-/// victim has not yet answered does not take the victim's cache line away from it.
-#[inline]
-fn ask_to_promote(victim: &crate::registry::ThreadInfo) {
-    if !victim.heartbeat.load(Ordering::Relaxed) {
-        victim.heartbeat.store(true, Ordering::Relaxed);
-    }
-}
-
 /// Idle rounds spent spinning (`spin_loop` hints) before yielding.
 const SPIN_ROUNDS: u32 = 16;
 /// Idle rounds (spinning, then `yield_now`) before a worker announces itself as a sleeper.
@@ -391,7 +381,7 @@ impl WorkerThread {
             }
             // Nothing to take: ask the victim to promote its oldest pending fork at its next
             // fork or loop block instead of at its next timer heartbeat.
-            ask_to_promote(&r.infos[victim]);
+            r.infos[victim].ask_to_promote();
         }
         None
     }

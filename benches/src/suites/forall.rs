@@ -1,6 +1,13 @@
 //! forall: a 1-D map/sum with light per-element work, a triangular loop (index `i` costs
 //! `i + 1` units, so the work is irregular and sits at the end), and a 2-D tiled matrix
 //! product, against rayon's parallel iterators and a rayon-core join-based loop.
+//!
+//! Rounds: 300 for the two ~5 ms cases, 90 for the ~25 ms product. A round's time is not
+//! bell-shaped on a small VM, for any implementation. In some rounds the second worker starts
+//! hundreds of microseconds (at worst 5 ms) late. In the slowest ones every loop body takes
+//! twice as long once it runs, so the two workers are sharing one core. With 100 rounds the
+//! median ratio between two implementations moved by 2-5% from one run to the next. Tripling
+//! the rounds narrows that, at a cost of about 15 s per run.
 
 use super::{ontime_pool, rayon_pool, Config};
 use crate::harness::measure_interleaved;
@@ -27,7 +34,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     let stats = {
         let buf = std::sync::Mutex::new(buf);
         measure_interleaved(
-            cfg.rounds(100),
+            cfg.rounds(300),
             &mut [
                 ("ontime", &mut || {
                     assert_eq!(
@@ -67,7 +74,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     let buf = std::sync::Mutex::new(vec![0u64; n]);
     let check = |o: &[u64]| assert!(o == want.as_slice(), "triangular loop mismatch");
     let stats = measure_interleaved(
-        cfg.rounds(100),
+        cfg.rounds(300),
         &mut [
             ("ontime", &mut || {
                 o.install(|| triangle_ontime(&mut buf.lock().unwrap()));
@@ -103,7 +110,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     let c = std::sync::Mutex::new(vec![0.0; n * n]);
     let check = |c: &[f64]| assert!(c == want.as_slice(), "matrix product mismatch");
     let stats = measure_interleaved(
-        cfg.rounds(45),
+        cfg.rounds(90),
         &mut [
             ("ontime", &mut || {
                 o.install(|| matmul_ontime(&a, &b, &mut c.lock().unwrap(), n));

@@ -116,6 +116,44 @@ fn sleep_new_work_is_never_lost() {
 }
 
 #[test]
+fn sleep_timer_parked_on_idle_gate_restarts_when_the_pool_wakes() {
+    loom::model(|| {
+        let s = shared(1);
+        let queue = Arc::new(Injector::<u32>::new());
+        // The heartbeat timer: parks while every worker sleeps. Loom reports a deadlock if
+        // the transition out of "all asleep" is never signalled to it.
+        let timer = {
+            let s = s.clone();
+            thread::spawn(move || s.sleep.wait_while_idle())
+        };
+        let publisher = {
+            let (s, queue) = (s.clone(), queue.clone());
+            thread::spawn(move || {
+                queue.push(7);
+                s.sleep.new_work(1);
+            })
+        };
+        let got = loop {
+            if let Some(x) = queue.pop() {
+                break x;
+            }
+            let ticket = s.sleep.prepare();
+            if let Some(x) = queue.pop() {
+                s.sleep.cancel(ticket);
+                break x;
+            }
+            s.sleep.sleep(0, ticket);
+        };
+        assert_eq!(got, 7);
+        // Whichever way the worker left (cancel, early return, or woken while blocked),
+        // it is no longer counted as a sleeper.
+        assert_eq!(s.sleep.sleepers(), 0);
+        publisher.join().unwrap();
+        timer.join().unwrap();
+    });
+}
+
+#[test]
 fn sleep_two_sleepers_one_job_someone_takes_it() {
     loom::model(|| {
         let s = shared(2);

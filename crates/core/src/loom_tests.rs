@@ -86,6 +86,22 @@ fn latch_set_always_wakes_a_sleeping_owner() {
     });
 }
 
+/// Worker 0's side of the sleep protocol against one queue until it pops a job: search,
+/// announce itself as a sleeper, search again, block.
+fn pop_or_sleep(sleep: &Sleep, queue: &Injector<u32>) -> u32 {
+    loop {
+        if let Some(x) = queue.pop() {
+            return x;
+        }
+        let ticket = sleep.prepare();
+        if let Some(x) = queue.pop() {
+            sleep.cancel(ticket);
+            return x;
+        }
+        sleep.sleep(0, ticket);
+    }
+}
+
 #[test]
 fn sleep_new_work_is_never_lost() {
     loom::model(|| {
@@ -98,18 +114,7 @@ fn sleep_new_work_is_never_lost() {
                 s.sleep.new_work(1);
             })
         };
-        // The sleeper: search, announce, search again, block.
-        let got = loop {
-            if let Some(x) = queue.pop() {
-                break x;
-            }
-            let ticket = s.sleep.prepare();
-            if let Some(x) = queue.pop() {
-                s.sleep.cancel(ticket);
-                break x;
-            }
-            s.sleep.sleep(0, ticket);
-        };
+        let got = pop_or_sleep(&s.sleep, &queue);
         assert_eq!(got, 7);
         publisher.join().unwrap();
     });
@@ -133,17 +138,7 @@ fn sleep_timer_parked_on_idle_gate_restarts_when_the_pool_wakes() {
                 s.sleep.new_work(1);
             })
         };
-        let got = loop {
-            if let Some(x) = queue.pop() {
-                break x;
-            }
-            let ticket = s.sleep.prepare();
-            if let Some(x) = queue.pop() {
-                s.sleep.cancel(ticket);
-                break x;
-            }
-            s.sleep.sleep(0, ticket);
-        };
+        let got = pop_or_sleep(&s.sleep, &queue);
         assert_eq!(got, 7);
         // Whichever way the worker left (cancel, early return, or woken while blocked),
         // it is no longer counted as a sleeper.

@@ -86,6 +86,15 @@ fn latch_set_always_wakes_a_sleeping_owner() {
     });
 }
 
+/// A thread that pushes `job` into `queue` and announces it, as a publisher does.
+fn publish(s: &Arc<Shared>, queue: &Arc<Injector<u32>>, job: u32) -> thread::JoinHandle<()> {
+    let (s, queue) = (s.clone(), queue.clone());
+    thread::spawn(move || {
+        queue.push(job);
+        s.sleep.new_work(1);
+    })
+}
+
 /// Worker 0's side of the sleep protocol against one queue until it pops a job: search,
 /// announce itself as a sleeper, search again, block.
 fn pop_or_sleep(sleep: &Sleep, queue: &Injector<u32>) -> u32 {
@@ -107,13 +116,7 @@ fn sleep_new_work_is_never_lost() {
     loom::model(|| {
         let s = shared(1);
         let queue = Arc::new(Injector::<u32>::new());
-        let publisher = {
-            let (s, queue) = (s.clone(), queue.clone());
-            thread::spawn(move || {
-                queue.push(7);
-                s.sleep.new_work(1);
-            })
-        };
+        let publisher = publish(&s, &queue, 7);
         let got = pop_or_sleep(&s.sleep, &queue);
         assert_eq!(got, 7);
         publisher.join().unwrap();
@@ -131,13 +134,7 @@ fn sleep_timer_parked_on_idle_gate_restarts_when_the_pool_wakes() {
             let s = s.clone();
             thread::spawn(move || s.sleep.wait_while_idle())
         };
-        let publisher = {
-            let (s, queue) = (s.clone(), queue.clone());
-            thread::spawn(move || {
-                queue.push(7);
-                s.sleep.new_work(1);
-            })
-        };
+        let publisher = publish(&s, &queue, 7);
         let got = pop_or_sleep(&s.sleep, &queue);
         assert_eq!(got, 7);
         // Whichever way the worker left (cancel, early return, or woken while blocked),

@@ -42,8 +42,6 @@
 //! assert_eq!((done.take(), report.executed), (Ok(3), 3));
 //! ```
 
-use std::fmt;
-
 use ontime_core::ThreadPool;
 
 use super::core::{Engine, MultipleUses};
@@ -102,30 +100,9 @@ pub struct Graph {
     engine: Engine<MultipleUses>,
 }
 
-impl fmt::Debug for Graph {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("multiple_uses::Graph")
-            .field("nodes", &self.engine.len())
-            .finish()
-    }
-}
+graph_basics!("multiple_uses::Graph");
 
 impl Graph {
-    /// Number of nodes.
-    pub fn len(&self) -> usize {
-        self.engine.len()
-    }
-
-    /// Whether the graph has no nodes.
-    pub fn is_empty(&self) -> bool {
-        self.engine.len() == 0
-    }
-
-    /// The graph in Graphviz format.
-    pub fn to_dot(&self) -> String {
-        self.engine.shape.to_dot()
-    }
-
     /// Changes a graph input (or seed) for the following runs.
     ///
     /// # Panics

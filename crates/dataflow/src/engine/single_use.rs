@@ -22,8 +22,6 @@
 //! assert_eq!(report.executed, 3);
 //! ```
 
-use std::fmt;
-
 use ontime_core::ThreadPool;
 
 use super::core::{Engine, SingleUse};
@@ -71,30 +69,9 @@ pub struct Graph {
     engine: Engine<SingleUse>,
 }
 
-impl fmt::Debug for Graph {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("single_use::Graph")
-            .field("nodes", &self.engine.len())
-            .finish()
-    }
-}
+graph_basics!("single_use::Graph");
 
 impl Graph {
-    /// Number of nodes.
-    pub fn len(&self) -> usize {
-        self.engine.len()
-    }
-
-    /// Whether the graph has no nodes.
-    pub fn is_empty(&self) -> bool {
-        self.engine.len() == 0
-    }
-
-    /// The graph in Graphviz format.
-    pub fn to_dot(&self) -> String {
-        self.engine.shape.to_dot()
-    }
-
     /// Runs every task whose inputs get written, on the calling thread.
     ///
     /// Returns a report (which nodes never became active), or the first task panic.

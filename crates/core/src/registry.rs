@@ -16,7 +16,7 @@ use crate::latch::{CoreLatch, LockLatch};
 use crate::policy::StealPolicy;
 use crate::request::{AdmissionQueue, Outcome, Queued, Request, RequestCtx, RequestHandle, Slot};
 use crate::sleep::Sleep;
-use crate::sync::{lock, Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
+use crate::sync::{lock, mpsc, Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 use crate::worker::WorkerThread;
 use crate::{timer, unwind};
 
@@ -85,6 +85,17 @@ pub(crate) struct Config {
     pub(crate) heartbeat: Duration,
     pub(crate) min_work_size: usize,
     pub(crate) clock: Box<dyn Clock>,
+    /// Pin worker `i` to `cpus[i % cpus.len()]` (`ThreadPoolBuilder::pin_workers`).
+    pub(crate) cpus: Option<Vec<core_affinity::CoreId>>,
+}
+
+/// Why `Registry::spawn` failed.
+#[derive(Debug)]
+pub(crate) enum SpawnError {
+    /// The operating system refused to start a thread.
+    Io(io::Error),
+    /// A worker could not be pinned to its CPU.
+    Pinning(String),
 }
 
 /// Pool-wide request counters (one RMW each per request, never per fork).
@@ -132,7 +143,7 @@ impl Registry {
     /// Builds the registry and starts its workers and its timer.
     pub(crate) fn spawn(
         mut config: Config,
-    ) -> Result<(Arc<Registry>, Vec<JoinHandle<()>>), io::Error> {
+    ) -> Result<(Arc<Registry>, Vec<JoinHandle<()>>), SpawnError> {
         let n = config.num_threads;
         let (locals, stealers): (Vec<LocalQueue<Task>>, Vec<StealQueue<Task>>) =
             (0..n).map(|_| deque::new_local()).unzip();
@@ -175,23 +186,63 @@ impl Registry {
             Ok(())
         };
         let mut result = Ok(());
+        // Each pinned worker reports whether its pinning took, before it runs anything.
+        let (pinned_tx, pinned_rx) = mpsc::channel::<Result<(), String>>();
+        let mut started = 0;
         for (index, local) in locals.into_iter().enumerate() {
             let name = match config.thread_name.as_mut() {
                 Some(f) => f(index),
                 None => format!("ontime-worker-{index}"),
             };
             let r = registry.clone();
+            let cpu = config.cpus.as_ref().map(|c| c[index % c.len()]);
+            let pinned_tx = pinned_tx.clone();
             result = spawn_one(
                 name,
-                Box::new(move || WorkerThread::main_loop(r, index, local)),
-            );
+                Box::new(move || {
+                    if let Some(cpu) = cpu {
+                        let pinned = if core_affinity::set_for_current(cpu) {
+                            Ok(())
+                        } else {
+                            Err(format!(
+                                "the platform refused to pin worker {index} to CPU {}",
+                                cpu.id
+                            ))
+                        };
+                        let _ = pinned_tx.send(pinned);
+                    }
+                    drop(pinned_tx);
+                    WorkerThread::main_loop(r, index, local)
+                }),
+            )
+            .map_err(SpawnError::Io);
             if result.is_err() {
                 break;
+            }
+            started += 1;
+        }
+        drop(pinned_tx);
+        if result.is_ok() && config.cpus.is_some() {
+            for _ in 0..started {
+                match pinned_rx.recv() {
+                    Ok(Ok(())) => {}
+                    Ok(Err(m)) => {
+                        result = Err(SpawnError::Pinning(m));
+                        break;
+                    }
+                    Err(_) => {
+                        result = Err(SpawnError::Pinning(
+                            "a worker exited before it was pinned".into(),
+                        ));
+                        break;
+                    }
+                }
             }
         }
         if result.is_ok() {
             let r = registry.clone();
-            result = spawn_one("ontime-timer".into(), Box::new(move || timer::main_loop(r)));
+            result = spawn_one("ontime-timer".into(), Box::new(move || timer::main_loop(r)))
+                .map_err(SpawnError::Io);
         }
         match result {
             Ok(()) => Ok((registry, handles)),

@@ -106,3 +106,61 @@ fn idle_pool_wakes_for_new_work() {
             .expect("spawned job ran");
     }
 }
+
+/// The CPUs the calling thread may run on, as the kernel lists them (`0-1`, `3`, ...).
+#[cfg(target_os = "linux")]
+fn allowed_cpus_of_this_thread() -> String {
+    let status = std::fs::read_to_string("/proc/thread-self/status").expect("procfs");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .expect("Cpus_allowed_list line")
+        .trim()
+        .to_string()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn pinned_workers_each_run_on_one_cpu() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(2)
+        .pin_workers(true)
+        .start_handler(move |i| {
+            let _ = tx.lock().unwrap().send((i, allowed_cpus_of_this_thread()));
+        })
+        .build()
+        .expect("pinning is supported on Linux");
+    let mut masks: Vec<(usize, String)> = (0..2).map(|_| rx.recv().unwrap()).collect();
+    masks.sort();
+    for (i, mask) in &masks {
+        assert!(
+            mask.parse::<usize>().is_ok(),
+            "worker {i} may run on {mask:?}, not on one CPU"
+        );
+    }
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cpus >= 2 {
+        assert_ne!(masks[0].1, masks[1].1, "two workers pinned to one CPU");
+    }
+    // Pinned workers still share work.
+    let sum = AtomicUsize::new(0);
+    pool.install(|| ontime_core::forall(0..10_000, |i| _ = sum.fetch_add(i, Ordering::Relaxed)));
+    assert_eq!(sum.into_inner(), 9_999 * 10_000 / 2);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn workers_are_not_pinned_by_default() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let _pool = ThreadPoolBuilder::new()
+        .num_threads(1)
+        .start_handler(move |_| {
+            let _ = tx.lock().unwrap().send(allowed_cpus_of_this_thread());
+        })
+        .build()
+        .unwrap();
+    assert_eq!(rx.recv().unwrap(), allowed_cpus_of_this_thread());
+}

@@ -119,21 +119,31 @@ fn allowed_cpus_of_this_thread() -> String {
         .to_string()
 }
 
+/// Builds a pool of `n` workers from `builder`; returns it with each worker's CPU mask as the
+/// worker saw it when it started, by worker index.
 #[cfg(target_os = "linux")]
-#[test]
-fn pinned_workers_each_run_on_one_cpu() {
+fn masks_at_start(
+    builder: ThreadPoolBuilder,
+    n: usize,
+) -> (ontime_core::ThreadPool, Vec<(usize, String)>) {
     let (tx, rx) = std::sync::mpsc::channel();
     let tx = std::sync::Mutex::new(tx);
-    let pool = ThreadPoolBuilder::new()
-        .num_threads(2)
-        .pin_workers(true)
+    let pool = builder
+        .num_threads(n)
         .start_handler(move |i| {
             let _ = tx.lock().unwrap().send((i, allowed_cpus_of_this_thread()));
         })
         .build()
         .expect("pinning is supported on Linux");
-    let mut masks: Vec<(usize, String)> = (0..2).map(|_| rx.recv().unwrap()).collect();
+    let mut masks: Vec<(usize, String)> = (0..n).map(|_| rx.recv().unwrap()).collect();
     masks.sort();
+    (pool, masks)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn pinned_workers_each_run_on_one_cpu() {
+    let (pool, masks) = masks_at_start(ThreadPoolBuilder::new().pin_workers(true), 2);
     for (i, mask) in &masks {
         assert!(
             mask.parse::<usize>().is_ok(),
@@ -153,14 +163,6 @@ fn pinned_workers_each_run_on_one_cpu() {
 #[cfg(target_os = "linux")]
 #[test]
 fn workers_are_not_pinned_by_default() {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let tx = std::sync::Mutex::new(tx);
-    let _pool = ThreadPoolBuilder::new()
-        .num_threads(1)
-        .start_handler(move |_| {
-            let _ = tx.lock().unwrap().send(allowed_cpus_of_this_thread());
-        })
-        .build()
-        .unwrap();
-    assert_eq!(rx.recv().unwrap(), allowed_cpus_of_this_thread());
+    let (_pool, masks) = masks_at_start(ThreadPoolBuilder::new(), 1);
+    assert_eq!(masks[0].1, allowed_cpus_of_this_thread());
 }

@@ -98,6 +98,18 @@ pub(crate) enum SpawnError {
     Pinning(String),
 }
 
+/// Pins the calling worker thread to `cpu` (`ThreadPoolBuilder::pin_workers`).
+fn pin_current_worker(index: usize, cpu: core_affinity::CoreId) -> Result<(), String> {
+    if core_affinity::set_for_current(cpu) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the platform refused to pin worker {index} to CPU {}",
+            cpu.id
+        ))
+    }
+}
+
 /// Pool-wide request counters (one RMW each per request, never per fork).
 #[derive(Debug, Default)]
 pub(crate) struct RequestCounters {
@@ -188,7 +200,6 @@ impl Registry {
         let mut result = Ok(());
         // Each pinned worker reports whether its pinning took, before it runs anything.
         let (pinned_tx, pinned_rx) = mpsc::channel::<Result<(), String>>();
-        let mut started = 0;
         for (index, local) in locals.into_iter().enumerate() {
             let name = match config.thread_name.as_mut() {
                 Some(f) => f(index),
@@ -201,15 +212,7 @@ impl Registry {
                 name,
                 Box::new(move || {
                     if let Some(cpu) = cpu {
-                        let pinned = if core_affinity::set_for_current(cpu) {
-                            Ok(())
-                        } else {
-                            Err(format!(
-                                "the platform refused to pin worker {index} to CPU {}",
-                                cpu.id
-                            ))
-                        };
-                        let _ = pinned_tx.send(pinned);
+                        let _ = pinned_tx.send(pin_current_worker(index, cpu));
                     }
                     drop(pinned_tx);
                     WorkerThread::main_loop(r, index, local)
@@ -219,25 +222,18 @@ impl Registry {
             if result.is_err() {
                 break;
             }
-            started += 1;
         }
         drop(pinned_tx);
         if result.is_ok() && config.cpus.is_some() {
-            for _ in 0..started {
-                match pinned_rx.recv() {
-                    Ok(Ok(())) => {}
-                    Ok(Err(m)) => {
-                        result = Err(SpawnError::Pinning(m));
-                        break;
-                    }
-                    Err(_) => {
-                        result = Err(SpawnError::Pinning(
-                            "a worker exited before it was pinned".into(),
-                        ));
-                        break;
-                    }
-                }
-            }
+            // All `n` workers started; each sends one report (a closed channel means one
+            // exited before it could).
+            result = (0..n)
+                .try_for_each(|_| {
+                    pinned_rx
+                        .recv()
+                        .unwrap_or_else(|_| Err("a worker exited before it was pinned".into()))
+                })
+                .map_err(SpawnError::Pinning);
         }
         if result.is_ok() {
             let r = registry.clone();

@@ -6,9 +6,10 @@ use std::io;
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
+use crate::hooks::{HookConfig, Hooks, IndexHandler, NameHandler, PanicHandler};
 use crate::policy::{StealFirst, StealPolicy};
 use crate::pool::ThreadPool;
-use crate::registry::{Config, IndexHandler, NameHandler, PanicHandler, Registry, SpawnError};
+use crate::start::{start, Config, StartError};
 
 /// Most worker threads a pool accepts; more is taken for a mistake.
 pub const MAX_THREADS: usize = 4096;
@@ -34,8 +35,12 @@ pub enum BuildError {
     /// The operating system refused to start a thread (the threads already started were
     /// stopped and joined).
     Spawn(io::Error),
-    /// The policy refused this pool (its message says why).
+    /// The policy refused this pool, or one of its build-time hooks (`validate`, `name`,
+    /// `reviews_running`, `admission_queue`) panicked; the message says which and why.
     Policy(String),
+    /// A user handler called during `build` panicked (`thread_name`); the workers already
+    /// started were stopped and joined. The message says which and why.
+    Handler(String),
     /// [`ThreadPoolBuilder::pin_workers`] was asked for, but the platform lists no CPU this
     /// process may run on, or refused to pin a worker (the threads already started were
     /// stopped and joined).
@@ -57,6 +62,7 @@ impl fmt::Display for BuildError {
             ),
             BuildError::Spawn(e) => write!(f, "could not start a worker thread: {e}"),
             BuildError::Policy(m) => write!(f, "the policy refused this pool: {m}"),
+            BuildError::Handler(m) => write!(f, "a handler panicked during build: {m}"),
             BuildError::Pinning(m) => write!(f, "could not pin the workers to CPUs: {m}"),
         }
     }
@@ -98,7 +104,7 @@ pub struct ThreadPoolBuilder {
     policy: Option<Box<dyn StealPolicy>>,
     heartbeat: Duration,
     min_work_size: usize,
-    clock: Option<Box<dyn Clock>>,
+    clock: Option<std::sync::Arc<dyn Clock>>,
     pin_workers: bool,
 }
 
@@ -145,7 +151,9 @@ impl ThreadPoolBuilder {
         self
     }
 
-    /// Names worker `i` (default `ontime-worker-{i}`).
+    /// Names worker `i` (default `ontime-worker-{i}`). Called by `build`, on the building
+    /// thread; if it panics, `build` stops the workers it started and returns
+    /// [`BuildError::Handler`].
     pub fn thread_name(mut self, f: impl FnMut(usize) -> String + 'static) -> Self {
         self.thread_name = Some(Box::new(f));
         self
@@ -164,14 +172,18 @@ impl ThreadPoolBuilder {
         self
     }
 
-    /// Called on each worker just before it exits, with its index.
+    /// Called on each worker just before it exits, with its index. A panic in it is
+    /// reported through the panic handler; the worker still exits normally.
     pub fn exit_handler(mut self, f: impl Fn(usize) + Send + Sync + 'static) -> Self {
         self.exit_handler = Some(Box::new(f));
         self
     }
 
     /// Receives the payload of every panic in a `spawn`ed job (join and scope panics go to
-    /// their caller instead). Default: the message is printed on stderr; nothing aborts.
+    /// their caller instead), and of every panic in a policy hook, the admission queue, the
+    /// clock or the start and exit handlers (each reported once; the pool then uses that
+    /// call's fallback answer, listed in `docs/reliability.md`). Default: the message is
+    /// printed on stderr; nothing aborts. A panic in the handler itself is caught and printed.
     pub fn panic_handler(
         mut self,
         f: impl Fn(Box<dyn Any + Send>) + Send + Sync + 'static,
@@ -199,7 +211,7 @@ impl ThreadPoolBuilder {
         self
     }
 
-    /// Loops over fewer elements than this run inline on the caller (default 0).
+    /// Loops over fewer elements than this run serially, on one worker (default 0).
     pub fn min_work_size(mut self, elements: usize) -> Self {
         self.min_work_size = elements;
         self
@@ -209,7 +221,7 @@ impl ThreadPoolBuilder {
     /// Tests pass a shared [`ManualClock`](crate::ManualClock) to drive time-dependent
     /// policies deterministically.
     pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Some(Box::new(clock));
+        self.clock = Some(std::sync::Arc::new(clock));
         self
     }
 
@@ -259,7 +271,6 @@ impl ThreadPoolBuilder {
             return Err(BuildError::HeartbeatOutOfRange(self.heartbeat));
         }
         let policy = self.policy.unwrap_or_else(|| Box::new(StealFirst));
-        policy.validate(num_threads).map_err(BuildError::Policy)?;
         let cpus = if self.pin_workers {
             match core_affinity::get_core_ids() {
                 Some(ids) if !ids.is_empty() => Some(ids),
@@ -272,22 +283,32 @@ impl ThreadPoolBuilder {
         } else {
             None
         };
+        let hooks = Hooks::new(
+            HookConfig {
+                policy,
+                clock: self
+                    .clock
+                    .unwrap_or_else(|| std::sync::Arc::new(SystemClock::new())),
+                start_handler: self.start_handler,
+                exit_handler: self.exit_handler,
+                panic_handler: self.panic_handler,
+            },
+            num_threads,
+        )
+        .map_err(BuildError::Policy)?;
         let config = Config {
             num_threads,
             thread_name: self.thread_name,
             stack_size: self.stack_size,
-            start_handler: self.start_handler,
-            exit_handler: self.exit_handler,
-            panic_handler: self.panic_handler,
-            policy,
+            hooks,
             heartbeat: self.heartbeat,
             min_work_size: self.min_work_size,
-            clock: self.clock.unwrap_or_else(|| Box::new(SystemClock::new())),
             cpus,
         };
-        let (registry, threads) = Registry::spawn(config).map_err(|e| match e {
-            SpawnError::Io(e) => BuildError::Spawn(e),
-            SpawnError::Pinning(m) => BuildError::Pinning(m),
+        let (registry, threads) = start(config).map_err(|e| match e {
+            StartError::Io(e) => BuildError::Spawn(e),
+            StartError::Pinning(m) => BuildError::Pinning(m),
+            StartError::ThreadName(m) => BuildError::Handler(format!("thread_name panicked: {m}")),
         })?;
         Ok(ThreadPool::from_parts(registry, threads))
     }

@@ -22,16 +22,28 @@
 //!   about 5 µs (rayon's `par_iter`: about 4 µs);
 //! - `forall_chunked` keeps its contract: every block but the last is exactly `grain` long.
 //!
-//! Ranges shorter than the pool's minimum work size, or no longer than one block, run inline
-//! on the calling thread (caffe2's `set_min_work_size`).
+//! Ranges shorter than the pool's minimum work size, or no longer than one block, run serially
+//! on one worker (caffe2's `set_min_work_size`).
+//!
+//! # Where a loop runs
+//! A loop always runs on a worker of its pool: called from one, in place; called from any
+//! other thread (outside every pool, or a worker of another pool), through `install`, even if
+//! it is small or the pool has one worker. So `current_thread_index()` inside the body, and
+//! everything the body forks, belong to the loop's pool.
+//!
+//! # Arithmetic
+//! Tile counts are multiplied with checked arithmetic (a loop with more tiles than `usize`
+//! can count panics with a message, instead of running a wrapped-around number of tiles), and
+//! a tile's end is `start + min(tile, end - start)`, which cannot overflow for any tile size.
 
 use std::ops::Range;
 
+use crate::global::with_registry;
 use crate::job::StackJob;
 use crate::join::join_in_worker;
 use crate::latch::SpinLatch;
-use crate::registry::{with_registry, Registry};
-use crate::request::RequestCtx;
+use crate::registry::Registry;
+use crate::request::context::RequestCtx;
 use crate::worker::WorkerThread;
 
 /// Where a loop running inside a request reports its progress (for predictive policies):
@@ -48,10 +60,8 @@ unsafe impl Send for Progress {}
 unsafe impl Sync for Progress {}
 
 impl Progress {
-    fn of_current() -> Progress {
-        let wt = WorkerThread::current();
-        // SAFETY: a non-null current worker pointer is valid on its own thread.
-        Progress(unsafe { wt.as_ref() }.map_or(std::ptr::null(), |w| w.current_ctx_ptr()))
+    fn of(wt: &WorkerThread) -> Progress {
+        Progress(wt.current_ctx_ptr())
     }
 
     #[inline]
@@ -133,14 +143,16 @@ where
         grain > 0,
         "ontime: forall_chunked needs a grain of at least 1"
     );
-    with_registry(|r| run_blocks(r, range, grain, Blocks::Exact, &f))
+    let work = range.len();
+    with_registry(|r| run_blocks(r, range, grain, Blocks::Exact, work, &f))
 }
 
 /// Tiled 2-D loop: calls `f(rows, cols)` once per tile of at most `tile[0] × tile[1]`
 /// elements; the tiles cover `rows × cols` exactly once (ragged edges give smaller tiles).
+/// Any tile extent works, `usize::MAX` included (one tile spans the whole dimension).
 ///
 /// # Panics
-/// If a tile extent is zero.
+/// If a tile extent is zero, or if the number of tiles does not fit in a `usize`.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -160,7 +172,7 @@ where
 /// Tiled 3-D loop: like [`forall_2d`], over three dimensions; `f` gets the tile's ranges.
 ///
 /// # Panics
-/// If a tile extent is zero.
+/// If a tile extent is zero, or if the number of tiles does not fit in a `usize`.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -180,7 +192,7 @@ where
 /// Tiled 4-D loop: like [`forall_2d`], over four dimensions; `f` gets the tile's ranges.
 ///
 /// # Panics
-/// If a tile extent is zero.
+/// If a tile extent is zero, or if the number of tiles does not fit in a `usize`.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -211,7 +223,8 @@ where
             f(i)
         }
     };
-    run_blocks(registry, range, grain, Blocks::Free, &body);
+    let work = range.len();
+    run_blocks(registry, range, grain, Blocks::Free, work, &body);
 }
 
 pub(crate) fn forall_nd_in<const N: usize, F>(
@@ -230,16 +243,27 @@ pub(crate) fn forall_nd_in<const N: usize, F>(
         return;
     }
     let counts: [usize; N] = std::array::from_fn(|d| ranges[d].len().div_ceil(tile[d]));
-    let tiles: usize = counts.iter().product();
-    let elements: usize = ranges.iter().map(|r| r.len()).product();
+    let tiles = counts
+        .iter()
+        .try_fold(1usize, |acc, &c| acc.checked_mul(c))
+        .unwrap_or_else(|| {
+            panic!(
+                "ontime: a {N}-D loop over {ranges:?} in tiles of {tile:?} has more tiles than a \
+                 usize can count; use larger tiles"
+            )
+        });
+    let elements = ranges
+        .iter()
+        .fold(1usize, |acc, r| acc.saturating_mul(r.len()));
     let tile_of = |mut t: usize| -> [Range<usize>; N] {
         let mut out: [Range<usize>; N] = std::array::from_fn(|_| 0..0);
         // Row-major: the last dimension varies fastest, for locality.
         for d in (0..N).rev() {
             let k = t % counts[d];
             t /= counts[d];
+            // `k < counts[d]`, so `k * tile[d] < len`: no overflow, and `start < end`.
             let start = ranges[d].start + k * tile[d];
-            out[d] = start..(start + tile[d]).min(ranges[d].end);
+            out[d] = start..start + tile[d].min(ranges[d].end - start);
         }
         out
     };
@@ -248,15 +272,12 @@ pub(crate) fn forall_nd_in<const N: usize, F>(
             f(tile_of(t))
         }
     };
-    if elements < registry.min_work_size() {
-        body(0..tiles);
-        return;
-    }
     run_blocks(
         registry,
         0..tiles,
         auto_grain(tiles, registry.num_threads()),
         Blocks::Free,
+        elements,
         &body,
     );
 }
@@ -292,24 +313,41 @@ impl Blocks {
     }
 }
 
-/// Runs `f` over `range` in blocks of `grain`, in parallel unless the range is small.
+/// Runs `f` over `range` in blocks of `grain` on a worker of `registry` (see "Where a loop
+/// runs"), in parallel unless the loop is small: `work` elements (the range's length, or a
+/// tiled loop's element count) below the minimum work size, or one block.
 pub(crate) fn run_blocks<F>(
     registry: &Registry,
     range: Range<usize>,
     grain: usize,
     blocks: Blocks,
+    work: usize,
+    f: &F,
+) where
+    F: Fn(Range<usize>) + Sync,
+{
+    if range.is_empty() {
+        return;
+    }
+    registry.install(|wt| run_blocks_here(wt, range, grain, blocks, work, f));
+}
+
+fn run_blocks_here<F>(
+    wt: &WorkerThread,
+    range: Range<usize>,
+    grain: usize,
+    blocks: Blocks,
+    work: usize,
     f: &F,
 ) where
     F: Fn(Range<usize>) + Sync,
 {
     let len = range.len();
-    if len == 0 {
-        return;
-    }
-    let progress = Progress::of_current();
+    let registry = wt.registry();
+    let progress = Progress::of(wt);
     progress.announce(len);
-    if len <= grain || len < registry.min_work_size() || registry.num_threads() == 1 {
-        run_serial(range, grain, f, progress);
+    if len <= grain || work < registry.min_work_size() || registry.num_threads() == 1 {
+        run_serial(wt, range, grain, f, progress);
         return;
     }
     let splits = initial_splits(registry.num_threads());
@@ -319,21 +357,22 @@ pub(crate) fn run_blocks<F>(
         progress,
         blocks,
     };
-    registry.install(|wt| split_run(wt, range.start, range.end, f, splits, s));
+    split_run(wt, range.start, range.end, f, splits, s);
 }
 
-fn run_serial<F: Fn(Range<usize>)>(range: Range<usize>, grain: usize, f: &F, p: Progress) {
+fn run_serial<F: Fn(Range<usize>)>(
+    wt: &WorkerThread,
+    range: Range<usize>,
+    grain: usize,
+    f: &F,
+    p: Progress,
+) {
     let mut start = range.start;
-    let wt = WorkerThread::current();
-    // SAFETY: a non-null current worker pointer is valid on its own thread.
-    let wt = unsafe { wt.as_ref() };
     while start < range.end {
-        if let Some(wt) = wt {
-            // A serial loop never sends work home (it is small, or the pool has one worker),
-            // but a deprioritized request still yields at its boundaries.
-            if let Boundary::Yield = p.at_boundary(wt.index()) {
-                wt.yield_to_queued();
-            }
+        // A serial loop never sends work home (it is small, or the pool has one worker),
+        // but a deprioritized request still yields at its boundaries.
+        if let Boundary::Yield = p.at_boundary(wt.index()) {
+            wt.yield_to_queued();
         }
         let stop = start + grain.min(range.end - start);
         run_block(f, start..stop);

@@ -10,7 +10,7 @@ use std::mem::ManuallyDrop;
 use std::panic::{self, AssertUnwindSafe};
 
 use crate::latch::Latch;
-use crate::request::RequestCtx;
+use crate::request::context::RequestCtx;
 use crate::sync::Arc;
 
 /// Something a [`JobRef`] can point at.

@@ -8,9 +8,9 @@
 
 use std::panic;
 
+use crate::global::global_registry;
 use crate::job::{JobRef, StackJob};
 use crate::latch::SpinLatch;
-use crate::registry::global_registry;
 use crate::unwind;
 use crate::worker::WorkerThread;
 

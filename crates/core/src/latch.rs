@@ -11,7 +11,7 @@
 //! handle, owner index) *before* the swap: after it, the latch's memory may be gone.
 
 use crate::sleep::Sleep;
-use crate::sync::{lock, wait, AtomicU8, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::sync::{lock, wait, Arc, AtomicU8, AtomicUsize, Condvar, Mutex, Ordering};
 
 const UNSET: u8 = 0;
 const SLEEPY: u8 = 1;
@@ -108,6 +108,45 @@ impl Latch for SpinLatch {
             let owner = (*this).owner;
             if CoreLatch::set(&(*this).core) {
                 (*(*owner).sleep).wake_worker((*owner).index);
+            }
+        }
+    }
+}
+
+/// A latch a worker waits on (running its own pool's work meanwhile) that any thread may set:
+/// a worker of another pool running the job the waiter injected there (`Registry::install`
+/// from a foreign worker), or whoever completes a request the waiter waits for.
+///
+/// Unlike [`SpinLatch`], the setter need not belong to the waiter's pool, so nothing keeps
+/// that pool alive for it: the latch holds its own reference to the waiter's sleep state,
+/// which the setter clones *before* the swap that may let the waiter free the latch.
+#[derive(Debug)]
+pub(crate) struct CrossLatch {
+    pub(crate) core: CoreLatch,
+    sleep: Arc<Sleep>,
+    index: usize,
+}
+
+impl CrossLatch {
+    /// A latch for worker `index` of the pool whose sleep state is `sleep`.
+    pub(crate) fn new(sleep: &Arc<Sleep>, index: usize) -> Self {
+        CrossLatch {
+            core: CoreLatch::new(),
+            sleep: Arc::clone(sleep),
+            index,
+        }
+    }
+}
+
+impl Latch for CrossLatch {
+    unsafe fn set(this: *const Self) {
+        // SAFETY: `this` is live until the swap in `CoreLatch::set`; everything needed
+        // afterwards is copied out first, so the waiter may free the latch as soon as it is set.
+        unsafe {
+            let sleep = Arc::clone(&(*this).sleep);
+            let index = (*this).index;
+            if CoreLatch::set(&(*this).core) {
+                sleep.wake_worker(index);
             }
         }
     }

@@ -39,10 +39,19 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+// The runtime's parts. State: `registry` (what a pool's threads share), `hooks` (every call
+// into user code, contained). Threads: `start` (start-up, pinning), `worker` (the worker
+// loop), `timer` (heartbeats, reviews), `sleep` (idle workers). Work in: `entry` (install,
+// injection, shutdown), `global` (the global pool). Work itself: `job`, `pending`, `latch`,
+// `deque`. User-facing: `builder`, `pool`, `join`, `scope`, `spawn`, `slot`, `forall`,
+// `request`, `policy`, `clock`.
 mod builder;
 mod clock;
 mod deque;
+mod entry;
 mod forall;
+mod global;
+mod hooks;
 mod job;
 mod join;
 mod latch;
@@ -55,6 +64,7 @@ mod scope;
 mod sleep;
 mod slot;
 mod spawn;
+mod start;
 mod sync;
 mod timer;
 mod unwind;
@@ -101,5 +111,5 @@ pub fn current_thread_index() -> Option<usize> {
 /// assert_eq!(pool.install(ontime_core::current_num_threads), 3);
 /// ```
 pub fn current_num_threads() -> usize {
-    registry::with_registry(|r| r.num_threads())
+    global::with_registry(|r| r.num_threads())
 }

@@ -289,7 +289,8 @@ fn heap_job_spawned_into_queue_runs_once() {
 
 #[test]
 fn request_handle_wait_returns_the_completed_value_exactly_once() {
-    use crate::request::{Outcome, Slot};
+    use crate::request::handle::Slot;
+    use crate::request::Outcome;
     use std::time::Duration;
     loom::model(|| {
         let slot = Arc::new(Slot::<u32>::new());
@@ -320,7 +321,8 @@ fn request_handle_wait_returns_the_completed_value_exactly_once() {
 #[test]
 fn stop_sharing_hands_a_stolen_job_back_and_it_runs_exactly_once() {
     use crate::job::Task;
-    use crate::request::{RequestAction, RequestCtx, RequestInfo};
+    use crate::request::context::RequestCtx;
+    use crate::request::{RequestAction, RequestInfo};
     use std::time::Duration;
     loom::model(|| {
         let s = shared(2);

@@ -60,7 +60,8 @@ impl fmt::Debug for ThreadPool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ThreadPool")
             .field("num_threads", &self.registry.num_threads())
-            .field("policy", &self.registry.policy.name())
+            .field("id", &self.registry.id)
+            .field("policy", &self.registry.hooks.name())
             .finish_non_exhaustive()
     }
 }
@@ -189,7 +190,8 @@ impl ThreadPool {
             grain > 0,
             "ontime: forall_chunked needs a grain of at least 1"
         );
-        run_blocks(&self.registry, range, grain, Blocks::Exact, &f)
+        let work = range.len();
+        run_blocks(&self.registry, range, grain, Blocks::Exact, work, &f)
     }
 
     /// [`forall_2d`](crate::forall_2d) on this pool.
@@ -265,7 +267,7 @@ impl ThreadPool {
             .map(WorkerThread::index)
     }
 
-    /// The minimum work size: loops over fewer elements run inline on the caller.
+    /// The minimum work size: loops over fewer elements run serially, on one worker.
     pub fn min_work_size(&self) -> usize {
         self.registry.min_work_size()
     }
@@ -276,9 +278,10 @@ impl ThreadPool {
     /// ```
     /// let pool = ontime_core::ThreadPool::new(2).unwrap();
     /// pool.set_min_work_size(1 << 20);
-    /// // This small loop now runs on the calling thread.
-    /// let me = std::thread::current().id();
-    /// pool.forall(0..10, |_| assert_eq!(std::thread::current().id(), me));
+    /// // This small loop now runs on one worker, serially.
+    /// let threads = std::sync::Mutex::new(std::collections::HashSet::new());
+    /// pool.forall(0..10_000, |_| { threads.lock().unwrap().insert(std::thread::current().id()); });
+    /// assert_eq!(threads.into_inner().unwrap().len(), 1);
     /// ```
     pub fn set_min_work_size(&self, elements: usize) {
         self.registry
@@ -289,8 +292,9 @@ impl ThreadPool {
     /// Submits a request: it waits in the policy's admission queue until a worker admits it,
     /// and everything it forks carries its context. Returns at once.
     ///
-    /// On a pool that is shut down, the request runs on the calling thread instead (its loops
-    /// then use the global pool), so no request is ever lost.
+    /// # Panics
+    /// If the pool was shut down and the caller is not one of its workers (see
+    /// [`shutdown`](Self::shutdown)).
     ///
     /// ```
     /// use std::time::Duration;
@@ -317,12 +321,7 @@ impl ThreadPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let handle = Registry::submit(&self.registry, request);
-        if self.registry.is_terminating() {
-            // The workers may already have drained the queue and left: run what is left here.
-            self.registry.drain_requests_here();
-        }
-        handle
+        Registry::submit(&self.registry, request)
     }
 
     /// The current reading of the pool's clock (the time base of request arrivals and
@@ -334,12 +333,25 @@ impl ThreadPool {
     /// assert!(pool.now() >= t);
     /// ```
     pub fn now(&self) -> std::time::Duration {
-        self.registry.clock.now()
+        self.registry.hooks.now()
     }
 
     /// The name of the pool's policy.
     pub fn policy_name(&self) -> &str {
-        self.registry.policy.name()
+        self.registry.hooks.name()
+    }
+
+    /// The pool's process-unique number: no two pools of a process share one, even when a
+    /// pool is dropped and another is built at the same address. Handles carry it
+    /// ([`RequestHandle::pool_id`](crate::RequestHandle::pool_id)) and messages name pools by it.
+    ///
+    /// ```
+    /// let a = ontime_core::ThreadPool::new(1).unwrap();
+    /// let b = ontime_core::ThreadPool::new(1).unwrap();
+    /// assert_ne!(a.id(), b.id());
+    /// ```
+    pub fn id(&self) -> u64 {
+        self.registry.id
     }
 
     /// The pool's counters.
@@ -374,6 +386,18 @@ impl ThreadPool {
     /// Finishes every queued job, stops the workers and joins them. Dropping the pool does
     /// the same. Called from one of the pool's own workers, it cannot wait for itself: the
     /// workers are told to stop and exit on their own once the queues are empty.
+    ///
+    /// After `shutdown` the pool takes no new work from outside: every entry point (`install`,
+    /// `join`, `scope`, the loops, `spawn`, `submit`) called from a thread that is not one of
+    /// its workers panics with a message naming the pool. Work that the pool's own jobs create
+    /// while it shuts down (spawns, joins, loops, submits) still runs before the workers exit.
+    ///
+    /// ```
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// pool.shutdown();
+    /// let r = std::panic::catch_unwind(|| pool.install(|| 1));
+    /// assert!(r.is_err(), "a shut-down pool refuses new work");
+    /// ```
     pub fn shutdown(&self) {
         self.registry.terminate();
         if self.current_thread_index().is_some() {

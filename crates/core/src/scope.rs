@@ -67,7 +67,7 @@ where
     OP: FnOnce(&Scope<'scope>) -> R + Send,
     R: Send,
 {
-    crate::registry::in_worker(move |wt| run_scope(wt, op))
+    crate::global::in_worker(move |wt| run_scope(wt, op))
 }
 
 pub(crate) fn run_scope<'scope, OP, R>(wt: &WorkerThread, op: OP) -> R
@@ -148,7 +148,7 @@ impl<'scope> Scope<'scope> {
     #[inline]
     pub(crate) fn push(&self, job: crate::job::JobRef) {
         // SAFETY: the registry outlives the scope (its owner is one of its workers).
-        unsafe { (*self.registry).push_job(job) };
+        unsafe { (*self.registry).push_scoped(job) };
     }
 
     /// Keeps the first panic of a job; the scope re-raises it when everything has finished.

@@ -10,6 +10,19 @@ pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
     panic::catch_unwind(AssertUnwindSafe(f))
 }
 
+/// Aborts the process if dropped: put one in a frame that must never unwind, and
+/// `mem::forget` it on the way out. Unwinding through it prints `what` and aborts, the only
+/// sound way on when other threads may still use memory in the frame (rayon does the same).
+pub(crate) struct AbortOnUnwind(pub(crate) &'static str);
+
+impl Drop for AbortOnUnwind {
+    #[cold]
+    fn drop(&mut self) {
+        eprintln!("ontime: fatal: {}; aborting", self.0);
+        std::process::abort();
+    }
+}
+
 /// A panic payload's message (`&str` or `String` payloads), or a placeholder.
 ///
 /// ```

@@ -30,8 +30,10 @@ use crate::latch::{CoreLatch, WakeTarget};
 use crate::pending::PendingForks;
 use crate::policy::{IdleOrder, IdleView, ShareView};
 use crate::registry::{Registry, WorkerStats};
-use crate::request::{Queued, RequestCtx};
+use crate::request::admission::Queued;
+use crate::request::context::RequestCtx;
 use crate::sync::{Arc, AtomicBool, Ordering};
+use crate::unwind::AbortOnUnwind;
 
 /// Idle rounds spent spinning (`spin_loop` hints) before yielding.
 const SPIN_ROUNDS: u32 = 16;
@@ -144,6 +146,14 @@ impl WorkerThread {
     #[cold]
     #[inline(never)]
     pub(crate) fn promote(&self) {
+        // Nothing below unwinds (`may_share` is contained); if it ever did, the join frame
+        // that called us would unwind with its fork still listed as pending.
+        let guard = AbortOnUnwind("a heartbeat promotion unwound");
+        self.promote_inner();
+        std::mem::forget(guard);
+    }
+
+    fn promote_inner(&self) {
         // SAFETY: as in `heartbeat_due`.
         unsafe { (*self.heartbeat).store(false, Ordering::Relaxed) };
         // SAFETY: as in `push_pending`.
@@ -161,7 +171,7 @@ impl WorkerThread {
             pending: pending.len(),
             sleepers: self.registry.sleep.sleepers(),
         };
-        if !self.registry.policy.may_share(&view) {
+        if !self.registry.hooks.may_share(&view) {
             return;
         }
         let job = pending.take_oldest().expect("checked non-empty");
@@ -217,11 +227,11 @@ impl WorkerThread {
         let yields = self.yields.get();
         if yields >= MAX_YIELD_NESTING
             || self.depth.get() >= self.registry.max_admit_depth
-            || r.requests.is_empty()
+            || r.hooks.queue_is_empty()
         {
             return;
         }
-        let Some(item) = r.requests.pop(self.index, r.clock.now()) else {
+        let Some(item) = r.hooks.pop(self.index, r.hooks.now()) else {
             return;
         };
         // SAFETY: as in `push_pending`.
@@ -286,12 +296,26 @@ impl WorkerThread {
         // again but restores it before returning.
         let prev = unsafe { std::mem::replace(&mut *self.current.get(), task.ctx) };
         self.depth.set(self.depth.get() + 1);
-        // SAFETY: forwarded contract; jobs catch their own panics, so this never unwinds.
+        // Restores the depth and the previous request even if the job unwinds (jobs catch
+        // their own panics, so that would be a runtime bug; the counters stay right anyway).
+        let _frame = TaskFrame {
+            worker: self,
+            prev: std::mem::ManuallyDrop::new(prev),
+        };
+        // SAFETY: forwarded contract.
         unsafe { task.job.execute() };
-        self.depth.set(self.depth.get() - 1);
-        // SAFETY: as above.
-        let done = unsafe { std::mem::replace(&mut *self.current.get(), prev) };
-        drop(done);
+    }
+
+    /// Runs one task of this worker's pool, if one is ready (`RequestHandle::try_wait` on a
+    /// worker, so that polling loops make progress). Pending forks are promoted first, as
+    /// before any wait (see the module docs).
+    #[cold]
+    pub(crate) fn help_once(&self) {
+        self.flush_pending();
+        if let Some(task) = self.find_work(true) {
+            // SAFETY: the task came from a queue.
+            unsafe { self.run_task(task) };
+        }
     }
 
     fn next_random(&self) -> u64 {
@@ -308,7 +332,7 @@ impl WorkerThread {
         IdleView {
             worker: self.index,
             num_threads: self.registry.num_threads(),
-            queued: self.registry.injector.len() + self.registry.requests.len(),
+            queued: self.registry.injector.len() + self.registry.hooks.queue_len(),
             blocked,
         }
     }
@@ -323,11 +347,11 @@ impl WorkerThread {
         if let Some(t) = r.injector.pop() {
             return Some(t);
         }
-        if r.requests.is_empty() {
+        if r.hooks.queue_is_empty() {
             return None;
         }
-        r.requests
-            .pop(self.index, r.clock.now())
+        r.hooks
+            .pop(self.index, r.hooks.now())
             .map(Queued::into_task)
     }
 
@@ -342,7 +366,7 @@ impl WorkerThread {
             return Some(task);
         }
         let view = self.idle_view(blocked);
-        let job = match self.registry.policy.idle_order(&view) {
+        let job = match self.registry.hooks.idle_order(&view) {
             IdleOrder::StealFirst => self.steal(&view).or_else(|| self.admit()),
             IdleOrder::AdmitFirst => self.admit().or_else(|| self.steal(&view)),
         };
@@ -361,10 +385,10 @@ impl WorkerThread {
             return None;
         }
         let r = &*self.registry;
-        let start = r.policy.first_victim(view, self.next_random()) % n;
+        let start = r.hooks.first_victim(view, self.next_random()) % n;
         for k in 0..n {
             let victim = (start + k) % n;
-            if victim == self.index || !r.policy.may_steal(view, victim) {
+            if victim == self.index || !r.hooks.may_steal(view, victim) {
                 continue;
             }
             while let Some(task) = r.infos[victim].stealer.steal() {
@@ -390,6 +414,17 @@ impl WorkerThread {
     /// Protocol: `sleep/README.md`.
     #[cold]
     pub(crate) fn wait_until(&self, latch: &CoreLatch) {
+        // Whoever waits here has lent its stack to work other threads may be running (a
+        // stolen fork, a job injected elsewhere): unwinding past it would free that stack
+        // under them. Nothing here unwinds (tasks and hooks are contained); if it ever did,
+        // abort rather than run on with a dangling frame (as rayon does).
+        let guard =
+            AbortOnUnwind("a worker unwound while it waited for work that borrows its stack");
+        self.wait_until_inner(latch);
+        std::mem::forget(guard);
+    }
+
+    fn wait_until_inner(&self, latch: &CoreLatch) {
         self.flush_pending();
         let sleep = &self.registry.sleep;
         let mut rounds = 0u32;
@@ -438,7 +473,7 @@ impl WorkerThread {
     pub(crate) fn main_loop(registry: Arc<Registry>, index: usize, local: LocalQueue<Task>) {
         let heartbeat: *const AtomicBool = &*registry.infos[index].heartbeat;
         let wake = WakeTarget {
-            sleep: &registry.sleep,
+            sleep: &*registry.sleep,
             index,
         };
         let worker = WorkerThread {
@@ -455,15 +490,55 @@ impl WorkerThread {
         };
         CURRENT.with(|c| c.set(&worker));
         let registry = &*worker.registry;
-        registry.run_start_handler(index);
+        registry.hooks.run_start_handler(index);
         worker.wait_until(&registry.infos[index].terminate);
-        // Shutdown: finish whatever is still reachable, so nothing queued is lost.
-        while let Some(task) = worker.find_work(false) {
-            // SAFETY: the task came from a queue.
-            unsafe { worker.run_task(task) };
-        }
-        registry.run_exit_handler(index);
+        worker.drain_before_exit();
+        registry.hooks.run_exit_handler(index);
         CURRENT.with(|c| c.set(ptr::null()));
+    }
+
+    /// Shutdown: runs whatever is still reachable, so nothing queued is lost; exits only after
+    /// a search that followed a reading of zero callers entering (`entry.rs`, "Shutdown").
+    /// Requests are asked for on behalf of every worker: a routing queue may hold items for a
+    /// worker that has already left.
+    fn drain_before_exit(&self) {
+        let r = &*self.registry;
+        let guard = AbortOnUnwind("a worker unwound while draining its pool at shutdown");
+        loop {
+            let entering = r.entering.load(Ordering::SeqCst);
+            let task = self.find_work(false).or_else(|| {
+                let now = r.hooks.now();
+                (0..r.num_threads())
+                    .find_map(|w| r.hooks.pop(w, now))
+                    .map(Queued::into_task)
+            });
+            match task {
+                // SAFETY: the task came from a queue.
+                Some(task) => unsafe { self.run_task(task) },
+                None if entering == 0 => break,
+                None => thread::yield_now(),
+            }
+        }
+        std::mem::forget(guard);
+    }
+}
+
+/// Restores a worker's nesting depth and current request when a task ends (`run_task`).
+struct TaskFrame<'a> {
+    worker: &'a WorkerThread,
+    prev: std::mem::ManuallyDrop<Option<Arc<RequestCtx>>>,
+}
+
+impl Drop for TaskFrame<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        let w = self.worker;
+        w.depth.set(w.depth.get() - 1);
+        // SAFETY: `prev` is taken once, here.
+        let prev = unsafe { std::mem::ManuallyDrop::take(&mut self.prev) };
+        // SAFETY: `current` is touched only by this thread, never re-entrantly.
+        let done = unsafe { std::mem::replace(&mut *w.current.get(), prev) };
+        drop(done);
     }
 }
 

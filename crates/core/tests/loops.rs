@@ -159,17 +159,32 @@ fn zero_tile_is_rejected() {
 }
 
 #[test]
-fn min_work_size_runs_small_loops_inline() {
+fn min_work_size_runs_small_loops_serially_on_one_worker() {
     let p = ThreadPoolBuilder::new()
         .num_threads(2)
         .min_work_size(1000)
         .build()
         .unwrap();
     let me = std::thread::current().id();
-    p.forall(0..999, |_| assert_eq!(std::thread::current().id(), me));
-    p.forall_2d(0..10, 0..10, [2, 2], |_, _| {
-        assert_eq!(std::thread::current().id(), me)
+    let one_worker = |ids: &std::sync::Mutex<std::collections::HashSet<std::thread::ThreadId>>| {
+        let ids = ids.lock().unwrap();
+        assert_eq!(ids.len(), 1, "a small loop runs on one thread");
+        assert!(
+            !ids.contains(&me),
+            "and that thread is one of the pool's workers"
+        );
+    };
+    let ids = std::sync::Mutex::new(std::collections::HashSet::new());
+    p.forall(0..999, |_| {
+        assert!(p.current_thread_index().is_some());
+        ids.lock().unwrap().insert(std::thread::current().id());
     });
+    one_worker(&ids);
+    let ids = std::sync::Mutex::new(std::collections::HashSet::new());
+    p.forall_2d(0..10, 0..10, [2, 2], |_, _| {
+        ids.lock().unwrap().insert(std::thread::current().id());
+    });
+    one_worker(&ids);
     // At or above the threshold the pool runs it.
     let m = Marks::new(5000);
     p.forall(0..5000, |i| {

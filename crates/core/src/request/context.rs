@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::view::{RequestInfo, RequestView};
+use super::view::{Outcome, RequestInfo, RequestView};
 use super::RequestAction;
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -118,6 +118,17 @@ impl RequestCtx {
                 !self.yields.swap(true, Ordering::Relaxed) || was_shared
             }
             RequestAction::Shed => !self.shed.swap(true, Ordering::Relaxed),
+        }
+    }
+
+    /// The outcome of the request's root closure, finished at `finish`.
+    pub(crate) fn outcome(&self, finish: Duration) -> Outcome {
+        Outcome {
+            id: self.id,
+            arrival: self.arrival,
+            start: self.start(),
+            finish,
+            target: self.info.target,
         }
     }
 

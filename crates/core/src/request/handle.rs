@@ -4,6 +4,7 @@ use std::any::Any;
 use std::fmt;
 
 use super::view::Outcome;
+use crate::latch::{CrossLatch, Latch};
 use crate::sync::{lock, wait, Arc, AtomicBool, Condvar, Mutex, Ordering};
 use crate::unwind;
 use crate::worker::WorkerThread;
@@ -70,17 +71,34 @@ impl std::error::Error for RequestError {}
 
 type SlotValue<R> = Result<Finished<R>, RequestError>;
 
+/// What the slot's mutex guards.
+struct SlotState<R> {
+    value: Option<SlotValue<R>>,
+    /// A worker waiting for the value while it runs other work (see [`Slot::wait_on_worker`]).
+    waiter: Option<*const CrossLatch>,
+}
+
 /// Filled exactly once by the request's root job; read once by the handle.
 pub(crate) struct Slot<R> {
-    value: Mutex<Option<SlotValue<R>>>,
+    state: Mutex<SlotState<R>>,
     ready: Condvar,
     done: AtomicBool,
 }
 
+// SAFETY: the value is `Send` and moves between threads under the mutex; the waiter pointer
+// is only dereferenced under the mutex, by the completing thread, while its owner is blocked
+// in `wait_on_worker` (which takes the mutex again before the latch goes away).
+unsafe impl<R: Send> Send for Slot<R> {}
+// SAFETY: as above: every access goes through the mutex or the atomic flag.
+unsafe impl<R: Send> Sync for Slot<R> {}
+
 impl<R> Slot<R> {
     pub(crate) fn new() -> Self {
         Slot {
-            value: Mutex::new(None),
+            state: Mutex::new(SlotState {
+                value: None,
+                waiter: None,
+            }),
             ready: Condvar::new(),
             done: AtomicBool::new(false),
         }
@@ -88,16 +106,22 @@ impl<R> Slot<R> {
 
     /// Stores the result and wakes the waiter. The value is written under the mutex before
     /// `done` is raised and before the notification, so a waiter that sees `done` or wakes
-    /// up finds it; a waiter that checked before the write is already on the condvar (it
-    /// checks under the same mutex), so the notification cannot be lost.
+    /// up finds it; a waiter that checked before the write is already on the condvar or has
+    /// registered its latch (it checks under the same mutex), so the wake-up cannot be lost.
     pub(crate) fn complete(&self, result: std::thread::Result<R>, outcome: Outcome) {
         let v = match result {
             Ok(value) => Ok(Finished { value, outcome }),
             Err(payload) => Err(RequestError { payload, outcome }),
         };
-        let mut g = lock(&self.value);
-        *g = Some(v);
+        let mut g = lock(&self.state);
+        g.value = Some(v);
         self.done.store(true, Ordering::Release);
+        if let Some(latch) = g.waiter.take() {
+            // SAFETY: the waiting worker registered the latch under this mutex and cannot
+            // return from `wait_on_worker` (freeing it) before it takes the mutex again,
+            // which we hold.
+            unsafe { CrossLatch::set(latch) };
+        }
         drop(g);
         self.ready.notify_all();
     }
@@ -106,21 +130,40 @@ impl<R> Slot<R> {
         self.done.load(Ordering::Acquire)
     }
 
+    /// Blocks the calling thread until the value is there.
     pub(crate) fn wait(&self) -> SlotValue<R> {
-        let mut g = lock(&self.value);
+        let mut g = lock(&self.state);
         loop {
-            if let Some(v) = g.take() {
+            if let Some(v) = g.value.take() {
                 return v;
             }
             g = wait(&self.ready, g);
         }
     }
 
+    /// Waits on a worker thread: runs the worker's pool's work until the value is there.
+    pub(crate) fn wait_on_worker(&self, wt: &WorkerThread) -> SlotValue<R> {
+        let latch = CrossLatch::new(&wt.registry().sleep, wt.index());
+        {
+            let mut g = lock(&self.state);
+            if let Some(v) = g.value.take() {
+                return v;
+            }
+            g.waiter = Some(&latch);
+        }
+        wt.wait_until(&latch.core);
+        let mut g = lock(&self.state);
+        g.waiter = None;
+        g.value
+            .take()
+            .expect("ontime: a request's latch was set without its value")
+    }
+
     pub(crate) fn try_take(&self) -> Option<SlotValue<R>> {
         if !self.is_done() {
             return None;
         }
-        lock(&self.value).take()
+        lock(&self.state).value.take()
     }
 }
 
@@ -129,37 +172,58 @@ impl<R> Slot<R> {
 /// Dropping it does not cancel the request: it still runs and still counts in the pool's
 /// statistics; only its value is dropped.
 pub struct RequestHandle<R> {
-    pub(crate) slot: Arc<Slot<R>>,
-    /// Address of the pool's registry, to refuse waiting on one's own workers.
-    pub(crate) registry: usize,
-    pub(crate) taken: bool,
+    slot: Arc<Slot<R>>,
+    /// The pool's process-unique id (`ThreadPool::id`), to recognise its own workers.
+    pool: u64,
+    taken: bool,
 }
 
 impl<R> fmt::Debug for RequestHandle<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestHandle")
+            .field("pool", &self.pool)
             .field("finished", &self.is_finished())
             .finish_non_exhaustive()
     }
 }
 
 impl<R> RequestHandle<R> {
+    pub(crate) fn new(slot: Arc<Slot<R>>, pool: u64) -> Self {
+        RequestHandle {
+            slot,
+            pool,
+            taken: false,
+        }
+    }
+
     /// Whether the request has finished (its value is ready).
     pub fn is_finished(&self) -> bool {
         self.slot.is_done()
     }
 
-    /// Blocks until the request has finished; returns its value and outcome, or its panic.
+    /// The id of the pool the request was submitted to ([`ThreadPool::id`](crate::ThreadPool::id)).
+    pub fn pool_id(&self) -> u64 {
+        self.pool
+    }
+
+    /// Waits until the request has finished; returns its value and outcome, or its panic.
+    ///
+    /// Outside any pool this blocks the thread. On a worker thread (of any pool, the
+    /// request's own included) the worker keeps running its pool's work while it waits, the
+    /// request itself among it if it is still queued, so waiting on a worker never deadlocks
+    /// the pool.
     ///
     /// # Panics
-    /// If called on one of the request's own pool's worker threads (it could wait for work
-    /// that only that worker would run), or after [`try_wait`](Self::try_wait) already
-    /// returned the result.
+    /// After [`try_wait`](Self::try_wait) already returned the result.
     ///
     /// ```
-    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// let pool = ontime_core::ThreadPool::new(1).unwrap();
     /// let h = pool.submit(ontime_core::Request::new(|| 6 * 7));
     /// assert_eq!(h.wait().unwrap().value, 42);
+    ///
+    /// // Waiting on the pool's only worker runs the request there.
+    /// let v = pool.install(|| pool.submit(ontime_core::Request::new(|| 7)).wait().unwrap().value);
+    /// assert_eq!(v, 7);
     /// ```
     pub fn wait(self) -> Result<Finished<R>, RequestError> {
         assert!(
@@ -168,18 +232,18 @@ impl<R> RequestHandle<R> {
         );
         let wt = WorkerThread::current();
         // SAFETY: a non-null current worker pointer is valid on its own thread.
-        if let Some(wt) = unsafe { wt.as_ref() } {
-            assert!(
-                wt.registry() as *const _ as usize != self.registry,
-                "ontime: RequestHandle::wait called on a worker of the request's own pool; \
-                 it could wait for work only this worker would run (poll try_wait instead)"
-            );
+        match unsafe { wt.as_ref() } {
+            Some(wt) => self.slot.wait_on_worker(wt),
+            None => self.slot.wait(),
         }
-        self.slot.wait()
     }
 
     /// The result if the request has finished, without blocking; `None` while it runs.
     /// Returns the result once; later calls return `None`.
+    ///
+    /// Called on a worker of the request's own pool while the request is unfinished, it
+    /// first runs one task of the pool, if one is ready (possibly this very request), so a
+    /// loop polling `try_wait` on a worker makes progress instead of starving the request.
     ///
     /// ```
     /// let pool = ontime_core::ThreadPool::new(1).unwrap();
@@ -194,6 +258,13 @@ impl<R> RequestHandle<R> {
     pub fn try_wait(&mut self) -> Option<Result<Finished<R>, RequestError>> {
         if self.taken {
             return None;
+        }
+        if !self.slot.is_done() {
+            let wt = WorkerThread::current();
+            // SAFETY: a non-null current worker pointer is valid on its own thread.
+            if let Some(wt) = unsafe { wt.as_ref() }.filter(|wt| wt.registry().id == self.pool) {
+                wt.help_once();
+            }
         }
         let r = self.slot.try_take();
         self.taken = r.is_some();

@@ -8,16 +8,15 @@
 //! flag, the hand-back of stolen work, the timer's reviews) is described in `README.md`
 //! beside this file.
 
-mod admission;
-mod context;
-mod handle;
-mod view;
+pub(crate) mod admission;
+pub(crate) mod context;
+pub(crate) mod handle;
+mod lifecycle;
+pub(crate) mod view;
 
 use std::time::Duration;
 
 pub use admission::{AdmissionQueue, FifoQueue, Queued};
-pub(crate) use context::RequestCtx;
-pub(crate) use handle::Slot;
 pub use handle::{Finished, RequestError, RequestHandle};
 pub use view::{Outcome, RequestAction, RequestInfo, RequestView};
 

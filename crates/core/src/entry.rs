@@ -1,0 +1,182 @@
+//! How work enters a pool from its callers: `install` from outside, from a worker of another
+//! pool, or from one of its own workers; jobs injected for `spawn` and scopes.
+//!
+//! # Cross-pool entry
+//! A worker of pool A that calls `B.install(op)` injects `op` into B and then *waits like a
+//! worker*: it runs A's work (its own deque, steals, A's admission queue) until B's worker sets
+//! the job's [`CrossLatch`]. So A→B→A completes with one thread per pool: A's only worker,
+//! waiting for B, runs the job B's worker injected back into A. Threads outside every pool
+//! block on a thread-local [`LockLatch`] instead.
+//!
+//! # Shutdown
+//! After `shutdown()` a pool takes no new work from outside its own workers: `install`,
+//! `join`, `scope`, the loops, `spawn` and `submit` called from any other thread panic with a
+//! message naming the pool. Work its own running jobs create during shutdown (spawns, joins,
+//! nested loops, submits) is still taken and runs before the workers exit.
+//!
+//! The check and the push must not race with the workers' exit, or a job pushed just after
+//! the last worker looked would never run (and its caller would hang). Protocol, all SeqCst:
+//! - a caller from outside increments `entering`, then reads `terminating`; if set, it
+//!   decrements and panics; else it pushes its job and only then decrements;
+//! - `terminate` sets `terminating` before the workers' terminate latches; an exiting worker
+//!   reads `entering` *before* each final search for work, and exits only after a search that
+//!   followed a reading of zero found nothing.
+//!
+//! Why no job is lost: take a caller whose read of `terminating` saw false. In the single
+//! order of SeqCst operations its increment precedes that read, which precedes the store of
+//! `terminating`, which happens before the worker's read of `entering` (the worker saw its
+//! terminate latch set, which was set after the store). So that read sees the increment, and
+//! it reads zero only once the caller has decremented, that is, after the push: the search
+//! that follows finds the job. A caller whose read saw true pushes nothing.
+
+use crate::job::{JobRef, StackJob, Task};
+use crate::latch::{CrossLatch, LockLatch};
+use crate::registry::{Registry, WorkerStats};
+use crate::sync::Ordering;
+use crate::worker::WorkerThread;
+
+thread_local! {
+    /// The blocking latch an outside thread waits on while the pool runs its job.
+    static LOCK_LATCH: LockLatch = LockLatch::new();
+}
+
+/// A caller from outside the pool between its shutdown check and the end of its push.
+struct Entering<'a>(&'a Registry);
+
+impl Drop for Entering<'_> {
+    fn drop(&mut self) {
+        self.0.entering.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Registry {
+    /// Announces a caller from outside the pool; `None` once the pool is shutting down.
+    fn try_enter(&self) -> Option<Entering<'_>> {
+        self.entering.fetch_add(1, Ordering::SeqCst);
+        let entered = Entering(self);
+        if self.is_terminating() {
+            return None;
+        }
+        Some(entered)
+    }
+
+    /// Announces a caller from outside the pool, or panics if the pool was shut down.
+    pub(crate) fn enter(&self) -> impl Drop + '_ {
+        match self.try_enter() {
+            Some(e) => e,
+            None => self.refuse(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse(&self) -> ! {
+        panic!(
+            "ontime: pool #{} was shut down; it takes no new work from outside its own workers \
+             (install, join, scope, loops, spawn and submit all refuse)",
+            self.id
+        )
+    }
+
+    /// Whether the calling thread is one of this pool's workers (and which).
+    #[inline]
+    pub(crate) fn own_worker(&self) -> Option<&WorkerThread> {
+        let wt = WorkerThread::current();
+        // SAFETY: a non-null current worker pointer is valid on its own thread.
+        unsafe { wt.as_ref() }.filter(|wt| std::ptr::eq(wt.registry(), self))
+    }
+
+    /// Puts a job in the injector and wakes a sleeper for it. Callers from outside the pool
+    /// hold an `enter` guard around this.
+    fn inject(&self, job: JobRef) {
+        WorkerStats::bump(&self.injected);
+        self.injector.push(Task::new(job, None));
+        self.sleep.new_work(1);
+    }
+
+    /// `spawn`: on the current worker's deque if it belongs to this pool (carrying that
+    /// worker's request context), else injected. Panics from outside a shut-down pool.
+    pub(crate) fn push_job(&self, job: JobRef) {
+        match self.own_worker() {
+            Some(wt) => wt.push(job),
+            None => {
+                let _entering = self.enter();
+                self.inject(job);
+            }
+        }
+    }
+
+    /// A scope's spawn: like [`push_job`](Self::push_job), but never refused. The scope's owner
+    /// is a live worker of this pool waiting for the job, so the job runs even during shutdown.
+    pub(crate) fn push_scoped(&self, job: JobRef) {
+        match self.own_worker() {
+            Some(wt) => wt.push(job),
+            None => {
+                self.entering.fetch_add(1, Ordering::SeqCst);
+                let _entering = Entering(self);
+                self.inject(job);
+            }
+        }
+    }
+
+    /// Runs `op` on a worker of this pool: directly if the caller is one; else injected, the
+    /// caller waiting (a worker of another pool runs its own pool's work meanwhile, see
+    /// "Cross-pool entry"). Panics if called from outside after shutdown.
+    pub(crate) fn install<OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&WorkerThread) -> R + Send,
+        R: Send,
+    {
+        let wt = WorkerThread::current();
+        // SAFETY: a non-null current worker pointer is valid on its own thread.
+        match unsafe { wt.as_ref() } {
+            Some(wt) if std::ptr::eq(wt.registry(), self) => op(wt),
+            Some(wt) => self.install_cross(wt, op),
+            None => self.install_cold(op),
+        }
+    }
+
+    #[cold]
+    fn install_cold<OP, R>(&self, op: OP) -> R
+    where
+        OP: FnOnce(&WorkerThread) -> R + Send,
+        R: Send,
+    {
+        let entering = self.enter();
+        LOCK_LATCH.with(|latch| {
+            let job = StackJob::new(|_migrated| op(current_worker()), latch);
+            // SAFETY: we block below until the job has run and set its latch, so it outlives
+            // its JobRef.
+            self.inject(unsafe { job.as_job_ref() });
+            drop(entering);
+            latch.wait_and_reset();
+            // SAFETY: the latch is set: the runner wrote the result.
+            unsafe { job.take_result() }
+        })
+    }
+
+    #[cold]
+    fn install_cross<OP, R>(&self, wt: &WorkerThread, op: OP) -> R
+    where
+        OP: FnOnce(&WorkerThread) -> R + Send,
+        R: Send,
+    {
+        let entering = self.enter();
+        let latch = CrossLatch::new(&wt.registry().sleep, wt.index());
+        let job = StackJob::new(|_migrated| op(current_worker()), &latch);
+        // SAFETY: `job` stays in this frame, unmoved, until its latch is set below.
+        self.inject(unsafe { job.as_job_ref() });
+        drop(entering);
+        wt.wait_until(&latch.core);
+        // SAFETY: the latch is set: the runner wrote the result and let go of the job.
+        unsafe { job.take_result() }
+    }
+}
+
+/// The worker running an injected job.
+fn current_worker<'a>() -> &'a WorkerThread {
+    let wt = WorkerThread::current();
+    // SAFETY: injected jobs are only ever executed by worker threads, whose `WorkerThread`
+    // lives for the whole thread.
+    unsafe { &*wt }
+}

@@ -1,0 +1,149 @@
+//! A request's life in its pool: submission, admission bookkeeping, completion, and the
+//! timer's reviews of running requests.
+//!
+//! # No reference cycle through the queue
+//! A queued request's job does not hold its pool: the pool owns its admission queue, so a
+//! job holding the pool would keep a pool whose queue never hands the item back alive
+//! forever. The job finds its pool through the worker that runs it (`WorkerThread::current`,
+//! checked against the pool's id). If it runs anywhere else, which happens only when the
+//! queue dropped the item (`Queued`'s drop runs it on the dropping thread, for example when
+//! the pool itself is dropped with the item still inside a faulty queue), it runs detached:
+//! the closure runs, the handle resolves, and only the pool's counters miss it.
+
+use std::sync::Arc as StdArc;
+
+use super::admission::Queued;
+use super::context::RequestCtx;
+use super::handle::{RequestHandle, Slot};
+use super::view::{Outcome, RequestAction};
+use super::Request;
+use crate::clock::Clock;
+use crate::job::{HeapJob, Task};
+use crate::registry::Registry;
+use crate::sync::{lock, Arc, Ordering};
+use crate::unwind;
+use crate::worker::WorkerThread;
+
+impl Registry {
+    /// Submits a request: wraps its closure in a job that records its outcome, and queues it.
+    /// Panics if called from outside the pool after shutdown (`entry.rs`, "Shutdown").
+    pub(crate) fn submit<F, R>(this: &Arc<Self>, req: Request<F>) -> RequestHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let entering = this.own_worker().is_none().then(|| this.enter());
+        let id = this.counters.submitted.fetch_add(1, Ordering::Relaxed);
+        let arrival = req.arrival.unwrap_or_else(|| this.hooks.now());
+        let ctx = Arc::new(RequestCtx::new(id, req.info, arrival));
+        let slot = Arc::new(Slot::new());
+        let handle = RequestHandle::new(Arc::clone(&slot), this.id);
+        let pool = this.id;
+        let clock = StdArc::clone(&this.hooks.clock);
+        let root_ctx = Arc::clone(&ctx);
+        let f = req.f;
+        let job = HeapJob::into_job_ref(move || {
+            let wt = WorkerThread::current();
+            // SAFETY: a non-null current worker pointer is valid on its own thread.
+            let registry = unsafe { wt.as_ref() }
+                .map(WorkerThread::registry)
+                .filter(|r| r.id == pool);
+            match registry {
+                Some(r) => {
+                    r.request_started(&root_ctx);
+                    let result = unwind::catch(f);
+                    let outcome = r.request_finished(&root_ctx);
+                    slot.complete(result, outcome);
+                }
+                None => run_detached(&*clock, &root_ctx, f, &slot),
+            }
+        });
+        this.admit_later(Queued::new(Task::new(job, Some(ctx)), true));
+        drop(entering);
+        handle
+    }
+
+    /// Bookkeeping when a worker admits a request: start time, the policy's first verdict,
+    /// and registration for the timer's reviews.
+    fn request_started(&self, ctx: &Arc<RequestCtx>) {
+        let now = self.hooks.now();
+        ctx.set_start(now);
+        if let Some(wt) = self.own_worker() {
+            ctx.set_home(wt.index());
+        }
+        self.counters.admitted.fetch_add(1, Ordering::Relaxed);
+        self.apply(ctx, self.hooks.review(&ctx.view(now, self.num_threads())));
+        if self.hooks.reviews_running() {
+            lock(&self.active).insert(Arc::clone(ctx));
+        }
+    }
+
+    fn request_finished(&self, ctx: &RequestCtx) -> Outcome {
+        let finish = self.hooks.now();
+        ctx.set_root_finished();
+        let outcome = ctx.outcome(finish);
+        let c = &self.counters;
+        if outcome.met() {
+            c.met.fetch_add(1, Ordering::Relaxed);
+        } else {
+            c.missed.fetch_add(1, Ordering::Relaxed);
+        }
+        c.completed.fetch_add(1, Ordering::Relaxed);
+        outcome
+    }
+
+    /// Applies a policy verdict and counts the verdicts that changed something.
+    fn apply(&self, ctx: &RequestCtx, action: RequestAction) {
+        use RequestAction::*;
+        if ctx.apply(action) {
+            let counter = match action {
+                StopSharing | Deprioritize => &self.counters.stop_sharing,
+                Shed => &self.counters.shed,
+                Continue => return,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the timer must keep ticking for running requests (the policy reviews them and
+    /// some are running).
+    pub(crate) fn needs_reviews(&self) -> bool {
+        self.hooks.reviews_running() && !lock(&self.active).is_empty()
+    }
+
+    /// The timer's pass over running requests: drop those with no work left alive, review
+    /// the others.
+    pub(crate) fn review_running(&self) {
+        if !self.hooks.reviews_running() {
+            return;
+        }
+        let mut active = lock(&self.active);
+        if active.is_empty() {
+            return;
+        }
+        let now = self.hooks.now();
+        let n = self.num_threads();
+        active.retain(|_, ctx| {
+            // Only the set itself still holds it: every task of the request is done.
+            if Arc::strong_count(ctx) == 1 {
+                return false;
+            }
+            self.apply(ctx, self.hooks.review(&ctx.view(now, n)));
+            true
+        });
+    }
+}
+
+/// Runs a request whose pool is gone or out of reach (see the module docs): no counters, no
+/// policy; times from the pool's clock (a panicking clock gives the arrival time).
+#[cold]
+fn run_detached<F, R>(clock: &dyn Clock, ctx: &RequestCtx, f: F, slot: &Slot<R>)
+where
+    F: FnOnce() -> R,
+{
+    let now = || unwind::catch(|| clock.now()).unwrap_or(ctx.arrival);
+    ctx.set_start(now());
+    let result = unwind::catch(f);
+    ctx.set_root_finished();
+    slot.complete(result, ctx.outcome(now()));
+}

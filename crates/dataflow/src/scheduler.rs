@@ -59,6 +59,11 @@ pub trait Scheduler {
     fn activator(&self, node: NodeId) -> &Activator;
 
     /// Queues `node` to run; its activator calls this when its count reaches zero.
+    ///
+    /// The engines accept it only for an existing node that is neither queued nor running:
+    /// otherwise nothing is queued and the run ends with a
+    /// [`RunError`](crate::RunError) naming the node whose task made the call. A task that
+    /// calls this itself can therefore never make a node run twice at once.
     fn schedule(&self, node: NodeId);
 }
 

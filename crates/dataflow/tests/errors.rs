@@ -192,3 +192,106 @@ fn to_dot_shows_names_ports_and_control_edges() {
     assert!(dot.contains("n1 -> n2 [style=dashed]"), "{dot}");
     assert!(dot.contains("in0 -> n0"), "{dot}");
 }
+
+/// A multiple-use graph whose only node, while running, schedules itself `times` times and
+/// counts how many of its runs overlap.
+fn self_scheduler(times: usize, overlap: Arc<AtomicUsize>) -> multiple_uses::Graph {
+    let running = Arc::new(AtomicUsize::new(0));
+    let mut g = multiple_uses::GraphBuilder::new();
+    let me = g.task(
+        FnTask::new(move |s: &dyn Scheduler, (): (), (): ()| {
+            if running.fetch_add(1, Ordering::SeqCst) > 0 {
+                overlap.fetch_add(1, Ordering::SeqCst);
+            }
+            for _ in 0..times {
+                s.schedule(ontime_dataflow::NodeId::from_index(0));
+            }
+            // Long enough for a thief to start a second copy, if one were queued.
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            running.fetch_sub(1, Ordering::SeqCst);
+        }),
+        (),
+        (),
+    );
+    assert_eq!(me.index(), 0);
+    g.build().unwrap()
+}
+
+#[test]
+fn a_task_that_schedules_a_running_node_gets_a_run_error_and_no_second_copy_runs() {
+    let p = pool(2);
+    for parallel in [false, true] {
+        let overlap = Arc::new(AtomicUsize::new(0));
+        let mut g = self_scheduler(2, overlap.clone());
+        let err = if parallel {
+            g.run_parallel(&p)
+        } else {
+            g.run_sequential()
+        }
+        .unwrap_err();
+        assert!(
+            err.message()
+                .contains("was scheduled while it was queued or running"),
+            "{}",
+            err.message()
+        );
+        assert_eq!(
+            err.node().id.index(),
+            0,
+            "blames the node whose task called schedule"
+        );
+        assert_eq!(
+            err.report().executed,
+            1,
+            "the refused schedules ran nothing"
+        );
+        assert_eq!(
+            overlap.load(Ordering::SeqCst),
+            0,
+            "the node never ran alongside itself"
+        );
+    }
+    assert_eq!(p.install(|| 40 + 2), 42);
+}
+
+#[test]
+fn a_bad_node_id_from_a_task_is_a_run_error_not_a_panic() {
+    let p = pool(2);
+    type Misuse = fn(&dyn Scheduler);
+    let misuses: [(&str, Misuse); 2] = [
+        ("schedule", |s| {
+            s.schedule(ontime_dataflow::NodeId::from_index(999))
+        }),
+        ("activator", |s| {
+            s.activator(ontime_dataflow::NodeId::from_index(999))
+                .notify(s);
+        }),
+    ];
+    for (what, misuse) in misuses {
+        for parallel in [false, true] {
+            let mut g = single_use::GraphBuilder::new();
+            g.task(
+                FnTask::new(move |s: &dyn Scheduler, (): (), (): ()| misuse(s)),
+                (),
+                (),
+            );
+            let g = g.build().unwrap();
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                if parallel {
+                    g.run_parallel(&p)
+                } else {
+                    g.run_sequential()
+                }
+            }));
+            let err = r
+                .unwrap_or_else(|_| panic!("{what}: the run itself panicked"))
+                .unwrap_err();
+            assert!(
+                err.message()
+                    .contains("there is no node #999 in this graph (it has 1 nodes)"),
+                "{what}: {}",
+                err.message()
+            );
+        }
+    }
+}

@@ -16,7 +16,14 @@ use crate::activator::Activator;
 use crate::graph::{spare, Arena, Built, Shape};
 use crate::node::EngineNode;
 use crate::scheduler::{NodeId, Scheduler};
-use crate::sync::lock;
+use crate::sync::{lock, AtomicU8, Ordering};
+
+/// A node's run state (see `README.md`, "Who may run a node"): idle, queued by an accepted
+/// `schedule`, or running. A single-use node stays `RUNNING` after its run, so it is never
+/// queued twice; a multiple-use node goes back to `IDLE` just before it re-arms.
+const IDLE: u8 = 0;
+const QUEUED: u8 = 1;
+const RUNNING: u8 = 2;
 
 /// Single-use or multiple-use: whether a node runs again after re-arming.
 pub(crate) trait Mode: Send + Sync + Sized + 'static {
@@ -61,6 +68,8 @@ pub(crate) struct Slot<M: Mode> {
     /// The node, in the engine's arena.
     node: NonNull<dyn EngineNode>,
     runs: UnsafeCell<u64>,
+    /// `IDLE`, `QUEUED` or `RUNNING`: a `schedule` is accepted only from `IDLE`.
+    state: AtomicU8,
     /// The engine, for parallel runs (set at the start of each one).
     pub(crate) engine: *const Engine<M>,
     mode: PhantomData<M>,
@@ -115,6 +124,7 @@ impl<M: Mode> Engine<M> {
                         activator: Activator::new(NodeId::from_index(i), inputs as usize),
                         node,
                         runs: UnsafeCell::new(0),
+                        state: AtomicU8::new(IDLE),
                         engine: std::ptr::null(),
                         mode: PhantomData,
                     })
@@ -162,6 +172,7 @@ impl<M: Mode> Engine<M> {
         for slot in self.nodes.iter_mut() {
             let s = slot.task_mut();
             *s.runs.get_mut() = 0;
+            s.state = AtomicU8::new(IDLE);
             s.engine = me;
             if M::REUSABLE {
                 s.activator.arm();
@@ -178,6 +189,7 @@ impl<M: Mode> Engine<M> {
     #[inline]
     pub(crate) fn execute(&self, i: usize, sched: &dyn Scheduler) {
         let slot = self.nodes[i].task();
+        slot.state.store(RUNNING, Ordering::Relaxed);
         // SAFETY: the node lives in the arena as long as the engine. The activator scheduled
         // node `i` exactly once for this activation, and it cannot be scheduled again before
         // the `rearm` below: this thread alone runs the node.
@@ -202,8 +214,82 @@ impl<M: Mode> Engine<M> {
             }
         }
         if M::REUSABLE {
-            // Last use of the slot: once re-armed, the node may run on another thread.
+            // Idle again before the re-arm, which may schedule it. Last use of the slot: once
+            // re-armed, the node may run on another thread.
+            slot.state.store(IDLE, Ordering::Release);
             slot.activator.rearm(sched);
+        }
+    }
+
+    /// The activator of `node`, or a panic naming the bad id (inside a task, the panic
+    /// becomes that task's `RunError`).
+    #[inline]
+    pub(crate) fn activator_of(&self, node: NodeId) -> &Activator {
+        match self.nodes.get(node.index()) {
+            Some(slot) => &slot.task().activator,
+            None => self.no_such_node(node),
+        }
+    }
+
+    #[cold]
+    fn no_such_node(&self, node: NodeId) -> ! {
+        panic!(
+            "ontime-dataflow: there is no {node} in this graph (it has {} nodes)",
+            self.nodes.len()
+        )
+    }
+
+    /// Accepts a request to queue `node` if it exists and is idle (see `IDLE`). A refusal does
+    /// not queue anything: it becomes the run's failure, blamed on `caller` (the node whose
+    /// task asked, if any) and the run goes on. So a task can never make a node run while it
+    /// is queued or running, and a bad id never reaches the engine's own indexing.
+    #[inline]
+    pub(crate) fn claim(&self, node: NodeId, caller: Option<u32>) -> bool {
+        let accepted = match self.nodes.get(node.index()) {
+            Some(slot) => slot
+                .task()
+                .state
+                .compare_exchange(IDLE, QUEUED, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok(),
+            None => false,
+        };
+        if !accepted {
+            self.refuse(node, caller);
+        }
+        accepted
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse(&self, node: NodeId, caller: Option<u32>) {
+        let why = if node.index() >= self.nodes.len() {
+            format!(
+                "there is no {node} in this graph (it has {} nodes)",
+                self.nodes.len()
+            )
+        } else {
+            format!(
+                "{} was scheduled while it was queued or running (only its activator may \
+                 schedule a node, once per activation)",
+                self.node_ref(node)
+            )
+        };
+        let blamed = caller.map_or(node, NodeId);
+        let message = match caller {
+            Some(c) => format!(
+                "ontime-dataflow: {} called schedule: {why}",
+                self.node_ref(NodeId(c))
+            ),
+            None => format!("ontime-dataflow: {why}"),
+        };
+        let blamed = if blamed.index() < self.nodes.len() {
+            blamed
+        } else {
+            NodeId(0)
+        };
+        let mut f = lock(&self.failure);
+        if f.is_none() {
+            *f = Some((blamed, Box::new(message)));
         }
     }
 

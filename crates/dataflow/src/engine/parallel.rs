@@ -24,24 +24,31 @@ struct ParSched<'a, 's, M: Mode> {
     scope: &'a Scope<'s>,
     /// The node this thread runs next, without queueing it.
     next: Cell<Option<u32>>,
+    /// The node this thread is running (blamed if its task schedules wrongly).
+    running: Cell<Option<u32>>,
 }
 
 impl<M: Mode> ParSched<'_, '_, M> {
     fn drain(&self) {
         while let Some(i) = self.next.take() {
+            self.running.set(Some(i));
             self.engine.execute(i as usize, self);
         }
+        self.running.set(None);
     }
 }
 
 impl<'s, M: Mode> Scheduler for ParSched<'_, 's, M> {
     #[inline]
     fn activator(&self, node: NodeId) -> &Activator {
-        &self.engine.nodes[node.index()].task().activator
+        self.engine.activator_of(node)
     }
 
     #[inline]
     fn schedule(&self, node: NodeId) {
+        if !self.engine.claim(node, self.running.get()) {
+            return;
+        }
         if self.next.get().is_none() {
             self.next.set(Some(node.0));
             return;
@@ -63,6 +70,7 @@ impl<M: Mode> SlotTask for Slot<M> {
             engine,
             scope,
             next: Cell::new(Some(self.activator.node().0)),
+            running: Cell::new(None),
         };
         sched.drain();
     }
@@ -78,6 +86,7 @@ impl<M: Mode> Engine<M> {
                 engine: this,
                 scope,
                 next: Cell::new(None),
+                running: Cell::new(None),
             };
             // SAFETY: once, by the thread that starts the run.
             unsafe { this.emit_initials(&sched) };

@@ -2,10 +2,11 @@
 //!
 //! Exact termination: a node is pushed when its activator fires and popped to run; nothing
 //! else makes a node runnable, so an empty stack after the last run means no node is active
-//! or activatable. The stack never holds a node twice (a node is re-armed only after it ran),
+//! or activatable. The stack never holds a node twice (a node is queued only from `IDLE`, see
+//! `README.md`, "Who may run a node"),
 //! so its preallocated capacity of one entry per node is never exceeded: no allocation.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use super::core::{Engine, Mode};
 use super::report::{RunError, RunReport};
@@ -15,17 +16,21 @@ use crate::scheduler::{NodeId, Scheduler};
 struct SeqSched<'a, M: Mode> {
     engine: &'a Engine<M>,
     ready: &'a RefCell<Vec<u32>>,
+    /// The node being run (blamed if its task schedules wrongly).
+    running: Cell<Option<u32>>,
 }
 
 impl<M: Mode> Scheduler for SeqSched<'_, M> {
     #[inline]
     fn activator(&self, node: NodeId) -> &Activator {
-        &self.engine.nodes[node.index()].task().activator
+        self.engine.activator_of(node)
     }
 
     #[inline]
     fn schedule(&self, node: NodeId) {
-        self.ready.borrow_mut().push(node.0);
+        if self.engine.claim(node, self.running.get()) {
+            self.ready.borrow_mut().push(node.0);
+        }
     }
 }
 
@@ -43,6 +48,7 @@ impl<M: Mode> Engine<M> {
             let sched = SeqSched {
                 engine: this,
                 ready: &ready,
+                running: Cell::new(None),
             };
             // SAFETY: once, by the thread that starts the run.
             unsafe { this.emit_initials(&sched) };
@@ -52,7 +58,10 @@ impl<M: Mode> Engine<M> {
             loop {
                 let next = ready.borrow_mut().pop();
                 match next {
-                    Some(i) => this.execute(i as usize, &sched),
+                    Some(i) => {
+                        sched.running.set(Some(i));
+                        this.execute(i as usize, &sched);
+                    }
                     None => break,
                 }
             }

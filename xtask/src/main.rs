@@ -7,6 +7,12 @@
 //!   `DIR/results.json` (default `target/ontime-bench`) without re-running anything.
 //! - `cargo xtask loom`: runs the loom models with `RUSTFLAGS="--cfg loom"` and bounded
 //!   preemptions.
+//! - `cargo xtask soak [--secs N] [--seed S] [--release]`: random mixes of join, scope,
+//!   loops, spawn and submit with injected panics (`soak/`); fails if any unit of work is
+//!   lost or duplicated, a handle resolves wrongly, or the run hangs.
+//! - `cargo xtask miri`: runs a chosen subset of ontime-core's tests under Miri with tree
+//!   borrows, if a nightly toolchain with Miri is installed; otherwise says so and succeeds
+//!   (CI has one stable toolchain and does not run it).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -52,6 +58,20 @@ enum Cmd {
         #[arg(long, default_value_t = 3)]
         preemptions: usize,
     },
+    /// Soak test: random work with injected panics, every unit counted.
+    Soak {
+        /// How long to run, in seconds.
+        #[arg(long, default_value_t = 30)]
+        secs: u64,
+        /// Seed of the random mix (default: from the clock; printed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Build in release mode (default: debug, with overflow checks and debug assertions).
+        #[arg(long)]
+        release: bool,
+    },
+    /// Run a subset of ontime-core's tests under Miri (needs nightly with Miri).
+    Miri,
 }
 
 fn main() -> ExitCode {
@@ -65,6 +85,12 @@ fn main() -> ExitCode {
         } => bench(quick, &suites, &out, threads),
         Cmd::Report { dir } => report(&dir),
         Cmd::Loom { preemptions } => loom(preemptions),
+        Cmd::Soak {
+            secs,
+            seed,
+            release,
+        } => soak(secs, seed, release),
+        Cmd::Miri => miri(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -208,4 +234,73 @@ fn loom(preemptions: usize) -> Result<(), String> {
         ],
         "loom models failed",
     )
+}
+
+fn soak(secs: u64, seed: Option<u64>, release: bool) -> Result<(), String> {
+    let mut args = vec!["run", "--quiet", "-p", "ontime-soak"];
+    if release {
+        args.push("--release");
+    }
+    let secs = secs.to_string();
+    args.extend(["--", "--secs", &secs]);
+    let seed = seed.map(|s| s.to_string());
+    if let Some(seed) = &seed {
+        args.extend(["--seed", seed]);
+    }
+    cargo(&workspace_root(), &args, &[], "the soak test failed")
+}
+
+/// The tests Miri runs: the unsafe data structures and protocols, with small sizes. Each
+/// entry is a test-name filter for `cargo miri test -p ontime-core`.
+const MIRI_TESTS: &[(&str, &str)] = &[
+    ("--lib", "pending::"),
+    ("--lib", "sleep::"),
+    ("--lib", "clock::"),
+    ("--test=join_scope", "join"),
+    ("--test=slots", ""),
+    ("--test=hostile", "a_panicking_may_share"),
+    ("--test=hostile", "cross_pool_install"),
+    ("--test=requests", "waiting_on_a_handle_inside_its_own_pool"),
+];
+
+fn miri() -> Result<(), String> {
+    let root = workspace_root();
+    let has_miri = Command::new("cargo")
+        .args(["+nightly", "miri", "--version"])
+        .current_dir(&root)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_miri {
+        println!(
+            "cargo xtask miri: no nightly toolchain with Miri here (rustup toolchain install \
+             nightly --component miri); nothing run"
+        );
+        return Ok(());
+    }
+    for (target, filter) in MIRI_TESTS {
+        println!("== miri: ontime-core {target} {filter}");
+        let status = Command::new("cargo")
+            .current_dir(&root)
+            .env("MIRIFLAGS", "-Zmiri-tree-borrows -Zmiri-ignore-leaks")
+            .args([
+                "+nightly",
+                "miri",
+                "test",
+                "-p",
+                "ontime-core",
+                "--target-dir",
+                "target/miri",
+                target,
+                "--",
+                filter,
+            ])
+            .status()
+            .map_err(|e| format!("cannot run cargo miri: {e}"))?;
+        if !status.success() {
+            return Err(format!(
+                "Miri found a problem in ontime-core {target} {filter}"
+            ));
+        }
+    }
+    Ok(())
 }

@@ -395,7 +395,7 @@ impl ThreadPool {
     /// ```
     /// let pool = ontime_core::ThreadPool::new(2).unwrap();
     /// pool.shutdown();
-    /// let r = std::panic::catch_unwind(|| pool.install(|| 1));
+    /// let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pool.install(|| 1)));
     /// assert!(r.is_err(), "a shut-down pool refuses new work");
     /// ```
     pub fn shutdown(&self) {

@@ -600,3 +600,30 @@ fn waiting_on_a_handle_from_a_worker_of_another_pool_runs_that_pools_work() {
         assert_eq!(v, 3);
     });
 }
+
+#[test]
+fn waiting_on_a_request_suspended_beneath_the_wait_panics_instead_of_hanging() {
+    within("a request waits for itself", || {
+        let pool = ThreadPool::new(1).unwrap();
+        let cell: Arc<Mutex<Option<ontime_core::RequestHandle<()>>>> = Arc::default();
+        let (tx, rx) = mpsc::channel();
+        let c = cell.clone();
+        let h = pool.submit(Request::new(move || loop {
+            // Spin until the submitter has handed the request its own handle.
+            let me = c.lock().unwrap().take();
+            if let Some(me) = me {
+                let r = catch_unwind(AssertUnwindSafe(|| me.wait()));
+                tx.send(r.map(|_| ()).map_err(|p| msg(&*p))).unwrap();
+                break;
+            }
+            std::thread::yield_now();
+        }));
+        *cell.lock().unwrap() = Some(h);
+        let m = rx
+            .recv()
+            .unwrap()
+            .expect_err("waiting on itself must panic, not hang");
+        assert!(m.contains("would never finish"), "{m}");
+        assert!(m.contains(&format!("pool #{}", pool.id())), "{m}");
+    });
+}

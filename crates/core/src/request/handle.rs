@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::view::Outcome;
 use crate::latch::{CrossLatch, Latch};
-use crate::sync::{lock, wait, Arc, AtomicBool, Condvar, Mutex, Ordering};
+use crate::sync::{lock, wait, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
 use crate::unwind;
 use crate::worker::WorkerThread;
 
@@ -83,6 +83,9 @@ pub(crate) struct Slot<R> {
     state: Mutex<SlotState<R>>,
     ready: Condvar,
     done: AtomicBool,
+    /// 1 + the index of the worker whose stack holds the request's running root frame;
+    /// 0 before it starts and after it returns (see [`RequestHandle::wait`], "Deadlock").
+    running_on: AtomicUsize,
 }
 
 // SAFETY: the value is `Send` and moves between threads under the mutex; the waiter pointer
@@ -101,7 +104,19 @@ impl<R> Slot<R> {
             }),
             ready: Condvar::new(),
             done: AtomicBool::new(false),
+            running_on: AtomicUsize::new(0),
         }
+    }
+
+    /// The request's root frame starts (`Some(worker)`) or ends (`None`) on a worker.
+    pub(crate) fn set_running_on(&self, worker: Option<usize>) {
+        self.running_on
+            .store(worker.map_or(0, |w| w + 1), Ordering::SeqCst);
+    }
+
+    /// Whether the request's root frame is running on `worker` of its pool.
+    fn runs_on(&self, worker: usize) -> bool {
+        self.running_on.load(Ordering::SeqCst) == worker + 1
     }
 
     /// Stores the result and wakes the waiter. The value is written under the mutex before
@@ -213,8 +228,19 @@ impl<R> RequestHandle<R> {
     /// request itself among it if it is still queued, so waiting on a worker never deadlocks
     /// the pool.
     ///
+    /// # Deadlock
+    /// A worker that waits freezes everything beneath the wait on its own stack. A worker
+    /// that is running a request and waits inside it (for a stolen fork, say) may take on
+    /// other work nested above it; if that work then waits for the suspended request, neither
+    /// can ever finish. That case is detected and panics (below). Longer cycles, through
+    /// several workers or through a stolen fork, are not detected: as with any blocking wait
+    /// inside a work-stealing pool, wait on a worker only for requests that do not depend on
+    /// work suspended beneath the wait, typically requests the waiting code submitted itself.
+    ///
     /// # Panics
-    /// After [`try_wait`](Self::try_wait) already returned the result.
+    /// After [`try_wait`](Self::try_wait) already returned the result, and when called on the
+    /// worker whose stack holds the request's running root frame beneath this call (the wait
+    /// could never end; wait from outside the pool, or from the code that submitted it).
     ///
     /// ```
     /// let pool = ontime_core::ThreadPool::new(1).unwrap();
@@ -233,8 +259,22 @@ impl<R> RequestHandle<R> {
         let wt = WorkerThread::current();
         // SAFETY: a non-null current worker pointer is valid on its own thread.
         match unsafe { wt.as_ref() } {
-            Some(wt) => self.slot.wait_on_worker(wt),
+            Some(wt) => {
+                self.refuse_self_deadlock(wt, "wait");
+                self.slot.wait_on_worker(wt)
+            }
             None => self.slot.wait(),
+        }
+    }
+
+    /// Panics if the request's root frame is suspended beneath the caller on its worker.
+    fn refuse_self_deadlock(&self, wt: &WorkerThread, what: &str) {
+        if wt.registry().id == self.pool && self.slot.runs_on(wt.index()) {
+            panic!(
+                "ontime: RequestHandle::{what} on worker {} of pool #{} would never finish: the                  request is running on this same worker, suspended beneath this call (the                  worker took on the waiting code while the request itself waited). Wait for it                  from outside the pool, or from the code that submitted it",
+                wt.index(),
+                self.pool
+            );
         }
     }
 
@@ -244,6 +284,10 @@ impl<R> RequestHandle<R> {
     /// Called on a worker of the request's own pool while the request is unfinished, it
     /// first runs one task of the pool, if one is ready (possibly this very request), so a
     /// loop polling `try_wait` on a worker makes progress instead of starving the request.
+    ///
+    /// # Panics
+    /// On the worker whose stack holds the request's running root frame beneath this call,
+    /// where polling could never see it finish (see [`wait`](Self::wait), "Deadlock").
     ///
     /// ```
     /// let pool = ontime_core::ThreadPool::new(1).unwrap();
@@ -263,6 +307,7 @@ impl<R> RequestHandle<R> {
             let wt = WorkerThread::current();
             // SAFETY: a non-null current worker pointer is valid on its own thread.
             if let Some(wt) = unsafe { wt.as_ref() }.filter(|wt| wt.registry().id == self.pool) {
+                self.refuse_self_deadlock(wt, "try_wait");
                 wt.help_once();
             }
         }

@@ -51,7 +51,10 @@ impl Registry {
             match registry {
                 Some(r) => {
                     r.request_started(&root_ctx);
+                    // SAFETY: `registry` came from the non-null current worker above.
+                    slot.set_running_on(Some(unsafe { (*wt).index() }));
                     let result = unwind::catch(f);
+                    slot.set_running_on(None);
                     let outcome = r.request_finished(&root_ctx);
                     slot.complete(result, outcome);
                 }

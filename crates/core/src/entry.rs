@@ -12,27 +12,14 @@
 //! After `shutdown()` a pool takes no new work from outside its own workers: `install`,
 //! `join`, `scope`, the loops, `spawn` and `submit` called from any other thread panic with a
 //! message naming the pool. Work its own running jobs create during shutdown (spawns, joins,
-//! nested loops, submits) is still taken and runs before the workers exit.
-//!
-//! The check and the push must not race with the workers' exit, or a job pushed just after
-//! the last worker looked would never run (and its caller would hang). Protocol, all SeqCst:
-//! - a caller from outside increments `entering`, then reads `terminating`; if set, it
-//!   decrements and panics; else it pushes its job and only then decrements;
-//! - `terminate` sets `terminating` before the workers' terminate latches; an exiting worker
-//!   reads `entering` *before* each final search for work, and exits only after a search that
-//!   followed a reading of zero found nothing.
-//!
-//! Why no job is lost: take a caller whose read of `terminating` saw false. In the single
-//! order of SeqCst operations its increment precedes that read, which precedes the store of
-//! `terminating`, which happens before the worker's read of `entering` (the worker saw its
-//! terminate latch set, which was set after the store). So that read sees the increment, and
-//! it reads zero only once the caller has decremented, that is, after the push: the search
-//! that follows finds the job. A caller whose read saw true pushes nothing.
+//! nested loops, submits) is still taken and runs before the workers exit. The check and the
+//! push go through the pool's [`Gate`](crate::gate::Gate), whose protocol (`gate.rs`) makes
+//! sure a caller racing with shutdown is either refused or has its job run.
 
+use crate::gate::Pass;
 use crate::job::{JobRef, StackJob, Task};
 use crate::latch::{CrossLatch, LockLatch};
 use crate::registry::{Registry, WorkerStats};
-use crate::sync::Ordering;
 use crate::worker::WorkerThread;
 
 thread_local! {
@@ -40,30 +27,11 @@ thread_local! {
     static LOCK_LATCH: LockLatch = LockLatch::new();
 }
 
-/// A caller from outside the pool between its shutdown check and the end of its push.
-struct Entering<'a>(&'a Registry);
-
-impl Drop for Entering<'_> {
-    fn drop(&mut self) {
-        self.0.entering.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 impl Registry {
-    /// Announces a caller from outside the pool; `None` once the pool is shutting down.
-    fn try_enter(&self) -> Option<Entering<'_>> {
-        self.entering.fetch_add(1, Ordering::SeqCst);
-        let entered = Entering(self);
-        if self.is_terminating() {
-            return None;
-        }
-        Some(entered)
-    }
-
     /// Announces a caller from outside the pool, or panics if the pool was shut down.
-    pub(crate) fn enter(&self) -> impl Drop + '_ {
-        match self.try_enter() {
-            Some(e) => e,
+    pub(crate) fn enter(&self) -> Pass<'_> {
+        match self.gate.try_enter() {
+            Some(pass) => pass,
             None => self.refuse(),
         }
     }
@@ -112,8 +80,7 @@ impl Registry {
         match self.own_worker() {
             Some(wt) => wt.push(job),
             None => {
-                self.entering.fetch_add(1, Ordering::SeqCst);
-                let _entering = Entering(self);
+                let _pass = self.gate.enter_always();
                 self.inject(job);
             }
         }

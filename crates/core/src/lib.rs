@@ -42,7 +42,7 @@
 // The runtime's parts. State: `registry` (what a pool's threads share), `hooks` (every call
 // into user code, contained). Threads: `start` (start-up, pinning), `worker` (the worker
 // loop), `timer` (heartbeats, reviews), `sleep` (idle workers). Work in: `entry` (install,
-// injection, shutdown), `global` (the global pool). Work itself: `job`, `pending`, `latch`,
+// injection), `gate` (shutdown), `global` (the global pool). Work itself: `job`, `pending`, `latch`,
 // `deque`. User-facing: `builder`, `pool`, `join`, `scope`, `spawn`, `slot`, `forall`,
 // `request`, `policy`, `clock`.
 mod builder;
@@ -50,6 +50,7 @@ mod clock;
 mod deque;
 mod entry;
 mod forall;
+mod gate;
 mod global;
 mod hooks;
 mod job;

@@ -399,3 +399,38 @@ fn stop_sharing_hands_a_stolen_job_back_and_it_runs_exactly_once() {
         assert_eq!(runs.load(Ordering::Relaxed), 1);
     });
 }
+
+#[test]
+fn a_caller_racing_shutdown_is_refused_or_its_job_is_drained() {
+    use crate::gate::Gate;
+    loom::model(|| {
+        let gate = Arc::new(Gate::new());
+        let queue = Arc::new(Injector::<u32>::new());
+        let (g, q) = (gate.clone(), queue.clone());
+        let caller = thread::spawn(move || match g.try_enter() {
+            Some(pass) => {
+                q.push(7);
+                drop(pass);
+                true
+            }
+            None => false,
+        });
+        // Shutdown, then the exiting worker's drain (`WorkerThread::drain_before_exit`).
+        assert!(gate.close());
+        let mut drained = false;
+        loop {
+            let quiet = gate.is_quiet();
+            match queue.pop() {
+                Some(7) => drained = true,
+                Some(_) => unreachable!(),
+                None if quiet => break,
+                None => thread::yield_now(),
+            }
+        }
+        let accepted = caller.join().unwrap();
+        assert_eq!(
+            accepted, drained,
+            "an accepted job was lost, or a refused one ran"
+        );
+    });
+}

@@ -73,6 +73,12 @@ pub struct ShareView {
 ///
 /// Contract for implementors: every method may be called concurrently from any worker (and
 /// `review` from the timer thread), must not block, and must not call back into the pool.
+/// A method that panics does no harm beyond that call: the panic is caught, reported once to
+/// the pool's panic handler, and the call takes its fallback answer, the trait's default
+/// (`idle_order`: steal first; `first_victim`: the seed modulo the pool size; `may_steal`,
+/// `may_share`: true; `review`: `Continue`). `name`, `reviews_running`, `validate` and
+/// `admission_queue` are asked once, by `build()`, which fails with
+/// [`BuildError::Policy`](crate::BuildError::Policy) if one panics. See `docs/reliability.md`.
 /// No decision can make the pool hang: a worker always runs its own deque, and work that a
 /// policy keeps from thieves (`may_steal`, `may_share`, `StopSharing`) stays on a worker that
 /// will run it; every admission-queue item reaches some worker by the queue's own contract.
@@ -95,7 +101,7 @@ pub struct ShareView {
 /// assert_eq!(pool.install(|| 6 * 7), 42);
 /// ```
 pub trait StealPolicy: Send + Sync + fmt::Debug + 'static {
-    /// A short name for reports (`"steal-first"`, ...).
+    /// A short name for reports (`"steal-first"`, ...). Asked once, when the pool is built.
     fn name(&self) -> &str;
 
     /// Idle worker: steal first, or admit queued work first? Default: steal first.
@@ -150,7 +156,8 @@ pub trait StealPolicy: Send + Sync + fmt::Debug + 'static {
     }
 
     /// Whether the timer should call [`review`](Self::review) on running requests. A policy
-    /// that answers false costs the timer nothing per request. Default: false.
+    /// that answers false costs the timer nothing per request. Asked once, when the pool is
+    /// built. Default: false.
     fn reviews_running(&self) -> bool {
         false
     }

@@ -13,6 +13,7 @@ use crossbeam_utils::CachePadded;
 use slab::Slab;
 
 use crate::deque::{Injector, StealQueue};
+use crate::gate::Gate;
 use crate::hooks::Hooks;
 use crate::job::Task;
 use crate::latch::CoreLatch;
@@ -115,10 +116,8 @@ pub(crate) struct Registry {
     /// See `worker::max_admit_depth`.
     pub(crate) max_admit_depth: u32,
     pub(crate) injected: AtomicU64,
-    /// Callers from outside the pool between their shutdown check and the end of their push
-    /// (`entry.rs`, "Shutdown"); exiting workers wait for it to be zero.
-    pub(crate) entering: AtomicUsize,
-    terminating: AtomicBool,
+    /// Lets callers from outside in until shutdown (`gate.rs`).
+    pub(crate) gate: Gate,
 }
 
 impl Registry {
@@ -143,8 +142,7 @@ impl Registry {
             min_work_size: AtomicUsize::new(min_work_size),
             max_admit_depth,
             injected: AtomicU64::new(0),
-            entering: AtomicUsize::new(0),
-            terminating: AtomicBool::new(false),
+            gate: Gate::new(),
         }
     }
 
@@ -158,7 +156,7 @@ impl Registry {
 
     /// Asks every worker to finish the work it can reach and exit, and the timer to stop.
     pub(crate) fn terminate(&self) {
-        if self.terminating.swap(true, Ordering::SeqCst) {
+        if !self.gate.close() {
             return;
         }
         for (i, info) in self.infos.iter().enumerate() {
@@ -177,6 +175,6 @@ impl Registry {
     }
 
     pub(crate) fn is_terminating(&self) -> bool {
-        self.terminating.load(Ordering::SeqCst)
+        self.gate.is_closed()
     }
 }

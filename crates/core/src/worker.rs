@@ -498,14 +498,14 @@ impl WorkerThread {
     }
 
     /// Shutdown: runs whatever is still reachable, so nothing queued is lost; exits only after
-    /// a search that followed a reading of zero callers entering (`entry.rs`, "Shutdown").
+    /// a search that followed a reading of a quiet gate (`gate.rs`).
     /// Requests are asked for on behalf of every worker: a routing queue may hold items for a
     /// worker that has already left.
     fn drain_before_exit(&self) {
         let r = &*self.registry;
         let guard = AbortOnUnwind("a worker unwound while draining its pool at shutdown");
         loop {
-            let entering = r.entering.load(Ordering::SeqCst);
+            let quiet = r.gate.is_quiet();
             let task = self.find_work(false).or_else(|| {
                 let now = r.hooks.now();
                 (0..r.num_threads())
@@ -515,7 +515,7 @@ impl WorkerThread {
             match task {
                 // SAFETY: the task came from a queue.
                 Some(task) => unsafe { self.run_task(task) },
-                None if entering == 0 => break,
+                None if quiet => break,
                 None => thread::yield_now(),
             }
         }

@@ -12,7 +12,7 @@ use crate::job::Task;
 ///
 /// Queues may reorder and route these freely but must hand every one back through `pop`
 /// eventually. As a last resort, dropping a `Queued` runs it on the dropping thread, so a
-/// faulty queue loses no request.
+/// faulty queue loses no request (see [`AdmissionQueue`], "A faulty queue").
 pub struct Queued {
     task: Option<Task>,
     root: bool,
@@ -106,6 +106,20 @@ impl Drop for Queued {
 /// long (a short lock is fine), and must not call into the pool. Every pushed item must be
 /// returned by `pop` eventually to some worker that asks; `pop(worker, ..)` may refuse items
 /// to a worker (routing), as long as some worker of the pool accepts them. `len` is a snapshot.
+///
+/// # A faulty queue
+/// What a queue that breaks the contract can do:
+/// - withhold an item: its request, and whatever waits for it (its handle, a scope waiting
+///   for a shed request's job), is delayed until the pool is dropped. Then the queue is
+///   dropped with the pool, and each item it still holds runs on the dropping thread,
+///   detached from the pool (no counters, no policy), and its handle resolves;
+/// - panic in a method: the panic is contained and reported once (the pool's panic handler),
+///   and the call takes a fallback answer (`pop`: `None`; `len`: 0; `is_empty`: `false`;
+///   `push`: the item, unless the queue kept it, runs at once on the pushing thread).
+///
+/// What it cannot do: run a request twice (`Queued` is consumed by running it), lose one,
+/// kill a worker, or keep the pool alive (queued jobs hold no reference to their pool).
+/// See `docs/reliability.md`.
 ///
 /// ```
 /// use std::time::Duration;

@@ -34,7 +34,8 @@
 //! # Arithmetic
 //! Tile counts are multiplied with checked arithmetic (a loop with more tiles than `usize`
 //! can count panics with a message, instead of running a wrapped-around number of tiles), and
-//! a tile's end is `start + min(tile, end - start)`, which cannot overflow for any tile size.
+//! a tile's end is `min(start.saturating_add(tile), end)`, which cannot overflow for any tile
+//! size.
 
 use std::ops::Range;
 
@@ -261,9 +262,14 @@ pub(crate) fn forall_nd_in<const N: usize, F>(
         for d in (0..N).rev() {
             let k = t % counts[d];
             t /= counts[d];
-            // `k < counts[d]`, so `k * tile[d] < len`: no overflow, and `start < end`.
+            // `k < counts[d]`, so `k * tile[d] < len`: no overflow, and `start < end`. The end
+            // saturates instead of wrapping. Measured (interleaved rounds against the previous
+            // `(start + tile).min(end)`, 512² tiled matrix product, 2 threads): this form is
+            // level (1.008-1.011x), while `start + min(tile, end - start)` and a `checked_add`
+            // made LLVM compile the loop body differently and ran 1.07-1.09x slower.
             let start = ranges[d].start + k * tile[d];
-            out[d] = start..start + tile[d].min(ranges[d].end - start);
+            let stop = start.saturating_add(tile[d]).min(ranges[d].end);
+            out[d] = start..stop;
         }
         out
     };

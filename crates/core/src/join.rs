@@ -41,10 +41,28 @@ where
 {
     let wt = WorkerThread::current();
     if wt.is_null() {
-        return global_registry().install(move |wt| join_in_worker(wt, a, move |_| b()));
+        return join_outside(a, b);
     }
     // SAFETY: a non-null current worker pointer is valid on its own thread.
     join_in_worker(unsafe { &*wt }, a, move |_| b())
+}
+
+/// `join` called outside any pool: on the global pool, blocking the caller.
+///
+/// Out of line, so that `join` itself stays small enough to inline into recursive callers.
+/// Measured with callgrind, fib(25) on one worker: with this path inline in `join` (after
+/// `Registry::install` grew its cross-pool arm) the compiler stopped inlining the caller's
+/// body into `join_in_worker`, and the run took 8.74M instructions instead of 7.85M.
+#[cold]
+#[inline(never)]
+fn join_outside<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    global_registry().install(move |wt| join_in_worker(wt, a, move |_| b()))
 }
 
 /// `join` on a known worker; `b` learns whether it was stolen ("migrated").

@@ -217,6 +217,12 @@ impl<R> RequestHandle<R> {
     }
 
     /// The id of the pool the request was submitted to ([`ThreadPool::id`](crate::ThreadPool::id)).
+    ///
+    /// ```
+    /// let pool = ontime_core::ThreadPool::new(1).unwrap();
+    /// let h = pool.submit(ontime_core::Request::new(|| 1));
+    /// assert_eq!(h.pool_id(), pool.id());
+    /// ```
     pub fn pool_id(&self) -> u64 {
         self.pool
     }

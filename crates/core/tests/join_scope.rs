@@ -1,5 +1,7 @@
 //! Nested joins, scopes that borrow, install from outside and inside.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ontime_core::{join, scope, ThreadPool, ThreadPoolBuilder};
@@ -8,13 +10,7 @@ fn pool(n: usize) -> ThreadPool {
     ThreadPoolBuilder::new().num_threads(n).build().unwrap()
 }
 
-fn fib(n: u64) -> u64 {
-    if n < 2 {
-        return n;
-    }
-    let (a, b) = join(|| fib(n - 1), || fib(n - 2));
-    a + b
-}
+use common::fib;
 
 #[test]
 fn nested_join_computes_fib() {
@@ -36,18 +32,7 @@ fn join_outside_any_pool_uses_global_pool() {
 fn join_borrows_mutably_from_the_stack() {
     let p = pool(2);
     let mut v = vec![0u64; 1 << 16];
-    fn fill(s: &mut [u64], base: u64) {
-        if s.len() <= 64 {
-            for (i, x) in s.iter_mut().enumerate() {
-                *x = base + i as u64;
-            }
-            return;
-        }
-        let mid = s.len() / 2;
-        let (l, r) = s.split_at_mut(mid);
-        join(|| fill(l, base), || fill(r, base + mid as u64));
-    }
-    p.install(|| fill(&mut v, 0));
+    p.install(|| common::fill(&mut v, 0, 64));
     assert!(v.iter().enumerate().all(|(i, &x)| x == i as u64));
 }
 

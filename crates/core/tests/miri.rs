@@ -3,12 +3,14 @@
 //! stolen and promoted forks on stack frames, borrowing scopes, a job slot that re-queues
 //! itself, cross-pool latches, a handle's latch on a waiting worker, a contained hook panic.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use ontime_core::{
-    join, JobSlot, Request, Scope, ShareView, SlotTask, StealPolicy, ThreadPool, ThreadPoolBuilder,
+    JobSlot, Request, Scope, ShareView, SlotTask, StealPolicy, ThreadPool, ThreadPoolBuilder,
 };
 
 fn pool(n: usize) -> ThreadPool {
@@ -20,32 +22,15 @@ fn pool(n: usize) -> ThreadPool {
         .unwrap()
 }
 
-fn fib(n: u64) -> u64 {
-    if n < 2 {
-        return n;
-    }
-    let (a, b) = join(|| fib(n - 1), || fib(n - 2));
-    a + b
-}
+use common::fib;
 
 #[test]
 fn joins_with_promotions_and_steals_borrow_their_frames_soundly() {
     let p = pool(2);
     assert_eq!(p.install(|| fib(10)), 55);
-    let mut v = vec![0u32; 64];
-    fn fill(s: &mut [u32], base: u32) {
-        if s.len() <= 4 {
-            for (i, x) in s.iter_mut().enumerate() {
-                *x = base + i as u32;
-            }
-            return;
-        }
-        let mid = s.len() / 2;
-        let (l, r) = s.split_at_mut(mid);
-        join(|| fill(l, base), || fill(r, base + mid as u32));
-    }
-    p.install(|| fill(&mut v, 0));
-    assert!(v.iter().enumerate().all(|(i, &x)| x == i as u32));
+    let mut v = vec![0u64; 64];
+    p.install(|| common::fill(&mut v, 0, 4));
+    assert!(v.iter().enumerate().all(|(i, &x)| x == i as u64));
 }
 
 #[test]

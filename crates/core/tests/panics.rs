@@ -1,5 +1,7 @@
 //! Panics in every position: re-raised at the owner, workers survive, the pool still works.
 
+mod common;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,13 +12,7 @@ fn pool(n: usize) -> ThreadPool {
     ThreadPoolBuilder::new().num_threads(n).build().unwrap()
 }
 
-fn fib(n: u64) -> u64 {
-    if n < 2 {
-        return n;
-    }
-    let (a, b) = join(|| fib(n - 1), || fib(n - 2));
-    a + b
-}
+use common::fib;
 
 fn msg(p: Box<dyn std::any::Any + Send>) -> String {
     p.downcast_ref::<&str>()

@@ -15,6 +15,8 @@ pub struct Stats {
     pub max: f64,
     /// Number of samples.
     pub samples: usize,
+    /// Every sample, in round order (for paired ratios: `pairing.rs`).
+    pub rounds: Vec<f64>,
 }
 
 /// Median of `v` (mean of the two middle values for an even count). `v` must not be empty.
@@ -34,8 +36,9 @@ pub fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-/// Summarises raw samples.
-pub fn summarize(name: &str, mut samples: Vec<f64>) -> Stats {
+/// Summarises raw samples, given in round order.
+pub fn summarize(name: &str, rounds: Vec<f64>) -> Stats {
+    let mut samples = rounds.clone();
     let median = median(&mut samples);
     Stats {
         name: name.to_string(),
@@ -43,6 +46,7 @@ pub fn summarize(name: &str, mut samples: Vec<f64>) -> Stats {
         min: samples[0],
         max: samples[samples.len() - 1],
         samples: samples.len(),
+        rounds,
     }
 }
 

@@ -16,6 +16,7 @@ pub mod dags;
 pub mod harness;
 pub mod idle;
 pub mod load;
+pub mod pairing;
 pub mod report;
 pub mod results;
 pub mod suites;

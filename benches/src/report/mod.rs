@@ -7,17 +7,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
+pub use crate::pairing::is_ours;
 use crate::results::{Record, Results};
 use figures::{bars, line_panels, Group, Line};
-
-/// Implementations that are ontime's own (everything else is a peer it is compared with).
-pub fn is_ours(implementation: &str) -> bool {
-    implementation.starts_with("ontime")
-        || matches!(
-            implementation,
-            "target-latency" | "target-latency-predictive" | "micropools"
-        )
-}
 
 /// Whether a larger value is better for `metric`.
 pub fn higher_is_better(metric: &str) -> bool {
@@ -79,19 +71,59 @@ fn best_peer<'a>(recs: &[&'a Record], metric: &str) -> Option<&'a Record> {
     pool.into_iter().max_by(better)
 }
 
+/// One of ontime's figures against the best peer of its row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ratio {
+    /// ontime's implementation.
+    pub ours: String,
+    /// `ours ÷ peer`: the paired per-round ratio where the record carries one (time-based
+    /// suites, `pairing.rs`), else the ratio of the two values.
+    pub value: f64,
+    /// The best peer.
+    pub peer: String,
+    /// The 95% interval of a paired ratio.
+    pub interval: Option<(f64, f64)>,
+}
+
+impl Ratio {
+    /// `0.98× rayon [0.97, 0.99]`, or without the interval where there is none.
+    pub fn describe(&self) -> String {
+        match self.interval {
+            Some((lo, hi)) => format!("{:.3}× {} [{lo:.3}, {hi:.3}]", self.value, self.peer),
+            None => format!("{:.2}× {}", self.value, self.peer),
+        }
+    }
+}
+
 /// `ours ÷ best peer` for each of ontime's implementations in a row.
-pub fn ratios(recs: &[&Record], metric: &str) -> Vec<(String, f64, String)> {
+pub fn ratios(recs: &[&Record], metric: &str) -> Vec<Ratio> {
     let Some(peer) = best_peer(recs, metric) else {
         return Vec::new();
     };
     recs.iter()
         .filter(|x| is_ours(&x.implementation) && peer.value != 0.0)
         .map(|x| {
-            (
-                x.implementation.clone(),
-                x.value / peer.value,
-                peer.implementation.clone(),
-            )
+            let paired = (x.extra.get("ratio_peer").and_then(|p| p.as_str())
+                == Some(peer.implementation.as_str()))
+            .then(|| {
+                let f = |k: &str| x.extra.get(k).and_then(|v| v.as_f64());
+                Some((f("ratio")?, f("ratio_lo")?, f("ratio_hi")?))
+            })
+            .flatten();
+            match paired {
+                Some((v, lo, hi)) => Ratio {
+                    ours: x.implementation.clone(),
+                    value: v,
+                    peer: peer.implementation.clone(),
+                    interval: Some((lo, hi)),
+                },
+                None => Ratio {
+                    ours: x.implementation.clone(),
+                    value: x.value / peer.value,
+                    peer: peer.implementation.clone(),
+                    interval: None,
+                },
+            }
         })
         .collect()
 }
@@ -132,7 +164,7 @@ fn suite_table(r: &Results, suite: &str, metrics: &[&str]) -> String {
         }
         let rs: Vec<String> = ratios(recs, metric)
             .into_iter()
-            .map(|(ours, ratio, peer)| format!("{ours} {ratio:.2}× {peer}"))
+            .map(|r| format!("{} {}", r.ours, r.describe()))
             .collect();
         let _ = writeln!(s, " {} |", rs.join("; "));
     }
@@ -374,6 +406,9 @@ pub fn render(r: &Results, dir: &Path) -> Result<Vec<String>, String> {
          miss ratio is the fraction of requests that finished after their target.\n\
          - Every ratio is ontime ÷ the best peer measured **in the same run** (lower is better, \
          except throughput). Serial code is a peer only where no parallel peer exists.\n\
+         - Time-based suites (fork-join, forall, dataflow) give the **paired** ratio: the median of \
+         the per-round ratios ontime ÷ best peer (every implementation runs once per round), with \
+         its 95% interval in brackets (order statistics of the rounds).\n\
          - `results.json` beside this file holds every figure; `cargo xtask report` redraws this \
          report from it.\n\n",
     );
@@ -434,16 +469,21 @@ pub fn summary(r: &Results) -> String {
             _ => &[],
         };
         for ((case, threads, metric), recs) in rows(r, suite, metrics) {
-            for (ours, ratio, peer) in ratios(&recs, &metric) {
+            for r in ratios(&recs, &metric) {
                 let v = recs
                     .iter()
-                    .find(|x| x.implementation == ours)
+                    .find(|x| x.implementation == r.ours)
                     .map_or(0.0, |x| x.value);
+                let interval = r
+                    .interval
+                    .map_or(String::new(), |(lo, hi)| format!(" [{lo:.3}, {hi:.3}]"));
                 let _ = writeln!(
                     s,
-                    "{suite:<11} {case:<26} {threads:>3} {metric:<12} {ours:<26} {:>12} {:>7.2}x  {peer}",
+                    "{suite:<11} {case:<26} {threads:>3} {metric:<12} {:<26} {:>12} {:>7.3}x  {}{interval}",
+                    r.ours,
                     fmt_value(&metric, v),
-                    ratio
+                    r.value,
+                    r.peer
                 );
             }
         }

@@ -167,11 +167,19 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
                 .map(|(n, f)| (*n, &mut **f as &mut dyn FnMut()))
                 .collect();
             let stats = measure_interleaved(rounds, &mut refs);
-            for s in &stats {
-                let mut rec = time_record(SUITE, &case.name, t, s);
-                rec.extra.insert("tasks".into(), (dag.len() as u64).into());
-                rec.extra
-                    .insert("edges".into(), (dag.edges() as u64).into());
+            let mut recs: Vec<Record> = stats
+                .iter()
+                .map(|s| {
+                    let mut rec = time_record(SUITE, &case.name, t, s);
+                    rec.extra.insert("tasks".into(), (dag.len() as u64).into());
+                    rec.extra
+                        .insert("edges".into(), (dag.edges() as u64).into());
+                    rec
+                })
+                .collect();
+            // The paired ratio of times is also the paired ratio of ns per task.
+            crate::pairing::annotate(&stats, &mut recs);
+            for (s, rec) in stats.iter().zip(recs) {
                 let mut per = rec.clone();
                 per.metric = "ns_per_task".into();
                 per.value = s.median / tasks;

@@ -60,11 +60,16 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
             ],
         )
     };
-    out.extend(stats.iter().map(|s| {
-        let mut rec = time_record(SUITE, case, if s.name == "serial" { 1 } else { t }, s);
-        rec.extra.insert("elements".into(), n.into());
-        rec
-    }));
+    let mut recs: Vec<Record> = stats
+        .iter()
+        .map(|s| {
+            let mut rec = time_record(SUITE, case, if s.name == "serial" { 1 } else { t }, s);
+            rec.extra.insert("elements".into(), n.into());
+            rec
+        })
+        .collect();
+    crate::pairing::annotate(&stats, &mut recs);
+    out.extend(recs);
 
     let n = if cfg.quick { 2048 } else { 4096 };
     let case = format!("triangle-{n}");
@@ -94,11 +99,16 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
             }),
         ],
     );
-    out.extend(stats.iter().map(|s| {
-        let mut rec = time_record(SUITE, &case, if s.name == "serial" { 1 } else { t }, s);
-        rec.extra.insert("indices".into(), n.into());
-        rec
-    }));
+    let mut recs: Vec<Record> = stats
+        .iter()
+        .map(|s| {
+            let mut rec = time_record(SUITE, &case, if s.name == "serial" { 1 } else { t }, s);
+            rec.extra.insert("indices".into(), n.into());
+            rec
+        })
+        .collect();
+    crate::pairing::annotate(&stats, &mut recs);
+    out.extend(recs);
 
     let n = if cfg.quick { 384 } else { 512 };
     let case = format!("matmul-{n}-tiled");
@@ -130,11 +140,16 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
             }),
         ],
     );
-    out.extend(stats.iter().map(|s| {
-        let mut rec = time_record(SUITE, &case, if s.name == "serial" { 1 } else { t }, s);
-        rec.extra.insert("n".into(), n.into());
-        rec.extra.insert("tile".into(), MM_TILE.into());
-        rec
-    }));
+    let mut recs: Vec<Record> = stats
+        .iter()
+        .map(|s| {
+            let mut rec = time_record(SUITE, &case, if s.name == "serial" { 1 } else { t }, s);
+            rec.extra.insert("n".into(), n.into());
+            rec.extra.insert("tile".into(), MM_TILE.into());
+            rec
+        })
+        .collect();
+    crate::pairing::annotate(&stats, &mut recs);
+    out.extend(recs);
     out
 }

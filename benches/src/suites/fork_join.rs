@@ -56,12 +56,18 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
                 }),
             ],
         );
-        out.extend(stats.iter().map(|s| {
-            let mut rec = time_record(SUITE, "fib-30", if s.name == "serial" { 1 } else { t }, s);
-            rec.extra
-                .insert("joins".into(), (fib_calls(FIB_N) / 2).into());
-            rec
-        }));
+        let mut recs: Vec<Record> = stats
+            .iter()
+            .map(|s| {
+                let mut rec =
+                    time_record(SUITE, "fib-30", if s.name == "serial" { 1 } else { t }, s);
+                rec.extra
+                    .insert("joins".into(), (fib_calls(FIB_N) / 2).into());
+                rec
+            })
+            .collect();
+        crate::pairing::annotate(&stats, &mut recs);
+        out.extend(recs);
 
         progress("fork-join: tree-sum");
         let tree = make_tree(TREE_DEPTH);
@@ -83,12 +89,18 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
                 }),
             ],
         );
-        out.extend(stats.iter().map(|s| {
-            let mut rec = time_record(SUITE, "tree-sum", if s.name == "serial" { 1 } else { t }, s);
-            rec.extra
-                .insert("nodes".into(), ((1u64 << TREE_DEPTH) - 1).into());
-            rec
-        }));
+        let mut recs: Vec<Record> = stats
+            .iter()
+            .map(|s| {
+                let mut rec =
+                    time_record(SUITE, "tree-sum", if s.name == "serial" { 1 } else { t }, s);
+                rec.extra
+                    .insert("nodes".into(), ((1u64 << TREE_DEPTH) - 1).into());
+                rec
+            })
+            .collect();
+        crate::pairing::annotate(&stats, &mut recs);
+        out.extend(recs);
     }
 
     // Idle pools, measured alone (the pools above are gone) right after real work.

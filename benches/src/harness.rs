@@ -15,8 +15,27 @@ pub struct Stats {
     pub max: f64,
     /// Number of samples.
     pub samples: usize,
+    /// The 95% interval of the median (see [`median_interval`]).
+    pub median_lo: f64,
+    /// Upper end of that interval.
+    pub median_hi: f64,
     /// Every sample, in round order (for paired ratios: `pairing.rs`).
     pub rounds: Vec<f64>,
+}
+
+/// The 95% order-statistic interval of the median of `sorted` (ascending, not empty): the
+/// ranks `n/2 ∓ 1.96·√n/2` (the binomial normal approximation; distribution-free).
+///
+/// ```
+/// let v: Vec<f64> = (0..100).map(f64::from).collect();
+/// assert_eq!(ontime_benches::harness::median_interval(&v), (40.0, 60.0));
+/// ```
+pub fn median_interval(sorted: &[f64]) -> (f64, f64) {
+    let n = sorted.len();
+    let half = 1.96 * (n as f64).sqrt() / 2.0;
+    let lo = ((n as f64 / 2.0 - half).floor().max(0.0) as usize).min(n - 1);
+    let hi = ((n as f64 / 2.0 + half).ceil() as usize).min(n - 1);
+    (sorted[lo], sorted[hi])
 }
 
 /// Median of `v` (mean of the two middle values for an even count). `v` must not be empty.
@@ -40,9 +59,12 @@ pub fn median(v: &mut [f64]) -> f64 {
 pub fn summarize(name: &str, rounds: Vec<f64>) -> Stats {
     let mut samples = rounds.clone();
     let median = median(&mut samples);
+    let (median_lo, median_hi) = median_interval(&samples);
     Stats {
         name: name.to_string(),
         median,
+        median_lo,
+        median_hi,
         min: samples[0],
         max: samples[samples.len() - 1],
         samples: samples.len(),

@@ -9,7 +9,7 @@
 //! approximation; distribution-free, valid for any shape of the ratios). The best peer is
 //! the peer with the lowest median time (serial code counts only when it is the sole peer).
 
-use crate::harness::Stats;
+use crate::harness::{median_interval, Stats};
 use crate::results::Record;
 
 /// Whether an implementation is one of ontime's (the others are peers).
@@ -69,21 +69,6 @@ pub fn paired_ratio(ours: &[f64], peer: &[f64]) -> Option<Paired> {
         hi,
         rounds: r.len(),
     })
-}
-
-/// The 95% order-statistic interval of the median of `sorted` (ascending, not empty).
-///
-/// ```
-/// let v: Vec<f64> = (0..100).map(f64::from).collect();
-/// let (lo, hi) = ontime_benches::pairing::median_interval(&v);
-/// assert_eq!((lo, hi), (40.0, 60.0));
-/// ```
-pub fn median_interval(sorted: &[f64]) -> (f64, f64) {
-    let n = sorted.len();
-    let half = 1.96 * (n as f64).sqrt() / 2.0;
-    let lo = ((n as f64 / 2.0 - half).floor().max(0.0) as usize).min(n - 1);
-    let hi = ((n as f64 / 2.0 + half).ceil() as usize).min(n - 1);
-    (sorted[lo], sorted[hi])
 }
 
 /// The best peer among `stats` for a time (lowest median), as an index.

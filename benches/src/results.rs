@@ -138,7 +138,10 @@ pub fn time_record(suite: &str, case: &str, threads: usize, s: &crate::harness::
         min: Some(s.min),
         max: Some(s.max),
         samples: Some(s.samples),
-        extra: BTreeMap::new(),
+        extra: BTreeMap::from([
+            ("median_lo".to_string(), s.median_lo.into()),
+            ("median_hi".to_string(), s.median_hi.into()),
+        ]),
     }
 }
 

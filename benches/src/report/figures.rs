@@ -5,7 +5,10 @@ use std::path::Path;
 use plotters::prelude::*;
 
 /// One bar group: a label and (series name, value) bars.
-pub type Group = (String, Vec<(String, f64)>);
+/// One bar: implementation, value, and the whisker (the 95% interval of a median), if any.
+pub type Bar = (String, f64, Option<(f64, f64)>);
+/// A group of bars: case, bars.
+pub type Group = (String, Vec<Bar>);
 
 /// One line: a name and its points.
 pub type Line = (String, Vec<(f64, f64)>);
@@ -82,10 +85,10 @@ pub fn bars(
     groups: &[Group],
     log: bool,
 ) -> Result<(), String> {
-    let names = series_names(groups.iter().flat_map(|(_, s)| s.iter().map(|(n, _)| n)));
+    let names = series_names(groups.iter().flat_map(|(_, s)| s.iter().map(|(n, _, _)| n)));
     let max = groups
         .iter()
-        .flat_map(|(_, b)| b.iter().map(|x| x.1))
+        .flat_map(|(_, b)| b.iter().map(|x| x.2.map_or(x.1, |w| w.1.max(x.1))))
         .fold(0f64, f64::max)
         .max(1e-9);
     let min_pos = groups
@@ -149,7 +152,7 @@ pub fn bars(
             .iter()
             .enumerate()
             .filter_map(|(gi, (_, bars))| {
-                let v = bars.iter().find(|(n, _)| n == name)?.1;
+                let v = bars.iter().find(|(n, _, _)| n == name)?.1;
                 let x0 = gi as f64 + 0.1 + si as f64 * width;
                 Some(Rectangle::new(
                     [(x0, lo), (x0 + width * 0.92, tr(v))],
@@ -162,6 +165,28 @@ pub fn bars(
             .map_err(err)?
             .label(name.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
+        // Whiskers: the 95% interval of each median, a vertical line with caps.
+        let whiskers: Vec<_> = groups
+            .iter()
+            .enumerate()
+            .filter_map(|(gi, (_, bars))| {
+                let (wlo, whi) = bars.iter().find(|(n, _, _)| n == name)?.2?;
+                let x0 = gi as f64 + 0.1 + si as f64 * width;
+                let (xm, cap) = (x0 + width * 0.46, width * 0.2);
+                Some(PathElement::new(
+                    vec![
+                        (xm - cap, tr(wlo)),
+                        (xm + cap, tr(wlo)),
+                        (xm, tr(wlo)),
+                        (xm, tr(whi)),
+                        (xm - cap, tr(whi)),
+                        (xm + cap, tr(whi)),
+                    ],
+                    BLACK.stroke_width(1),
+                ))
+            })
+            .collect();
+        chart.draw_series(whiskers).map_err(err)?;
     }
     chart
         .configure_series_labels()

@@ -187,7 +187,9 @@ fn bar_groups(
         if threads.is_some_and(|t| x.threads != t && x.implementation != "serial") {
             continue;
         }
-        let bar = (x.implementation.clone(), x.value / scale);
+        let f = |k: &str| x.extra.get(k).and_then(|v| v.as_f64()).map(|v| v / scale);
+        let whisker = f("median_lo").zip(f("median_hi"));
+        let bar = (x.implementation.clone(), x.value / scale, whisker);
         match groups.iter_mut().find(|g| g.0 == x.case) {
             Some(g) => {
                 if !g.1.iter().any(|b| b.0 == bar.0) {
@@ -244,7 +246,7 @@ pub fn draw_figures(r: &Results, dir: &Path) -> Result<Vec<(String, String)>, St
             fig(
                 &format!("{suite}.svg"),
                 format!(
-                    "{title}: median time per run (ms, lower is better), ontime beside its peers"
+                    "{title}: median time per run (ms, lower is better), ontime beside its peers; whiskers: 95% interval of each median"
                 ),
                 &|p| bars(p, &format!("{title}: median time (ms)"), "ms", &g, false),
             )?;
@@ -362,7 +364,7 @@ pub fn draw_figures(r: &Results, dir: &Path) -> Result<Vec<(String, String)>, St
     if !g.is_empty() {
         fig(
             "dataflow.svg",
-            format!("dataflow: median ns per task on {max_threads} threads, ontime's engines against the hand-built rayon-scope engine (log scale, lower is better)"),
+            format!("dataflow: median ns per task on {max_threads} threads, ontime's engines against the hand-built rayon-scope engine (log scale, lower is better; whiskers: 95% interval of each median)"),
             &|p| bars(p, &format!("dataflow: ns per task, {max_threads} threads"), "ns/task", &g, true),
         )?;
     }

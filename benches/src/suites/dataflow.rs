@@ -185,6 +185,10 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
                 per.value = s.median / tasks;
                 per.min = Some(s.min / tasks);
                 per.max = Some(s.max / tasks);
+                per.extra
+                    .insert("median_lo".into(), (s.median_lo / tasks).into());
+                per.extra
+                    .insert("median_hi".into(), (s.median_hi / tasks).into());
                 out.push(rec);
                 out.push(per);
             }

@@ -78,6 +78,36 @@ pub struct Record {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
+impl Record {
+    /// A record of one value, with no sample statistics and no extras.
+    ///
+    /// ```
+    /// let r = ontime_benches::results::Record::new("forall", "c", "ontime", 2, "time_ns", 5.0);
+    /// assert_eq!((r.value, r.samples), (5.0, None));
+    /// ```
+    pub fn new(
+        suite: &str,
+        case: &str,
+        implementation: &str,
+        threads: usize,
+        metric: &str,
+        value: f64,
+    ) -> Record {
+        Record {
+            suite: suite.into(),
+            case: case.into(),
+            implementation: implementation.into(),
+            threads,
+            metric: metric.into(),
+            value,
+            min: None,
+            max: None,
+            samples: None,
+            extra: BTreeMap::new(),
+        }
+    }
+}
+
 /// The whole file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Results {

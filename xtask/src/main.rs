@@ -1,8 +1,9 @@
 //! `cargo xtask`: the project's task runner.
 //!
-//! - `cargo xtask bench [--quick] [--suite NAME]... [--out DIR] [--threads N]`: builds the
-//!   benchmark binary in release mode and runs the suites (all by default), writing
-//!   `DIR/results.json` (default `target/ontime-bench`).
+//! - `cargo xtask bench [--quick] [--repeat K] [--suite NAME]... [--out DIR] [--threads N]`:
+//!   builds the benchmark binary in release mode and runs the suites (all by default), writing
+//!   `DIR/results.json` (default `target/ontime-bench`); with `--repeat K`, K times, keeping
+//!   each run in `DIR/repeat-i` and printing every headline ratio's spread across the runs.
 //! - `cargo xtask report [DIR]`: redraws `report.md` and the SVG figures from an existing
 //!   `DIR/results.json` (default `target/ontime-bench`) without re-running anything.
 //! - `cargo xtask loom`: runs the loom models with `RUSTFLAGS="--cfg loom"` and bounded
@@ -45,6 +46,9 @@ enum Cmd {
         /// Worker threads per pool.
         #[arg(long, default_value_t = 2)]
         threads: usize,
+        /// Run the chosen suites this many times and print each headline ratio's spread.
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
     },
     /// Redraw report.md and the figures from an existing results.json.
     Report {
@@ -82,7 +86,8 @@ fn main() -> ExitCode {
             suites,
             out,
             threads,
-        } => bench(quick, &suites, &out, threads),
+            repeat,
+        } => bench(quick, &suites, &out, threads, repeat),
         Cmd::Report { dir } => report(&dir),
         Cmd::Loom { preemptions } => loom(preemptions),
         Cmd::Soak {
@@ -120,7 +125,13 @@ fn in_root(root: &Path, p: &Path) -> PathBuf {
     }
 }
 
-fn bench(quick: bool, suites: &[String], out: &Path, threads: usize) -> Result<(), String> {
+fn bench(
+    quick: bool,
+    suites: &[String],
+    out: &Path,
+    threads: usize,
+    repeat: usize,
+) -> Result<(), String> {
     for s in suites {
         if !SUITES.contains(&s.as_str()) {
             return Err(format!(
@@ -131,6 +142,9 @@ fn bench(quick: bool, suites: &[String], out: &Path, threads: usize) -> Result<(
     }
     if threads == 0 {
         return Err("--threads must be at least 1".into());
+    }
+    if repeat == 0 {
+        return Err("--repeat must be at least 1".into());
     }
     let root = workspace_root();
     let out = in_root(&root, out);
@@ -147,6 +161,9 @@ fn bench(quick: bool, suites: &[String], out: &Path, threads: usize) -> Result<(
         .arg(threads.to_string());
     if quick {
         cmd.arg("--quick");
+    }
+    if repeat > 1 {
+        cmd.arg("--repeat").arg(repeat.to_string());
     }
     for s in suites {
         cmd.arg("--suite").arg(s);

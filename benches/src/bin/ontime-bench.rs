@@ -1,6 +1,8 @@
 //! Runs benchmark suites and writes `results.json`. Normally started by `cargo xtask bench`,
 //! which validates the arguments; usage:
-//! `ontime-bench [--quick] [--threads N] [--out DIR] [--suite NAME]...` runs suites, then
+//! `ontime-bench [--quick] [--repeat K] [--threads N] [--out DIR] [--suite NAME]...` runs
+//! suites (K times, each run's results kept in `DIR/repeat-i`, with the spread of every
+//! headline ratio printed at the end), then
 //! writes `results.json`, `report.md` and SVG figures into DIR;
 //! `ontime-bench --report DIR` redraws the report and figures from `DIR/results.json`.
 
@@ -21,6 +23,7 @@ fn fail(msg: &str) -> ! {
 
 fn main() {
     let mut quick = false;
+    let mut repeat = 1usize;
     let mut threads = 2usize;
     let mut out = PathBuf::from("target/ontime-bench");
     let mut names: Vec<String> = Vec::new();
@@ -28,6 +31,13 @@ fn main() {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--quick" => quick = true,
+            "--repeat" => {
+                repeat = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&k: &usize| k >= 1)
+                    .unwrap_or_else(|| fail("--repeat needs a count of at least 1"))
+            }
             "--threads" => {
                 threads = args
                     .next()
@@ -73,6 +83,46 @@ fn main() {
     std::fs::create_dir_all(&out)
         .unwrap_or_else(|e| fail(&format!("cannot create {}: {e}", out.display())));
     let cfg = Config { quick, threads };
+    let mut runs = Vec::with_capacity(repeat);
+    for k in 1..=repeat {
+        if repeat > 1 {
+            eprintln!("== run {k} of {repeat}");
+        }
+        let fresh = run_suites(&cfg, &chosen, quick);
+        if repeat > 1 {
+            // Every repetition keeps its own results; the last one also becomes the main file.
+            let dir = out.join(format!("repeat-{k}"));
+            std::fs::create_dir_all(&dir)
+                .unwrap_or_else(|e| fail(&format!("cannot create {}: {e}", dir.display())));
+            fresh
+                .save(&dir.join("results.json"))
+                .unwrap_or_else(|e| fail(&e));
+        }
+        runs.push(fresh);
+    }
+    let fresh = runs.last().cloned().expect("at least one run");
+    let path = out.join("results.json");
+    let merged = match Results::load(&path) {
+        Ok(mut old) => {
+            old.merge(fresh);
+            old
+        }
+        Err(_) => fresh,
+    };
+    merged.save(&path).unwrap_or_else(|e| fail(&e));
+    eprintln!("wrote {}", path.display());
+    render(&merged, &out);
+    if repeat > 1 {
+        print!("{}", report::repeat_spread(&runs));
+        eprintln!(
+            "each run's results: {}/repeat-1 .. repeat-{repeat}",
+            out.display()
+        );
+    }
+}
+
+/// Runs the chosen suites once, with a progress bar on a terminal.
+fn run_suites(cfg: &Config, chosen: &[&suites::Suite], quick: bool) -> Results {
     let mut fresh = Results {
         schema: SCHEMA,
         quick,
@@ -99,7 +149,7 @@ fn main() {
             Some(b) => b.set_message(what.to_string()),
             None => eprintln!("  [{:>6.1}s] {what}", start.elapsed().as_secs_f64()),
         };
-        fresh.results.extend((suite.run)(&cfg, &mut progress));
+        fresh.results.extend((suite.run)(cfg, &mut progress));
         if let Some(b) = &bar {
             b.println(format!(
                 "{} done in {:.1} s",
@@ -112,17 +162,7 @@ fn main() {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let path = out.join("results.json");
-    let merged = match Results::load(&path) {
-        Ok(mut old) => {
-            old.merge(fresh);
-            old
-        }
-        Err(_) => fresh,
-    };
-    merged.save(&path).unwrap_or_else(|e| fail(&e));
-    eprintln!("wrote {}", path.display());
-    render(&merged, &out);
+    fresh
 }
 
 /// Writes report.md and the figures, and prints the summary.

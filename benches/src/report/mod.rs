@@ -455,6 +455,75 @@ pub fn render(r: &Results, dir: &Path) -> Result<Vec<String>, String> {
     Ok(figs.into_iter().map(|f| f.0).collect())
 }
 
+/// How each of ontime's headline ratios spread over repeated runs (`--repeat K`): per row and
+/// implementation, the median of the runs' ratios and their range.
+///
+/// ```
+/// use ontime_benches::results::{Machine, Record, Results};
+/// let run = |ours: f64| Results {
+///     schema: 1,
+///     quick: true,
+///     machine: Machine::detect(),
+///     results: vec![
+///         Record::new("forall", "c", "ontime", 2, "time_ns", ours),
+///         Record::new("forall", "c", "rayon", 2, "time_ns", 10.0),
+///     ],
+/// };
+/// let s = ontime_benches::report::repeat_spread(&[run(9.0), run(11.0), run(10.0)]);
+/// assert!(s.contains("1.000 [0.900, 1.100] over 3 runs"), "{s}");
+/// ```
+pub fn repeat_spread(runs: &[Results]) -> String {
+    let mut lines: Vec<(String, Vec<f64>, Vec<String>)> = Vec::new();
+    for r in runs {
+        for suite in ["fork-join", "forall", "latency", "micropools", "dataflow"] {
+            for ((case, threads, metric), recs) in rows(r, suite, summary_metrics(suite)) {
+                for x in ratios(&recs, &metric) {
+                    let key = format!(
+                        "{suite:<11} {case:<26} {threads:>3} {metric:<12} {:<26}",
+                        x.ours
+                    );
+                    match lines.iter_mut().find(|l| l.0 == key) {
+                        Some(l) => {
+                            l.1.push(x.value);
+                            if !l.2.contains(&x.peer) {
+                                l.2.push(x.peer);
+                            }
+                        }
+                        None => lines.push((key, vec![x.value], vec![x.peer])),
+                    }
+                }
+            }
+        }
+    }
+    let mut s = format!(
+        "ratio to the best peer across {} runs: median [min, max]\n",
+        runs.len()
+    );
+    for (key, mut v, peers) in lines {
+        // The best peer can differ between runs (rayon and rayon-core are often level).
+        let peer = peers.join("/");
+        let m = crate::harness::median(&mut v);
+        let _ = writeln!(
+            s,
+            "{key} {m:.3} [{:.3}, {:.3}] over {} runs ({peer})",
+            v[0],
+            v[v.len() - 1],
+            v.len()
+        );
+    }
+    s
+}
+
+/// The metrics the summary and the spread report per suite (all, where empty).
+fn summary_metrics(suite: &str) -> &'static [&'static str] {
+    match suite {
+        "latency" => &["miss_ratio"],
+        "dataflow" => &["ns_per_task"],
+        "micropools" => &["p999_ns", "throughput_per_s"],
+        _ => &[],
+    }
+}
+
 /// A compact terminal summary: each of ontime's figures with its ratio to the best peer.
 pub fn summary(r: &Results) -> String {
     let mut s = String::new();
@@ -464,13 +533,7 @@ pub fn summary(r: &Results) -> String {
         "suite", "case", "thr", "metric", "impl", "value", "ratio"
     );
     for suite in ["fork-join", "forall", "latency", "micropools", "dataflow"] {
-        let metrics: &[&str] = match suite {
-            "latency" => &["miss_ratio"],
-            "dataflow" => &["ns_per_task"],
-            "micropools" => &["p999_ns", "throughput_per_s"],
-            _ => &[],
-        };
-        for ((case, threads, metric), recs) in rows(r, suite, metrics) {
+        for ((case, threads, metric), recs) in rows(r, suite, summary_metrics(suite)) {
             for r in ratios(&recs, &metric) {
                 let v = recs
                     .iter()

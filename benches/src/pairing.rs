@@ -108,6 +108,41 @@ pub fn annotate(stats: &[Stats], records: &mut [Record]) {
     }
 }
 
+/// For suites measured in repetitions (latency): `per[i]` holds implementation `names[i]`'s
+/// figure in each repetition (lower is better; the same repetition index means the same
+/// seed for everyone). Each of ontime's records gets the median of its per-repetition ratios
+/// to the best peer (the peer with the lowest median) in `extra.ratio`, their **range** in
+/// `ratio_lo` / `ratio_hi`, the peer in `ratio_peer` and the repetitions paired (those where
+/// the peer's figure is not zero) in `ratio_rounds`.
+pub fn annotate_repetitions(names: &[&str], per: &[Vec<f64>], records: &mut [Record]) {
+    let median_of = |v: &[f64]| crate::harness::median(&mut v.to_vec());
+    let peer = (0..names.len())
+        .filter(|&i| !is_ours(names[i]) && !per[i].is_empty())
+        .min_by(|&a, &b| median_of(&per[a]).total_cmp(&median_of(&per[b])));
+    let Some(peer) = peer else {
+        return;
+    };
+    for i in (0..names.len()).filter(|&i| is_ours(names[i])) {
+        let mut r: Vec<f64> = per[i]
+            .iter()
+            .zip(&per[peer])
+            .filter(|(_, &p)| p > 0.0)
+            .map(|(&o, &p)| o / p)
+            .collect();
+        if r.is_empty() {
+            continue;
+        }
+        let m = crate::harness::median(&mut r);
+        if let Some(rec) = records.iter_mut().find(|x| x.implementation == names[i]) {
+            rec.extra.insert("ratio".into(), m.into());
+            rec.extra.insert("ratio_lo".into(), r[0].into());
+            rec.extra.insert("ratio_hi".into(), r[r.len() - 1].into());
+            rec.extra.insert("ratio_peer".into(), names[peer].into());
+            rec.extra.insert("ratio_rounds".into(), r.len().into());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +168,31 @@ mod tests {
             "serial only counts as the sole peer"
         );
         assert!(!recs[1].extra.contains_key("ratio"), "peers carry no ratio");
+    }
+
+    #[test]
+    fn repetitions_pair_by_seed_and_report_the_range() {
+        let names = ["target-latency", "admit-first", "rayon-core"];
+        let per = vec![
+            vec![0.1, 0.4, 0.2],
+            vec![0.2, 0.8, 0.5],
+            vec![0.3, 0.9, 0.6],
+        ];
+        let mut recs: Vec<Record> = names
+            .iter()
+            .map(|n| Record::new("latency", "c", n, 2, "miss_ratio", 0.0))
+            .collect();
+        annotate_repetitions(&names, &per, &mut recs);
+        let e = &recs[0].extra;
+        assert_eq!(e["ratio_peer"], "admit-first");
+        assert_eq!(
+            (
+                e["ratio"].as_f64(),
+                e["ratio_lo"].as_f64(),
+                e["ratio_hi"].as_f64()
+            ),
+            (Some(0.5), Some(0.4), Some(0.5))
+        );
+        assert_eq!(e["ratio_rounds"], 3);
     }
 }

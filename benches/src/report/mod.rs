@@ -410,7 +410,10 @@ pub fn render(r: &Results, dir: &Path) -> Result<Vec<String>, String> {
          except throughput). Serial code is a peer only where no parallel peer exists.\n\
          - Time-based suites (fork-join, forall, dataflow) give the **paired** ratio: the median of \
          the per-round ratios ontime ÷ best peer (every implementation runs once per round), with \
-         its 95% interval in brackets (order statistics of the rounds).\n\
+         its 95% interval in brackets (order statistics of the rounds). The latency suite's \
+         miss ratios are medians over repetitions (each with its own seed, shared by every \
+         implementation); its ratios are the median of the per-repetition ratios, with their \
+         range in brackets.\n\
          - `results.json` beside this file holds every figure; `cargo xtask report` redraws this \
          report from it.\n\n",
     );

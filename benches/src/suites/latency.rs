@@ -5,6 +5,13 @@
 //! (same seed); the generator sleeps until each arrival and the latency is measured from the
 //! *scheduled* arrival, so a late generator cannot hide queueing delay. A request is a loop
 //! over `items` items of calibrated work (`ITEM` each).
+//!
+//! Every (case, implementation) runs `REPETITIONS` times (5 full, 2 quick). Repetition `r`
+//! has its own seed, and its stream is the same for every implementation; within a
+//! repetition the implementations run round-robin, the order rotated from one repetition to
+//! the next. The record's value is the median miss ratio over the repetitions, with `min`,
+//! `max`, `samples` and `extra.per_repetition`; ontime's records carry the median of their
+//! per-repetition ratios to the best baseline, with the range (`pairing::annotate_repetitions`).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -26,6 +33,9 @@ const COMMON: u64 = 100;
 const TARGET_FACTOR: u32 = 5;
 /// Loads, as fractions of the pool's capacity.
 pub const LOADS: [f64; 4] = [0.5, 0.7, 0.8, 0.9];
+/// Repetitions of every (case, implementation), each with its own seed shared by every
+/// implementation: full and quick runs.
+pub const REPETITIONS: [usize; 2] = [5, 2];
 
 /// A request-size distribution.
 #[derive(Copy, Clone, Debug)]
@@ -276,41 +286,71 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
         .enumerate()
     {
         for load in LOADS {
-            let s = stream(w, n, load, t, 0x5eed + wi as u64);
-            let median = ITEM * median_items(&s) as u32;
-            let target = median * TARGET_FACTOR;
             let case = format!("{}-load{load}", w.name());
             if only.as_ref().is_some_and(|o| !case.contains(o.as_str())) {
                 continue;
             }
-            for name in impls() {
-                progress(&format!("latency: {case} {name}"));
-                let raw = match name {
-                    "rayon-core" => serve_rayon(t, &s, spin),
-                    _ => serve_ontime(policy(name, t, target), t, &s, spin, target),
-                };
-                let misses = raw
-                    .iter()
-                    .filter(|&&l| l > target.as_nanos() as u64)
-                    .count();
-                let mut lat = Latencies::new();
-                raw.iter().for_each(|&l| lat.record(l));
-                out.push(miss_record(
-                    SUITE,
-                    &case,
-                    name,
-                    t,
-                    &lat,
-                    misses as u64,
-                    &[
-                        ("target_ns", (target.as_nanos() as u64).into()),
-                        ("median_service_ns", (median.as_nanos() as u64).into()),
-                        ("workload", w.name().into()),
-                        ("load", load.into()),
-                        ("arrival", "poisson, open loop, from scheduled time".into()),
-                    ],
-                ));
+            let reps = REPETITIONS[usize::from(cfg.quick)];
+            // Repetition r uses the same stream (seed) for every implementation.
+            let seed = |r: usize| 0x5eed + wi as u64 + 0x1_0000 * r as u64;
+            let streams: Vec<Vec<Arrival>> =
+                (0..reps).map(|r| stream(w, n, load, t, seed(r))).collect();
+            let median = ITEM * median_items(&streams[0]) as u32;
+            let target = median * TARGET_FACTOR;
+            let names = impls();
+            let k = names.len();
+            let mut lats: Vec<Latencies> = (0..k).map(|_| Latencies::new()).collect();
+            let mut misses = vec![0u64; k];
+            let mut per: Vec<Vec<f64>> = vec![Vec::with_capacity(reps); k];
+            for (r, s) in streams.iter().enumerate() {
+                // Round-robin, the order rotated every repetition.
+                for j in 0..k {
+                    let i = (j + r) % k;
+                    let name = names[i];
+                    progress(&format!("latency: {case} {name} ({}/{reps})", r + 1));
+                    let raw = match name {
+                        "rayon-core" => serve_rayon(t, s, spin),
+                        _ => serve_ontime(policy(name, t, target), t, s, spin, target),
+                    };
+                    let m = raw
+                        .iter()
+                        .filter(|&&l| l > target.as_nanos() as u64)
+                        .count();
+                    raw.iter().for_each(|&l| lats[i].record(l));
+                    misses[i] += m as u64;
+                    per[i].push(m as f64 / raw.len().max(1) as f64);
+                }
             }
+            let mut recs: Vec<Record> = (0..k)
+                .map(|i| {
+                    let mut rec = miss_record(
+                        SUITE,
+                        &case,
+                        names[i],
+                        t,
+                        &lats[i],
+                        misses[i],
+                        &[
+                            ("target_ns", (target.as_nanos() as u64).into()),
+                            ("median_service_ns", (median.as_nanos() as u64).into()),
+                            ("workload", w.name().into()),
+                            ("load", load.into()),
+                            ("arrival", "poisson, open loop, from scheduled time".into()),
+                            ("per_repetition", per[i].clone().into()),
+                        ],
+                    );
+                    // The figure is the median over repetitions; quantiles and the histogram
+                    // pool every repetition's requests.
+                    let mut v = per[i].clone();
+                    rec.value = crate::harness::median(&mut v);
+                    rec.min = Some(v[0]);
+                    rec.max = Some(v[v.len() - 1]);
+                    rec.samples = Some(reps);
+                    rec
+                })
+                .collect();
+            crate::pairing::annotate_repetitions(&names, &per, &mut recs);
+            out.extend(recs);
         }
     }
     out

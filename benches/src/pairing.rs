@@ -89,6 +89,20 @@ fn best_peer(stats: &[Stats]) -> Option<usize> {
 /// Adds to each of ontime's time records (matched to `stats` by implementation) its paired
 /// ratio to the best peer of the same rounds: `extra.ratio`, `ratio_lo`, `ratio_hi`,
 /// `ratio_peer` and `ratio_rounds`.
+///
+/// ```
+/// use ontime_benches::harness::summarize;
+/// use ontime_benches::pairing::annotate;
+/// use ontime_benches::results::time_record;
+/// let stats = [
+///     summarize("ontime", vec![1.0, 4.0, 1.0]),
+///     summarize("rayon", vec![2.0, 8.0, 2.0]),
+/// ];
+/// let mut recs: Vec<_> = stats.iter().map(|s| time_record("forall", "c", 2, s)).collect();
+/// annotate(&stats, &mut recs);
+/// assert_eq!(recs[0].extra["ratio"], 0.5);
+/// assert_eq!(recs[0].extra["ratio_peer"], "rayon");
+/// ```
 pub fn annotate(stats: &[Stats], records: &mut [Record]) {
     let Some(peer) = best_peer(stats) else {
         return;
@@ -114,6 +128,20 @@ pub fn annotate(stats: &[Stats], records: &mut [Record]) {
 /// to the best peer (the peer with the lowest median) in `extra.ratio`, their **range** in
 /// `ratio_lo` / `ratio_hi`, the peer in `ratio_peer` and the repetitions paired (those where
 /// the peer's figure is not zero) in `ratio_rounds`.
+///
+/// ```
+/// use ontime_benches::pairing::annotate_repetitions;
+/// use ontime_benches::results::Record;
+/// let names = ["target-latency", "admit-first"];
+/// let per = vec![vec![0.2, 0.3], vec![0.4, 0.5]];
+/// let mut recs: Vec<_> = names
+///     .iter()
+///     .map(|n| Record::new("latency", "c", n, 2, "miss_ratio", 0.0))
+///     .collect();
+/// annotate_repetitions(&names, &per, &mut recs);
+/// assert_eq!(recs[0].extra["ratio_lo"], 0.5);
+/// assert_eq!(recs[0].extra["ratio_hi"], 0.6);
+/// ```
 pub fn annotate_repetitions(names: &[&str], per: &[Vec<f64>], records: &mut [Record]) {
     let median_of = |v: &[f64]| crate::harness::median(&mut v.to_vec());
     let peer = (0..names.len())

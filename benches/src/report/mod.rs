@@ -87,6 +87,12 @@ pub struct Ratio {
 
 impl Ratio {
     /// `0.98× rayon [0.97, 0.99]`, or without the interval where there is none.
+    ///
+    /// ```
+    /// use ontime_benches::report::Ratio;
+    /// let r = Ratio { ours: "ontime".into(), value: 0.98, peer: "rayon".into(), interval: Some((0.97, 0.99)) };
+    /// assert_eq!(r.describe(), "0.980× rayon [0.970, 0.990]");
+    /// ```
     pub fn describe(&self) -> String {
         match self.interval {
             Some((lo, hi)) => format!("{:.3}× {} [{lo:.3}, {hi:.3}]", self.value, self.peer),

@@ -434,3 +434,51 @@ fn a_caller_racing_shutdown_is_refused_or_its_job_is_drained() {
         );
     });
 }
+
+#[test]
+fn a_worker_waiting_on_a_handle_gets_the_value_once_and_its_latch_is_never_used_after_free() {
+    use crate::latch::CrossLatch;
+    use crate::request::handle::Slot;
+    use crate::request::Outcome;
+    use std::time::Duration;
+    loom::model(|| {
+        let slot = Arc::new(Slot::<u32>::new());
+        let sleep = Arc::new(Sleep::new(1));
+        let s = slot.clone();
+        let root = thread::spawn(move || {
+            let outcome = Outcome {
+                id: 3,
+                arrival: Duration::ZERO,
+                start: Duration::ZERO,
+                finish: Duration::ZERO,
+                target: None,
+            };
+            s.complete(Ok(9), outcome);
+        });
+        // The waiting worker (`Slot::wait_on_worker`), its wait reduced to the latch protocol
+        // of `WorkerThread::wait_until`: announce, re-check, block until woken.
+        let v = {
+            let latch = CrossLatch::new(&sleep, 0);
+            // SAFETY: `latch` lives until `take_after_latch` returns, below.
+            match unsafe { slot.take_or_register(&latch) } {
+                Some(v) => v,
+                None => {
+                    while !latch.core.probe() {
+                        let ticket = sleep.prepare();
+                        if latch.core.probe() || !latch.core.get_sleepy() {
+                            sleep.cancel(ticket);
+                            continue;
+                        }
+                        sleep.sleep(0, ticket);
+                        latch.core.wake_up();
+                    }
+                    slot.take_after_latch()
+                }
+            }
+        };
+        let f = v.unwrap_or_else(|_| panic!("no panic was stored"));
+        assert_eq!((f.value, f.outcome.id), (9, 3));
+        assert!(slot.try_take().is_none(), "the value is taken exactly once");
+        root.join().unwrap();
+    });
+}

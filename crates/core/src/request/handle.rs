@@ -159,14 +159,32 @@ impl<R> Slot<R> {
     /// Waits on a worker thread: runs the worker's pool's work until the value is there.
     pub(crate) fn wait_on_worker(&self, wt: &WorkerThread) -> SlotValue<R> {
         let latch = CrossLatch::new(&wt.registry().sleep, wt.index());
-        {
-            let mut g = lock(&self.state);
-            if let Some(v) = g.value.take() {
-                return v;
-            }
-            g.waiter = Some(&latch);
+        // SAFETY: `latch` stays in this frame until `take_after_latch` below returns.
+        if let Some(v) = unsafe { self.take_or_register(&latch) } {
+            return v;
         }
         wt.wait_until(&latch.core);
+        self.take_after_latch()
+    }
+
+    /// The value if it is there; else registers `latch` for `complete` to set, and `None`.
+    ///
+    /// # Safety
+    /// After `None`, `latch` must stay alive and unmoved until [`take_after_latch`]
+    /// (Self::take_after_latch) has returned; the caller waits for the latch in between.
+    pub(crate) unsafe fn take_or_register(&self, latch: &CrossLatch) -> Option<SlotValue<R>> {
+        let mut g = lock(&self.state);
+        if let Some(v) = g.value.take() {
+            return Some(v);
+        }
+        g.waiter = Some(latch);
+        None
+    }
+
+    /// The value, once the latch registered by `take_or_register` is set. Takes the mutex,
+    /// so it returns only after `complete` (which sets the latch under it) has let go of the
+    /// latch: the caller may then free it.
+    pub(crate) fn take_after_latch(&self) -> SlotValue<R> {
         let mut g = lock(&self.state);
         g.waiter = None;
         g.value

@@ -78,12 +78,21 @@ pub struct Arrival {
 }
 
 /// A stream at `load` of a `threads`-worker pool's capacity: Poisson arrivals whose rate
-/// makes the offered work (sum of sizes × `ITEM`) equal `load × threads` per unit time.
-pub fn stream(w: Workload, n: usize, load: f64, threads: usize, seed: u64) -> Vec<Arrival> {
+/// makes the offered work (sum of sizes × `ITEM`) equal `load × efficiency × threads` per
+/// unit time. `efficiency` is the measured capacity over the nominal one
+/// ([`measure_capacity`]), so `load` is a fraction of what the pool really completes.
+pub fn stream(
+    w: Workload,
+    n: usize,
+    load: f64,
+    efficiency: f64,
+    threads: usize,
+    seed: u64,
+) -> Vec<Arrival> {
     let mut rng = Rng::new(seed);
     let sizes: Vec<u64> = (0..n).map(|_| w.size(&mut rng)).collect();
     let mean_service = sizes.iter().sum::<u64>() as f64 / n as f64 * ITEM.as_secs_f64();
-    let gap = mean_service / (load * threads as f64);
+    let gap = mean_service / (load * efficiency * threads as f64);
     let mut t = 0.0;
     sizes
         .into_iter()
@@ -95,6 +104,66 @@ pub fn stream(w: Workload, n: usize, load: f64, threads: usize, seed: u64) -> Ve
             }
         })
         .collect()
+}
+
+/// Capacity of a `threads`-worker pool on `w`'s requests, as served here.
+#[derive(Copy, Clone, Debug)]
+pub struct Capacity {
+    /// Requests per second if every worker ran request work all the time (`threads` over the
+    /// mean serial service time of the sample).
+    pub nominal_rps: f64,
+    /// Requests per second the pool completed in a closed loop.
+    pub measured_rps: f64,
+}
+
+impl Capacity {
+    /// Measured over nominal.
+    pub fn efficiency(&self) -> f64 {
+        self.measured_rps / self.nominal_rps
+    }
+}
+
+/// Closed-loop saturation: `count` requests of `w`'s sizes on an ontime pool (steal-first),
+/// with `4 × threads` in flight (each completion of the oldest admits the next), so the pool
+/// never runs dry; capacity = completions per second. Measured in the same run as the
+/// streams it scales, so the loads are fractions of what this machine delivers now.
+pub fn measure_capacity(
+    w: Workload,
+    threads: usize,
+    spin: Spin,
+    count: usize,
+    seed: u64,
+) -> Capacity {
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .policy(StealFirst::new())
+        .build()
+        .expect("pool");
+    let mut rng = Rng::new(seed);
+    let sizes: Vec<u64> = (0..count).map(|_| w.size(&mut rng)).collect();
+    let mean_service = sizes.iter().sum::<u64>() as f64 / count as f64 * ITEM.as_secs_f64();
+    let window = 4 * threads;
+    let mut in_flight = std::collections::VecDeque::with_capacity(window);
+    let start = Instant::now();
+    for items in sizes {
+        if in_flight.len() == window {
+            let h: ontime_core::RequestHandle<()> = in_flight.pop_front().expect("window");
+            h.wait().expect("request panicked");
+        }
+        let items = items as usize;
+        in_flight.push_back(pool.submit(Request::new(move || {
+            ontime_core::forall_chunked(0..items, 1, |r| {
+                std::hint::black_box(spin.spin(r.len() as u64));
+            })
+        })));
+    }
+    for h in in_flight {
+        h.wait().expect("request panicked");
+    }
+    Capacity {
+        nominal_rps: threads as f64 / mean_service,
+        measured_rps: count as f64 / start.elapsed().as_secs_f64(),
+    }
 }
 
 fn median_items(s: &[Arrival]) -> u64 {
@@ -283,10 +352,18 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     let n = if cfg.quick { 1500 } else { 3500 };
     let spin = Spin::calibrate(ITEM);
     let mut out = Vec::new();
-    for (wi, w) in [Workload::Bimodal, Workload::Lognormal, Workload::Enormous]
-        .into_iter()
+    let workloads = [Workload::Bimodal, Workload::Lognormal, Workload::Enormous];
+    // Capacity first, per workload, on this machine and in this run.
+    let capacity: Vec<Capacity> = workloads
+        .iter()
         .enumerate()
-    {
+        .map(|(wi, &w)| {
+            progress(&format!("latency: {} capacity (closed loop)", w.name()));
+            let count = if cfg.quick { 800 } else { 2000 };
+            measure_capacity(w, t, spin, count, 0xca9 + wi as u64)
+        })
+        .collect();
+    for (wi, w) in workloads.into_iter().enumerate() {
         for load in LOADS {
             let case = format!("{}-load{load}", w.name());
             if only.as_ref().is_some_and(|o| !case.contains(o.as_str())) {
@@ -295,8 +372,10 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
             let reps = REPETITIONS[usize::from(cfg.quick)];
             // Repetition r uses the same stream (seed) for every implementation.
             let seed = |r: usize| 0x5eed + wi as u64 + 0x1_0000 * r as u64;
-            let streams: Vec<Vec<Arrival>> =
-                (0..reps).map(|r| stream(w, n, load, t, seed(r))).collect();
+            let cap = capacity[wi];
+            let streams: Vec<Vec<Arrival>> = (0..reps)
+                .map(|r| stream(w, n, load, cap.efficiency(), t, seed(r)))
+                .collect();
             let median = ITEM * median_items(&streams[0]) as u32;
             let target = median * TARGET_FACTOR;
             let names = impls();
@@ -337,6 +416,9 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
                             ("median_service_ns", (median.as_nanos() as u64).into()),
                             ("workload", w.name().into()),
                             ("load", load.into()),
+                            ("load_nominal", (load * cap.efficiency()).into()),
+                            ("capacity_nominal_rps", cap.nominal_rps.into()),
+                            ("capacity_measured_rps", cap.measured_rps.into()),
                             ("arrival", "poisson, open loop, from scheduled time".into()),
                             ("per_repetition", per[i].clone().into()),
                         ],
@@ -363,8 +445,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn capacity_is_measured_on_the_workloads_own_sizes() {
+        let spin = Spin::calibrate(Duration::from_nanos(200));
+        let c = measure_capacity(Workload::Lognormal, 1, spin, 40, 3);
+        // Nominal: one worker over the mean serial time of the same 40 sizes.
+        let mut rng = Rng::new(3);
+        let mean: f64 = (0..40)
+            .map(|_| Workload::Lognormal.size(&mut rng) as f64)
+            .sum::<f64>()
+            / 40.0
+            * ITEM.as_secs_f64();
+        assert!((c.nominal_rps - 1.0 / mean).abs() < 1e-6 * c.nominal_rps);
+        assert!(c.measured_rps.is_finite() && c.measured_rps > 0.0);
+        assert!(c.efficiency() > 0.0);
+    }
+
+    #[test]
     fn streams_offer_the_requested_load() {
-        let s = stream(Workload::Bimodal, 20_000, 0.8, 2, 1);
+        let s = stream(Workload::Bimodal, 20_000, 0.8, 1.0, 2, 1);
         let work: f64 = s.iter().map(|a| a.items as f64).sum::<f64>() * ITEM.as_secs_f64();
         let span = s.last().unwrap().at.as_secs_f64();
         let offered = work / span / 2.0;

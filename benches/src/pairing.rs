@@ -71,19 +71,32 @@ pub fn paired_ratio(ours: &[f64], peer: &[f64]) -> Option<Paired> {
     })
 }
 
-/// The best peer among `stats` for a time (lowest median), as an index.
-fn best_peer(stats: &[Stats]) -> Option<usize> {
-    let peers: Vec<usize> = (0..stats.len())
-        .filter(|&i| !is_ours(&stats[i].name))
-        .collect();
-    let parallel: Vec<usize> = peers
-        .iter()
-        .copied()
-        .filter(|&i| stats[i].name != "serial")
-        .collect();
-    let pool = if parallel.is_empty() { peers } else { parallel };
-    pool.into_iter()
-        .min_by(|&a, &b| stats[a].median.total_cmp(&stats[b].median))
+/// The best peer among `(implementation, value)` entries, as an index: the best value of the
+/// implementations that are not ontime's, where serial code counts only when it is the sole
+/// peer. `higher_is_better` is false for times and miss ratios. The one rule for every ratio
+/// the benchmarks report (paired here, plain in `report.rs`).
+///
+/// ```
+/// use ontime_benches::pairing::best_peer;
+/// let row = [("ontime", 1.0), ("rayon", 2.0), ("rayon-core", 3.0), ("serial", 0.5)];
+/// assert_eq!(best_peer(&row, false), Some(1));
+/// assert_eq!(best_peer(&[("ontime", 1.0), ("serial", 0.5)], false), Some(1));
+/// ```
+pub fn best_peer(entries: &[(&str, f64)], higher_is_better: bool) -> Option<usize> {
+    let is_peer = |i: &usize| !is_ours(entries[*i].0);
+    let is_parallel = |i: &usize| entries[*i].0 != "serial";
+    let any_parallel = (0..entries.len()).filter(is_peer).any(|i| is_parallel(&i));
+    (0..entries.len())
+        .filter(is_peer)
+        .filter(|i| !any_parallel || is_parallel(i))
+        .min_by(|&a, &b| {
+            let (x, y) = (entries[a].1, entries[b].1);
+            if higher_is_better {
+                y.total_cmp(&x)
+            } else {
+                x.total_cmp(&y)
+            }
+        })
 }
 
 /// Adds to each of ontime's time records (matched to `stats` by implementation) its paired
@@ -104,7 +117,8 @@ fn best_peer(stats: &[Stats]) -> Option<usize> {
 /// assert_eq!(recs[0].extra["ratio_peer"], "rayon");
 /// ```
 pub fn annotate(stats: &[Stats], records: &mut [Record]) {
-    let Some(peer) = best_peer(stats) else {
+    let medians: Vec<(&str, f64)> = stats.iter().map(|s| (s.name.as_str(), s.median)).collect();
+    let Some(peer) = best_peer(&medians, false) else {
         return;
     };
     for s in stats.iter().filter(|s| is_ours(&s.name)) {
@@ -143,11 +157,16 @@ pub fn annotate(stats: &[Stats], records: &mut [Record]) {
 /// assert_eq!(recs[0].extra["ratio_hi"], 0.6);
 /// ```
 pub fn annotate_repetitions(names: &[&str], per: &[Vec<f64>], records: &mut [Record]) {
-    let median_of = |v: &[f64]| crate::harness::median(&mut v.to_vec());
-    let peer = (0..names.len())
-        .filter(|&i| !is_ours(names[i]) && !per[i].is_empty())
-        .min_by(|&a, &b| median_of(&per[a]).total_cmp(&median_of(&per[b])));
-    let Some(peer) = peer else {
+    // An implementation without repetitions can never be the best peer.
+    let medians: Vec<(&str, f64)> = names
+        .iter()
+        .zip(per)
+        .map(|(&n, v)| match v.is_empty() {
+            true => (n, f64::INFINITY),
+            false => (n, crate::harness::median(&mut v.clone())),
+        })
+        .collect();
+    let Some(peer) = best_peer(&medians, false).filter(|&p| !per[p].is_empty()) else {
         return;
     };
     for i in (0..names.len()).filter(|&i| is_ours(names[i])) {

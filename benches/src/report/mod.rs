@@ -48,27 +48,14 @@ fn rows<'a>(r: &'a Results, suite: &str, metrics: &[&str]) -> Vec<Row<'a>> {
     out
 }
 
-/// The best peer of a row (serial code counts only when it is the sole peer).
+/// The best peer of a row (`pairing::best_peer`: serial code counts only when it is the sole
+/// peer).
 fn best_peer<'a>(recs: &[&'a Record], metric: &str) -> Option<&'a Record> {
-    let peers: Vec<&Record> = recs
+    let entries: Vec<(&str, f64)> = recs
         .iter()
-        .copied()
-        .filter(|x| !is_ours(&x.implementation))
+        .map(|x| (x.implementation.as_str(), x.value))
         .collect();
-    let parallel: Vec<&Record> = peers
-        .iter()
-        .copied()
-        .filter(|x| x.implementation != "serial")
-        .collect();
-    let pool = if parallel.is_empty() { peers } else { parallel };
-    let better = |a: &&Record, b: &&Record| {
-        if higher_is_better(metric) {
-            a.value.total_cmp(&b.value)
-        } else {
-            b.value.total_cmp(&a.value)
-        }
-    };
-    pool.into_iter().max_by(better)
+    crate::pairing::best_peer(&entries, higher_is_better(metric)).map(|i| recs[i])
 }
 
 /// One of ontime's figures against the best peer of its row.

@@ -11,7 +11,7 @@
 
 use super::{ontime_pool, rayon_pool, Config};
 use crate::harness::measure_interleaved;
-use crate::results::{time_record, Record};
+use crate::results::Record;
 use crate::workloads::*;
 
 const SUITE: &str = "forall";
@@ -60,16 +60,13 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
             ],
         )
     };
-    let mut recs: Vec<Record> = stats
-        .iter()
-        .map(|s| {
-            let mut rec = time_record(SUITE, case, if s.name == "serial" { 1 } else { t }, s);
-            rec.extra.insert("elements".into(), n.into());
-            rec
-        })
-        .collect();
-    crate::pairing::annotate(&stats, &mut recs);
-    out.extend(recs);
+    out.extend(super::time_records(
+        SUITE,
+        case,
+        t,
+        &stats,
+        &[("elements", n.into())],
+    ));
 
     let n = if cfg.quick { 2048 } else { 4096 };
     let case = format!("triangle-{n}");
@@ -99,16 +96,13 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
             }),
         ],
     );
-    let mut recs: Vec<Record> = stats
-        .iter()
-        .map(|s| {
-            let mut rec = time_record(SUITE, &case, if s.name == "serial" { 1 } else { t }, s);
-            rec.extra.insert("indices".into(), n.into());
-            rec
-        })
-        .collect();
-    crate::pairing::annotate(&stats, &mut recs);
-    out.extend(recs);
+    out.extend(super::time_records(
+        SUITE,
+        &case,
+        t,
+        &stats,
+        &[("indices", n.into())],
+    ));
 
     let n = if cfg.quick { 384 } else { 512 };
     let case = format!("matmul-{n}-tiled");
@@ -140,16 +134,12 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
             }),
         ],
     );
-    let mut recs: Vec<Record> = stats
-        .iter()
-        .map(|s| {
-            let mut rec = time_record(SUITE, &case, if s.name == "serial" { 1 } else { t }, s);
-            rec.extra.insert("n".into(), n.into());
-            rec.extra.insert("tile".into(), MM_TILE.into());
-            rec
-        })
-        .collect();
-    crate::pairing::annotate(&stats, &mut recs);
-    out.extend(recs);
+    out.extend(super::time_records(
+        SUITE,
+        &case,
+        t,
+        &stats,
+        &[("n", n.into()), ("tile", MM_TILE.into())],
+    ));
     out
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::{ontime_pool, rayon_pool, Config};
 use crate::harness::measure_interleaved;
 use crate::idle::idle_cpu_fraction;
-use crate::results::{time_record, Record};
+use crate::results::Record;
 use crate::workloads::*;
 
 const SUITE: &str = "fork-join";
@@ -56,18 +56,13 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
                 }),
             ],
         );
-        let mut recs: Vec<Record> = stats
-            .iter()
-            .map(|s| {
-                let mut rec =
-                    time_record(SUITE, "fib-30", if s.name == "serial" { 1 } else { t }, s);
-                rec.extra
-                    .insert("joins".into(), (fib_calls(FIB_N) / 2).into());
-                rec
-            })
-            .collect();
-        crate::pairing::annotate(&stats, &mut recs);
-        out.extend(recs);
+        out.extend(super::time_records(
+            SUITE,
+            "fib-30",
+            t,
+            &stats,
+            &[("joins", (fib_calls(FIB_N) / 2).into())],
+        ));
 
         progress("fork-join: tree-sum");
         let tree = make_tree(TREE_DEPTH);
@@ -89,18 +84,13 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
                 }),
             ],
         );
-        let mut recs: Vec<Record> = stats
-            .iter()
-            .map(|s| {
-                let mut rec =
-                    time_record(SUITE, "tree-sum", if s.name == "serial" { 1 } else { t }, s);
-                rec.extra
-                    .insert("nodes".into(), ((1u64 << TREE_DEPTH) - 1).into());
-                rec
-            })
-            .collect();
-        crate::pairing::annotate(&stats, &mut recs);
-        out.extend(recs);
+        out.extend(super::time_records(
+            SUITE,
+            "tree-sum",
+            t,
+            &stats,
+            &[("nodes", ((1u64 << TREE_DEPTH) - 1).into())],
+        ));
     }
 
     // Idle pools, measured alone (the pools above are gone) right after real work.

@@ -6,7 +6,8 @@ pub mod fork_join;
 pub mod latency;
 pub mod micropools;
 
-use crate::results::Record;
+use crate::harness::Stats;
+use crate::results::{time_record, Record};
 
 /// Settings shared by every suite.
 #[derive(Clone, Debug)]
@@ -55,6 +56,31 @@ pub fn ontime_pool(threads: usize) -> ontime_core::ThreadPool {
         .num_threads(threads)
         .build()
         .expect("ontime pool")
+}
+
+/// The time records of one case: one per implementation (serial code counts as one thread),
+/// each with `extra`, and ontime's with its paired ratio to the best peer
+/// (`pairing::annotate`).
+pub fn time_records(
+    suite: &str,
+    case: &str,
+    threads: usize,
+    stats: &[Stats],
+    extra: &[(&str, serde_json::Value)],
+) -> Vec<Record> {
+    let mut recs: Vec<Record> = stats
+        .iter()
+        .map(|s| {
+            let t = if s.name == "serial" { 1 } else { threads };
+            let mut rec = time_record(suite, case, t, s);
+            for (k, v) in extra {
+                rec.extra.insert((*k).into(), v.clone());
+            }
+            rec
+        })
+        .collect();
+    crate::pairing::annotate(stats, &mut recs);
+    recs
 }
 
 /// Reports progress lines while a suite runs.

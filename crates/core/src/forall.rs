@@ -335,35 +335,23 @@ pub(crate) fn run_blocks<F>(
     if range.is_empty() {
         return;
     }
-    registry.install(|wt| run_blocks_here(wt, range, grain, blocks, work, f));
-}
-
-fn run_blocks_here<F>(
-    wt: &WorkerThread,
-    range: Range<usize>,
-    grain: usize,
-    blocks: Blocks,
-    work: usize,
-    f: &F,
-) where
-    F: Fn(Range<usize>) + Sync,
-{
-    let len = range.len();
-    let registry = wt.registry();
-    let progress = Progress::of(wt);
-    progress.announce(len);
-    if len <= grain || work < registry.min_work_size() || registry.num_threads() == 1 {
-        run_serial(wt, range, grain, f, progress);
-        return;
-    }
-    let splits = initial_splits(registry.num_threads());
-    let s = Split {
-        grain,
-        initial: splits,
-        progress,
-        blocks,
-    };
-    split_run(wt, range.start, range.end, f, splits, s);
+    registry.install(|wt| {
+        let len = range.len();
+        let progress = Progress::of(wt);
+        progress.announce(len);
+        if len <= grain || work < registry.min_work_size() || registry.num_threads() == 1 {
+            run_serial(wt, range, grain, f, progress);
+            return;
+        }
+        let splits = initial_splits(registry.num_threads());
+        let s = Split {
+            grain,
+            initial: splits,
+            progress,
+            blocks,
+        };
+        split_run(wt, range.start, range.end, f, splits, s);
+    });
 }
 
 fn run_serial<F: Fn(Range<usize>)>(

@@ -287,23 +287,26 @@ fn heap_job_spawned_into_queue_runs_once() {
     });
 }
 
+/// A request outcome with every time at zero (the handle models only check ids and values).
+fn outcome(id: u64) -> crate::request::Outcome {
+    let zero = std::time::Duration::ZERO;
+    crate::request::Outcome {
+        id,
+        arrival: zero,
+        start: zero,
+        finish: zero,
+        target: None,
+    }
+}
+
 #[test]
 fn request_handle_wait_returns_the_completed_value_exactly_once() {
     use crate::request::handle::Slot;
-    use crate::request::Outcome;
-    use std::time::Duration;
     loom::model(|| {
         let slot = Arc::new(Slot::<u32>::new());
         let s = slot.clone();
         let root = thread::spawn(move || {
-            let outcome = Outcome {
-                id: 7,
-                arrival: Duration::ZERO,
-                start: Duration::ZERO,
-                finish: Duration::ZERO,
-                target: None,
-            };
-            s.complete(Ok(42), outcome);
+            s.complete(Ok(42), outcome(7));
         });
         // A poller may see it early or not at all, but never twice.
         let early = slot.try_take();
@@ -439,21 +442,12 @@ fn a_caller_racing_shutdown_is_refused_or_its_job_is_drained() {
 fn a_worker_waiting_on_a_handle_gets_the_value_once_and_its_latch_is_never_used_after_free() {
     use crate::latch::CrossLatch;
     use crate::request::handle::Slot;
-    use crate::request::Outcome;
-    use std::time::Duration;
     loom::model(|| {
         let slot = Arc::new(Slot::<u32>::new());
         let sleep = Arc::new(Sleep::new(1));
         let s = slot.clone();
         let root = thread::spawn(move || {
-            let outcome = Outcome {
-                id: 3,
-                arrival: Duration::ZERO,
-                start: Duration::ZERO,
-                finish: Duration::ZERO,
-                target: None,
-            };
-            s.complete(Ok(9), outcome);
+            s.complete(Ok(9), outcome(3));
         });
         // The waiting worker (`Slot::wait_on_worker`), its wait reduced to the latch protocol
         // of `WorkerThread::wait_until`: announce, re-check, block until woken.

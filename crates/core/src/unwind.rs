@@ -10,10 +10,19 @@ pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
     panic::catch_unwind(AssertUnwindSafe(f))
 }
 
-/// Aborts the process if dropped: put one in a frame that must never unwind, and
-/// `mem::forget` it on the way out. Unwinding through it prints `what` and aborts, the only
-/// sound way on when other threads may still use memory in the frame (rayon does the same).
-pub(crate) struct AbortOnUnwind(pub(crate) &'static str);
+/// Runs `f`, which must not unwind: if it does, prints `what` and aborts the process, the only
+/// sound way on when other threads may still use memory in the frames it unwinds (rayon does
+/// the same). Costs nothing unless `f` unwinds.
+#[inline(always)]
+pub(crate) fn abort_on_unwind<R>(what: &'static str, f: impl FnOnce() -> R) -> R {
+    let guard = AbortOnUnwind(what);
+    let r = f();
+    std::mem::forget(guard);
+    r
+}
+
+/// Aborts the process when dropped (see [`abort_on_unwind`], which forgets it on success).
+struct AbortOnUnwind(&'static str);
 
 impl Drop for AbortOnUnwind {
     #[cold]

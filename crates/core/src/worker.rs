@@ -33,7 +33,7 @@ use crate::registry::{Registry, WorkerStats};
 use crate::request::admission::Queued;
 use crate::request::context::RequestCtx;
 use crate::sync::{Arc, AtomicBool, Ordering};
-use crate::unwind::AbortOnUnwind;
+use crate::unwind::abort_on_unwind;
 
 /// Idle rounds spent spinning (`spin_loop` hints) before yielding.
 const SPIN_ROUNDS: u32 = 16;
@@ -148,12 +148,10 @@ impl WorkerThread {
     pub(crate) fn promote(&self) {
         // Nothing below unwinds (`may_share` is contained); if it ever did, the join frame
         // that called us would unwind with its fork still listed as pending.
-        let guard = AbortOnUnwind("a heartbeat promotion unwound");
-        self.promote_inner();
-        std::mem::forget(guard);
+        abort_on_unwind("a heartbeat promotion unwound", || self.promote_guarded())
     }
 
-    fn promote_inner(&self) {
+    fn promote_guarded(&self) {
         // SAFETY: as in `heartbeat_due`.
         unsafe { (*self.heartbeat).store(false, Ordering::Relaxed) };
         // SAFETY: as in `push_pending`.
@@ -298,10 +296,7 @@ impl WorkerThread {
         self.depth.set(self.depth.get() + 1);
         // Restores the depth and the previous request even if the job unwinds (jobs catch
         // their own panics, so that would be a runtime bug; the counters stay right anyway).
-        let _frame = TaskFrame {
-            worker: self,
-            prev: std::mem::ManuallyDrop::new(prev),
-        };
+        let _frame = TaskFrame { worker: self, prev };
         // SAFETY: forwarded contract.
         unsafe { task.job.execute() };
     }
@@ -418,13 +413,13 @@ impl WorkerThread {
         // stolen fork, a job injected elsewhere): unwinding past it would free that stack
         // under them. Nothing here unwinds (tasks and hooks are contained); if it ever did,
         // abort rather than run on with a dangling frame (as rayon does).
-        let guard =
-            AbortOnUnwind("a worker unwound while it waited for work that borrows its stack");
-        self.wait_until_inner(latch);
-        std::mem::forget(guard);
+        abort_on_unwind(
+            "a worker unwound while it waited for work that borrows its stack",
+            || self.wait_until_guarded(latch),
+        )
     }
 
-    fn wait_until_inner(&self, latch: &CoreLatch) {
+    fn wait_until_guarded(&self, latch: &CoreLatch) {
         self.flush_pending();
         let sleep = &self.registry.sleep;
         let mut rounds = 0u32;
@@ -503,30 +498,31 @@ impl WorkerThread {
     /// worker that has already left.
     fn drain_before_exit(&self) {
         let r = &*self.registry;
-        let guard = AbortOnUnwind("a worker unwound while draining its pool at shutdown");
-        loop {
-            let quiet = r.gate.is_quiet();
-            let task = self.find_work(false).or_else(|| {
-                let now = r.hooks.now();
-                (0..r.num_threads())
-                    .find_map(|w| r.hooks.pop(w, now))
-                    .map(Queued::into_task)
-            });
-            match task {
-                // SAFETY: the task came from a queue.
-                Some(task) => unsafe { self.run_task(task) },
-                None if quiet => break,
-                None => thread::yield_now(),
-            }
-        }
-        std::mem::forget(guard);
+        abort_on_unwind(
+            "a worker unwound while draining its pool at shutdown",
+            || loop {
+                let quiet = r.gate.is_quiet();
+                let task = self.find_work(false).or_else(|| {
+                    let now = r.hooks.now();
+                    (0..r.num_threads())
+                        .find_map(|w| r.hooks.pop(w, now))
+                        .map(Queued::into_task)
+                });
+                match task {
+                    // SAFETY: the task came from a queue.
+                    Some(task) => unsafe { self.run_task(task) },
+                    None if quiet => break,
+                    None => thread::yield_now(),
+                }
+            },
+        )
     }
 }
 
 /// Restores a worker's nesting depth and current request when a task ends (`run_task`).
 struct TaskFrame<'a> {
     worker: &'a WorkerThread,
-    prev: std::mem::ManuallyDrop<Option<Arc<RequestCtx>>>,
+    prev: Option<Arc<RequestCtx>>,
 }
 
 impl Drop for TaskFrame<'_> {
@@ -534,10 +530,8 @@ impl Drop for TaskFrame<'_> {
     fn drop(&mut self) {
         let w = self.worker;
         w.depth.set(w.depth.get() - 1);
-        // SAFETY: `prev` is taken once, here.
-        let prev = unsafe { std::mem::ManuallyDrop::take(&mut self.prev) };
         // SAFETY: `current` is touched only by this thread, never re-entrantly.
-        let done = unsafe { std::mem::replace(&mut *w.current.get(), prev) };
+        let done = unsafe { std::mem::replace(&mut *w.current.get(), self.prev.take()) };
         drop(done);
     }
 }

@@ -6,7 +6,7 @@ mod counting;
 
 use std::sync::atomic::Ordering;
 
-use counting::{Counting, ALLOCS};
+use counting::{track_this_thread, Counting, ALLOCS};
 
 use ontime_dataflow::common::{FnTask, StrictTask};
 use ontime_dataflow::{multiple_uses, In, Out, ReceiverOnce, Scheduler, SenderOnce};
@@ -56,6 +56,7 @@ fn graph(laps: u32) -> (multiple_uses::Graph, ontime_dataflow::PortReceiver<u64>
 
 #[test]
 fn rerunning_a_multiple_use_graph_allocates_nothing() {
+    track_this_thread();
     let (mut g, out) = graph(1000);
     // Warm up (first-use lazy state anywhere in std).
     g.run_sequential().unwrap();
@@ -74,7 +75,11 @@ fn rerunning_a_multiple_use_graph_allocates_nothing() {
     // Parallel, called from a worker of the pool (a call from outside goes through the pool's
     // injector, whose blocks are allocated as it fills). Workers' deques are warm after the
     // first run.
-    let pool = common::pool(2);
+    let pool = ontime_core::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .start_handler(|_| track_this_thread())
+        .build()
+        .expect("pool");
     pool.install(|| {
         for _ in 0..3 {
             g.run_parallel(&pool).unwrap();

@@ -7,7 +7,7 @@ mod counting;
 
 use std::sync::atomic::Ordering;
 
-use counting::{Counting, ALLOCS};
+use counting::{track_this_thread, Counting, ALLOCS};
 
 use ontime_dataflow::common::StrictTask;
 use ontime_dataflow::single_use;
@@ -39,6 +39,7 @@ fn chain(n: u64) -> u64 {
 
 #[test]
 fn building_the_same_shape_again_allocates_nothing_per_task() {
+    track_this_thread();
     let n = 2000;
     let want = n * (n - 1) / 2;
     // The first graph on this thread allocates its buffers; it leaves them behind.

@@ -109,14 +109,18 @@ impl<R> Slot<R> {
     }
 
     /// The request's root frame starts (`Some(worker)`) or ends (`None`) on a worker.
+    ///
+    /// Relaxed: the only reading that can match is made by that same worker (`runs_on` with
+    /// its own index), which sees its own writes in program order; any other worker reads
+    /// either 0 or another worker's index, and neither matches it.
     pub(crate) fn set_running_on(&self, worker: Option<usize>) {
         self.running_on
-            .store(worker.map_or(0, |w| w + 1), Ordering::SeqCst);
+            .store(worker.map_or(0, |w| w + 1), Ordering::Relaxed);
     }
 
     /// Whether the request's root frame is running on `worker` of its pool.
     fn runs_on(&self, worker: usize) -> bool {
-        self.running_on.load(Ordering::SeqCst) == worker + 1
+        self.running_on.load(Ordering::Relaxed) == worker + 1
     }
 
     /// Stores the result and wakes the waiter. The value is written under the mutex before

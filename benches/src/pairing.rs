@@ -137,9 +137,10 @@ pub fn annotate(stats: &[Stats], records: &mut [Record]) {
 }
 
 /// For suites measured in repetitions (latency): `per[i]` holds implementation `names[i]`'s
-/// figure in each repetition (lower is better; the same repetition index means the same
-/// seed for everyone). Each of ontime's records gets the median of its per-repetition ratios
-/// to the best peer (the peer with the lowest median) in `extra.ratio`, their **range** in
+/// figure in each repetition (the same repetition index means the same seed for everyone;
+/// `higher_is_better` for goodput, not for miss ratios). Each of ontime's records gets the
+/// median of its per-repetition ratios to the best peer (the peer with the best median) in
+/// `extra.ratio`, their **range** in
 /// `ratio_lo` / `ratio_hi`, the peer in `ratio_peer` and the repetitions paired (those where
 /// the peer's figure is not zero) in `ratio_rounds`.
 ///
@@ -152,21 +153,31 @@ pub fn annotate(stats: &[Stats], records: &mut [Record]) {
 ///     .iter()
 ///     .map(|n| Record::new("latency", "c", n, 2, "miss_ratio", 0.0))
 ///     .collect();
-/// annotate_repetitions(&names, &per, &mut recs);
+/// annotate_repetitions(&names, &per, false, &mut recs);
 /// assert_eq!(recs[0].extra["ratio_lo"], 0.5);
 /// assert_eq!(recs[0].extra["ratio_hi"], 0.6);
 /// ```
-pub fn annotate_repetitions(names: &[&str], per: &[Vec<f64>], records: &mut [Record]) {
+pub fn annotate_repetitions(
+    names: &[&str],
+    per: &[Vec<f64>],
+    higher_is_better: bool,
+    records: &mut [Record],
+) {
     // An implementation without repetitions can never be the best peer.
+    let worst = if higher_is_better {
+        f64::NEG_INFINITY
+    } else {
+        f64::INFINITY
+    };
     let medians: Vec<(&str, f64)> = names
         .iter()
         .zip(per)
         .map(|(&n, v)| match v.is_empty() {
-            true => (n, f64::INFINITY),
+            true => (n, worst),
             false => (n, crate::harness::median(&mut v.clone())),
         })
         .collect();
-    let Some(peer) = best_peer(&medians, false).filter(|&p| !per[p].is_empty()) else {
+    let Some(peer) = best_peer(&medians, higher_is_better).filter(|&p| !per[p].is_empty()) else {
         return;
     };
     for i in (0..names.len()).filter(|&i| is_ours(names[i])) {
@@ -229,7 +240,7 @@ mod tests {
             .iter()
             .map(|n| Record::new("latency", "c", n, 2, "miss_ratio", 0.0))
             .collect();
-        annotate_repetitions(&names, &per, &mut recs);
+        annotate_repetitions(&names, &per, false, &mut recs);
         let e = &recs[0].extra;
         assert_eq!(e["ratio_peer"], "admit-first");
         assert_eq!(
@@ -241,5 +252,20 @@ mod tests {
             (Some(0.5), Some(0.4), Some(0.5))
         );
         assert_eq!(e["ratio_rounds"], 3);
+    }
+
+    #[test]
+    fn goodput_pairs_against_the_peer_with_the_highest_median() {
+        let names = ["target-latency", "admit-first", "rayon-core"];
+        let per = vec![vec![90.0, 80.0], vec![30.0, 40.0], vec![45.0, 40.0]];
+        let mut recs: Vec<Record> = names
+            .iter()
+            .map(|n| Record::new("latency", "c", n, 2, "goodput_per_s", 0.0))
+            .collect();
+        annotate_repetitions(&names, &per, true, &mut recs);
+        let e = &recs[0].extra;
+        assert_eq!(e["ratio_peer"], "rayon-core");
+        assert_eq!(e["ratio_lo"].as_f64(), Some(2.0));
+        assert_eq!(e["ratio_hi"].as_f64(), Some(2.0));
     }
 }

@@ -13,7 +13,7 @@ use figures::{bars, line_panels, Group, Line};
 
 /// Whether a larger value is better for `metric`.
 pub fn higher_is_better(metric: &str) -> bool {
-    metric == "throughput_per_s"
+    matches!(metric, "throughput_per_s" | "goodput_per_s")
 }
 
 /// Formats a value for a table.
@@ -24,7 +24,7 @@ pub fn fmt_value(metric: &str, v: f64) -> String {
         "ns_per_task" => format!("{v:.1} ns"),
         "miss_ratio" => format!("{v:.3}"),
         "idle_cpu_fraction" => format!("{:.2} %", v * 100.0),
-        "throughput_per_s" => format!("{v:.0}/s"),
+        "throughput_per_s" | "goodput_per_s" => format!("{v:.0}/s"),
         m if m.ends_with("_ns") => format!("{:.1} µs", v / 1e3),
         _ => format!("{v:.4}"),
     }
@@ -117,6 +117,39 @@ pub fn ratios(recs: &[&Record], metric: &str) -> Vec<Ratio> {
                     interval: None,
                 },
             }
+        })
+        .collect()
+}
+
+/// One panel per latency workload: each implementation's `metric` against the load.
+fn load_panels(r: &Results, metric: &str) -> Vec<(String, Vec<Line>)> {
+    let mut panels: BTreeMap<String, BTreeMap<String, Vec<(f64, f64)>>> = BTreeMap::new();
+    for x in r
+        .results
+        .iter()
+        .filter(|x| x.suite == "latency" && x.metric == metric)
+    {
+        let (Some(w), Some(load)) = (extra_str(x, "workload"), extra_f64(x, "load")) else {
+            continue;
+        };
+        panels
+            .entry(w.to_string())
+            .or_default()
+            .entry(x.implementation.clone())
+            .or_default()
+            .push((load, x.value));
+    }
+    panels
+        .into_iter()
+        .map(|(w, lines)| {
+            let lines = lines
+                .into_iter()
+                .map(|(n, mut pts)| {
+                    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    (n, pts)
+                })
+                .collect();
+            (w, lines)
         })
         .collect()
 }
@@ -245,42 +278,22 @@ pub fn draw_figures(r: &Results, dir: &Path) -> Result<Vec<(String, String)>, St
             )?;
         }
     }
-    // Miss ratio against load, one panel per workload.
+    // Miss ratio and goodput against load, one panel per workload.
     let lat: Vec<&Record> = r
         .results
         .iter()
         .filter(|x| x.suite == "latency" && x.metric == "miss_ratio")
         .collect();
     if !lat.is_empty() {
-        let mut panels: BTreeMap<String, BTreeMap<String, Vec<(f64, f64)>>> = BTreeMap::new();
-        for x in &lat {
-            let (Some(w), Some(load)) = (extra_str(x, "workload"), extra_f64(x, "load")) else {
-                continue;
-            };
-            panels
-                .entry(w.to_string())
-                .or_default()
-                .entry(x.implementation.clone())
-                .or_default()
-                .push((load, x.value));
-        }
-        let panels: Vec<(String, Vec<Line>)> = panels
-            .into_iter()
-            .map(|(w, lines)| {
-                let lines = lines
-                    .into_iter()
-                    .map(|(n, mut pts)| {
-                        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-                        (n, pts)
-                    })
-                    .collect();
-                (w, lines)
-            })
-            .collect();
         fig(
             "latency-miss-ratio.svg",
             "latency: fraction of requests that missed their target against offered load, per policy and workload (lower is better)".into(),
-            &|p| line_panels(p, "miss ratio vs load", "load", "miss ratio", &panels, false),
+            &|p| line_panels(p, "miss ratio vs load", "load", "miss ratio", &load_panels(r, "miss_ratio"), false),
+        )?;
+        fig(
+            "latency-goodput.svg",
+            "latency: requests that met their target per second of arrivals against offered load, per policy and workload (higher is better)".into(),
+            &|p| line_panels(p, "goodput vs load", "load", "requests met / s", &load_panels(r, "goodput_per_s"), false),
         )?;
         // Latency distribution at the load nearest 0.8, per workload.
         let mut dist: BTreeMap<String, Vec<Line>> = BTreeMap::new();
@@ -427,8 +440,8 @@ pub fn render(r: &Results, dir: &Path) -> Result<Vec<String>, String> {
         ),
         (
             "latency",
-            &["miss_ratio"][..],
-            "Miss ratio per workload and load; quantiles are in results.json.",
+            &["miss_ratio", "goodput_per_s"][..],
+            "Miss ratio and goodput (requests that met T per second of arrivals) per workload and load; quantiles are in results.json.",
         ),
         (
             "micropools",
@@ -513,7 +526,7 @@ pub fn repeat_spread(runs: &[Results]) -> String {
 /// The metrics the summary and the spread report per suite (all, where empty).
 fn summary_metrics(suite: &str) -> &'static [&'static str] {
     match suite {
-        "latency" => &["miss_ratio"],
+        "latency" => &["miss_ratio", "goodput_per_s"],
         "dataflow" => &["ns_per_task"],
         "micropools" => &["p999_ns", "throughput_per_s"],
         _ => &[],

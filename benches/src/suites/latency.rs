@@ -26,13 +26,21 @@ use crate::results::Record;
 
 const SUITE: &str = "latency";
 /// Cost of one loop item.
-const ITEM: Duration = Duration::from_micros(2);
-/// Items in a common request (200 µs of serial work).
+///
+/// The grain is set against this VM's jitter: a spinning thread here loses the CPU for
+/// 25-45 µs typically, 0.2-0.9 ms at the 99th percentile and up to 4 ms at worst (10 s of
+/// two spinning threads, `docs/benchmarks.md`). With 10 µs items a common request is 1 ms of
+/// serial work and T = 5 ms, so a typical preemption is under 1% of T and a bad one under
+/// 20%; at T = 1 ms (2 µs items) one bad preemption alone missed the target.
+const ITEM: Duration = Duration::from_micros(10);
+/// Items in a common request (1 ms of serial work).
 const COMMON: u64 = 100;
 /// The target is this many times the workload's median serial service time.
 const TARGET_FACTOR: u32 = 5;
-/// Loads, as fractions of the pool's capacity.
-pub const LOADS: [f64; 4] = [0.5, 0.7, 0.8, 0.9];
+/// Loads, as fractions of the pool's measured capacity.
+pub const LOADS: [f64; 6] = [0.5, 0.7, 0.8, 0.9, 1.0, 1.2];
+/// Seconds of arrivals per repetition, full and quick: the request count follows the rate.
+pub const SPAN_S: [f64; 2] = [1.0, 0.4];
 /// Repetitions of every (case, implementation), each with its own seed shared by every
 /// implementation: full and quick runs.
 pub const REPETITIONS: [usize; 2] = [5, 2];
@@ -56,6 +64,16 @@ impl Workload {
             Workload::Lognormal => "lognormal",
             Workload::Enormous => "enormous",
         }
+    }
+
+    /// Mean items per request, from 100,000 draws of a fixed seed (the lognormal tail is
+    /// clamped, so a sample is the simplest exact-enough mean for sizing a stream).
+    fn mean_items(self) -> f64 {
+        let mut rng = Rng::new(0x3ea7);
+        (0..100_000)
+            .map(|_| self.size(&mut rng) as f64)
+            .sum::<f64>()
+            / 100_000.0
     }
 
     fn size(self, rng: &mut Rng) -> u64 {
@@ -104,6 +122,13 @@ pub fn stream(
             }
         })
         .collect()
+}
+
+/// Requests in a stream offering `span_s` seconds of arrivals at `load` (a fraction of the
+/// measured capacity, `efficiency` × nominal) to `threads` workers.
+pub fn requests_for(w: Workload, span_s: f64, load: f64, efficiency: f64, threads: usize) -> usize {
+    let rate = load * efficiency * threads as f64 / (w.mean_items() * ITEM.as_secs_f64());
+    (rate * span_s).ceil().max(1.0) as usize
 }
 
 /// Capacity of a `threads`-worker pool on `w`'s requests, as served here.
@@ -343,13 +368,39 @@ pub fn miss_record(
     r
 }
 
+/// Requests of `s` that met `target`, per second of its arrivals (the span from the stream's
+/// start to its last scheduled arrival).
+fn goodput(s: &[Arrival], latencies: &[u64], target: Duration) -> f64 {
+    let met = latencies
+        .iter()
+        .filter(|&&l| l <= target.as_nanos() as u64)
+        .count();
+    let span = s.last().map_or(0.0, |a| a.at.as_secs_f64());
+    if span > 0.0 {
+        met as f64 / span
+    } else {
+        0.0
+    }
+}
+
+/// Median, min, max and samples of per-repetition figures, into `rec`.
+fn summarize_repetitions(rec: &mut Record, per: &[f64]) {
+    let mut v = per.to_vec();
+    rec.value = crate::harness::median(&mut v);
+    rec.min = Some(v[0]);
+    rec.max = Some(v[v.len() - 1]);
+    rec.samples = Some(v.len());
+    rec.extra
+        .insert("per_repetition".into(), per.to_vec().into());
+}
+
 /// Runs the suite.
 pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     let t = cfg.threads;
     let only: Option<String> = std::env::var("ONTIME_BENCH_ONLY").ok();
-    // Requests per repetition: 5 × 3500 in a full run (3.5× the 5000 of one earlier single run),
-    // keeping the full suite under about 10 minutes here.
-    let n = if cfg.quick { 1500 } else { 3500 };
+    // Each repetition offers SPAN_S seconds of arrivals: 1 s in a full run (5 repetitions,
+    // 6 loads, 3 workloads, 6 implementations: about 9 minutes here), 0.4 s quick.
+    let span_s = SPAN_S[usize::from(cfg.quick)];
     let spin = Spin::calibrate(ITEM);
     let mut out = Vec::new();
     let workloads = [Workload::Bimodal, Workload::Lognormal, Workload::Enormous];
@@ -359,7 +410,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
         .enumerate()
         .map(|(wi, &w)| {
             progress(&format!("latency: {} capacity (closed loop)", w.name()));
-            let count = if cfg.quick { 800 } else { 2000 };
+            let count = if cfg.quick { 400 } else { 1500 };
             measure_capacity(w, t, spin, count, 0xca9 + wi as u64)
         })
         .collect();
@@ -373,6 +424,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
             // Repetition r uses the same stream (seed) for every implementation.
             let seed = |r: usize| 0x5eed + wi as u64 + 0x1_0000 * r as u64;
             let cap = capacity[wi];
+            let n = requests_for(w, span_s, load, cap.efficiency(), t);
             let streams: Vec<Vec<Arrival>> = (0..reps)
                 .map(|r| stream(w, n, load, cap.efficiency(), t, seed(r)))
                 .collect();
@@ -383,6 +435,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
             let mut lats: Vec<Latencies> = (0..k).map(|_| Latencies::new()).collect();
             let mut misses = vec![0u64; k];
             let mut per: Vec<Vec<f64>> = vec![Vec::with_capacity(reps); k];
+            let mut per_goodput: Vec<Vec<f64>> = vec![Vec::with_capacity(reps); k];
             for (r, s) in streams.iter().enumerate() {
                 // Round-robin, the order rotated every repetition.
                 for j in 0..k {
@@ -400,41 +453,46 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
                     raw.iter().for_each(|&l| lats[i].record(l));
                     misses[i] += m as u64;
                     per[i].push(m as f64 / raw.len().max(1) as f64);
+                    per_goodput[i].push(goodput(s, &raw, target));
                 }
             }
+            let extra: Vec<(&str, serde_json::Value)> = vec![
+                ("target_ns", (target.as_nanos() as u64).into()),
+                ("median_service_ns", (median.as_nanos() as u64).into()),
+                ("item_ns", (ITEM.as_nanos() as u64).into()),
+                ("workload", w.name().into()),
+                ("load", load.into()),
+                ("load_nominal", (load * cap.efficiency()).into()),
+                ("capacity_nominal_rps", cap.nominal_rps.into()),
+                ("capacity_measured_rps", cap.measured_rps.into()),
+                ("offered_rps", (n as f64 / span_s).into()),
+                ("arrival", "poisson, open loop, from scheduled time".into()),
+            ];
+            // Miss ratio: the figure is the median over repetitions; quantiles and the
+            // histogram pool every repetition's requests.
             let mut recs: Vec<Record> = (0..k)
                 .map(|i| {
-                    let mut rec = miss_record(
-                        SUITE,
-                        &case,
-                        names[i],
-                        t,
-                        &lats[i],
-                        misses[i],
-                        &[
-                            ("target_ns", (target.as_nanos() as u64).into()),
-                            ("median_service_ns", (median.as_nanos() as u64).into()),
-                            ("workload", w.name().into()),
-                            ("load", load.into()),
-                            ("load_nominal", (load * cap.efficiency()).into()),
-                            ("capacity_nominal_rps", cap.nominal_rps.into()),
-                            ("capacity_measured_rps", cap.measured_rps.into()),
-                            ("arrival", "poisson, open loop, from scheduled time".into()),
-                            ("per_repetition", per[i].clone().into()),
-                        ],
-                    );
-                    // The figure is the median over repetitions; quantiles and the histogram
-                    // pool every repetition's requests.
-                    let mut v = per[i].clone();
-                    rec.value = crate::harness::median(&mut v);
-                    rec.min = Some(v[0]);
-                    rec.max = Some(v[v.len() - 1]);
-                    rec.samples = Some(reps);
+                    let mut rec =
+                        miss_record(SUITE, &case, names[i], t, &lats[i], misses[i], &extra);
+                    summarize_repetitions(&mut rec, &per[i]);
                     rec
                 })
                 .collect();
-            crate::pairing::annotate_repetitions(&names, &per, &mut recs);
+            crate::pairing::annotate_repetitions(&names, &per, false, &mut recs);
+            // Goodput: requests that met T per second of arrivals, median over repetitions.
+            let mut good: Vec<Record> = (0..k)
+                .map(|i| {
+                    let mut rec = Record::new(SUITE, &case, names[i], t, "goodput_per_s", 0.0);
+                    for (key, v) in &extra {
+                        rec.extra.insert((*key).into(), v.clone());
+                    }
+                    summarize_repetitions(&mut rec, &per_goodput[i]);
+                    rec
+                })
+                .collect();
+            crate::pairing::annotate_repetitions(&names, &per_goodput, true, &mut good);
             out.extend(recs);
+            out.extend(good);
         }
     }
     out

@@ -66,23 +66,43 @@ impl Workload {
         }
     }
 
-    /// Mean items per request, from 100,000 draws of a fixed seed (the lognormal tail is
+    /// Mean items per request, from 100,000 requests of a fixed seed (the lognormal tail is
     /// clamped, so a sample is the simplest exact-enough mean for sizing a stream).
     fn mean_items(self) -> f64 {
-        let mut rng = Rng::new(0x3ea7);
-        (0..100_000)
-            .map(|_| self.size(&mut rng) as f64)
-            .sum::<f64>()
-            / 100_000.0
+        let sizes = self.sizes(100_000, &mut Rng::new(0x3ea7));
+        sizes.iter().sum::<u64>() as f64 / sizes.len() as f64
     }
 
-    fn size(self, rng: &mut Rng) -> u64 {
+    /// The two-point workloads' heavy requests: their share and their size.
+    fn heavy(self) -> Option<(f64, u64)> {
         match self {
-            Workload::Bimodal if rng.unit() <= 0.01 => COMMON * 100,
-            Workload::Enormous if rng.unit() <= 0.002 => COMMON * 500,
-            Workload::Lognormal => ((COMMON as f64) * rng.normal().exp()).clamp(1.0, 1e5) as u64,
-            _ => COMMON,
+            Workload::Bimodal => Some((0.01, COMMON * 100)),
+            Workload::Enormous => Some((0.002, COMMON * 500)),
+            Workload::Lognormal => None,
         }
+    }
+
+    /// The sizes of `n` requests. A two-point workload gets exactly its share of heavy
+    /// requests (`max(1, round(n × share))`), at random positions: drawn independently, the
+    /// 1-3 enormous requests of a one-second repetition were as often 0 as 2, and whether
+    /// one came decided that repetition's miss ratios more than any policy did. Log-normal
+    /// sizes are drawn independently.
+    fn sizes(self, n: usize, rng: &mut Rng) -> Vec<u64> {
+        let Some((share, size)) = self.heavy() else {
+            return (0..n)
+                .map(|_| ((COMMON as f64) * rng.normal().exp()).clamp(1.0, 1e5) as u64)
+                .collect();
+        };
+        let heavy = ((n as f64 * share).round() as usize).clamp(1, n);
+        let mut out = vec![COMMON; n];
+        // A partial Fisher-Yates shuffle of the positions picks `heavy` distinct ones.
+        let mut pos: Vec<usize> = (0..n).collect();
+        for i in 0..heavy {
+            let j = i + (rng.next_u64() % (n - i) as u64) as usize;
+            pos.swap(i, j);
+            out[pos[i]] = size;
+        }
+        out
     }
 }
 
@@ -108,7 +128,7 @@ pub fn stream(
     seed: u64,
 ) -> Vec<Arrival> {
     let mut rng = Rng::new(seed);
-    let sizes: Vec<u64> = (0..n).map(|_| w.size(&mut rng)).collect();
+    let sizes = w.sizes(n, &mut rng);
     let mean_service = sizes.iter().sum::<u64>() as f64 / n as f64 * ITEM.as_secs_f64();
     let gap = mean_service / (load * efficiency * threads as f64);
     let mut t = 0.0;
@@ -165,7 +185,7 @@ pub fn measure_capacity(
         .build()
         .expect("pool");
     let mut rng = Rng::new(seed);
-    let sizes: Vec<u64> = (0..count).map(|_| w.size(&mut rng)).collect();
+    let sizes = w.sizes(count, &mut rng);
     let mean_service = sizes.iter().sum::<u64>() as f64 / count as f64 * ITEM.as_secs_f64();
     let window = 4 * threads;
     let mut in_flight = std::collections::VecDeque::with_capacity(window);
@@ -508,11 +528,8 @@ mod tests {
         let c = measure_capacity(Workload::Lognormal, 1, spin, 40, 3);
         // Nominal: one worker over the mean serial time of the same 40 sizes.
         let mut rng = Rng::new(3);
-        let mean: f64 = (0..40)
-            .map(|_| Workload::Lognormal.size(&mut rng) as f64)
-            .sum::<f64>()
-            / 40.0
-            * ITEM.as_secs_f64();
+        let sizes = Workload::Lognormal.sizes(40, &mut rng);
+        let mean = sizes.iter().sum::<u64>() as f64 / 40.0 * ITEM.as_secs_f64();
         assert!((c.nominal_rps - 1.0 / mean).abs() < 1e-6 * c.nominal_rps);
         assert!(c.measured_rps.is_finite() && c.measured_rps > 0.0);
         assert!(c.efficiency() > 0.0);
@@ -527,6 +544,20 @@ mod tests {
         assert!((offered - 0.8).abs() < 0.05, "{offered}");
         assert_eq!(median_items(&s), COMMON);
         let heavy = s.iter().filter(|a| a.items > COMMON).count();
-        assert!((150..=250).contains(&heavy), "{heavy}");
+        assert_eq!(heavy, 200, "exactly 1% of the requests are heavy");
+    }
+
+    #[test]
+    fn every_stream_carries_at_least_one_heavy_request_at_random_places() {
+        for n in [1, 7, 480] {
+            let s = stream(Workload::Enormous, n, 0.5, 1.0, 2, n as u64);
+            let heavy: Vec<usize> = (0..n).filter(|&i| s[i].items > COMMON).collect();
+            assert_eq!(heavy.len(), 1, "n = {n}");
+        }
+        let first = |seed| {
+            let s = stream(Workload::Bimodal, 500, 0.5, 1.0, 2, seed);
+            s.iter().position(|a| a.items > COMMON)
+        };
+        assert_ne!(first(1), first(2), "positions follow the seed");
     }
 }

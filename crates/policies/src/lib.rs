@@ -51,11 +51,13 @@ struct ReadmeDoctests;
 
 mod admission;
 mod baseline;
+mod late_last;
 mod micropools;
 mod target_latency;
 
 pub use admission::{Admission, EdfQueue, LevelMode, LevelQueue, Levels};
 pub use baseline::{earliest_deadline_first, priority_levels, AdmitFirst, StealFirst};
+pub use late_last::LateLast;
 pub use micropools::{HeavyOrder, Micropools};
 pub use target_latency::TargetLatency;
 

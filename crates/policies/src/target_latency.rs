@@ -55,6 +55,7 @@ pub struct TargetLatency {
     warmup_fraction: f64,
     slack: f64,
     deprioritize: bool,
+    late_last: bool,
     admission: Admission,
     name: String,
 }
@@ -67,6 +68,7 @@ impl TargetLatency {
             warmup_fraction: 0.1,
             slack: 0.0,
             deprioritize: true,
+            late_last: false,
             admission: Admission::Fifo,
             name: String::new(),
         }
@@ -120,6 +122,20 @@ impl TargetLatency {
         self
     }
 
+    /// Whether queued requests that can no longer meet their target are admitted only after
+    /// those that still can ([`LateLast`](crate::LateLast) around the admission order; the
+    /// name gains `+late-last`). Default: off.
+    ///
+    /// ```
+    /// use ontime_policies::TargetLatency;
+    /// let p = TargetLatency::reactive().late_last(true);
+    /// assert_eq!(ontime_core::StealPolicy::name(&p), "target-latency+late-last");
+    /// ```
+    pub fn late_last(mut self, on: bool) -> Self {
+        self.late_last = on;
+        self.named()
+    }
+
     /// The same stealing rule with another admission order (e.g. EDF).
     pub fn admission(mut self, admission: Admission) -> Self {
         self.admission = admission;
@@ -132,7 +148,8 @@ impl TargetLatency {
         } else {
             "target-latency"
         };
-        self.name = format!("{base}{}", self.admission.suffix());
+        let late = if self.late_last { "+late-last" } else { "" };
+        self.name = format!("{base}{}{late}", self.admission.suffix());
         self
     }
 
@@ -176,8 +193,13 @@ impl StealPolicy for TargetLatency {
         self.admission.validate()
     }
 
-    fn admission_queue(&self, _: usize) -> Box<dyn AdmissionQueue> {
-        self.admission.make_queue()
+    fn admission_queue(&self, threads: usize) -> Box<dyn AdmissionQueue> {
+        let q = self.admission.make_queue();
+        if self.late_last {
+            Box::new(crate::LateLast::new(q, threads))
+        } else {
+            q
+        }
     }
 
     fn review(&self, v: &RequestView) -> RequestAction {

@@ -411,3 +411,67 @@ fn a_deprioritized_request_lets_queued_requests_run_at_its_block_boundaries() {
         light.wait().unwrap();
     }
 }
+
+/// One worker held by a blocker at 100 ms; requests queued behind it with `(label, arrival
+/// ms, target ms, cost hint ms)`; the labels in the order they ran.
+fn late_order(policy: impl StealPolicy, requests: &[(u32, u64, u64, Option<u64>)]) -> Vec<u32> {
+    let clock = Arc::new(ManualClock::new());
+    clock.set(ms(100));
+    let pool = pool_on(1, clock, policy);
+    let release = Arc::new(AtomicBool::new(false));
+    let r = release.clone();
+    let blocker = pool.submit(Request::new(move || {
+        assert!(wait_for(PATIENCE, || r.load(Ordering::SeqCst)))
+    }));
+    assert!(wait_for(PATIENCE, || pool.stats().admitted == 1));
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let handles: Vec<_> = requests
+        .iter()
+        .map(|&(label, arrival, t, cost)| {
+            let o = order.clone();
+            let mut req = Request::new(move || o.lock().unwrap().push(label))
+                .arrival(ms(arrival))
+                .target(ms(t));
+            if let Some(c) = cost {
+                req = req.cost_hint(ms(c));
+            }
+            pool.submit(req)
+        })
+        .collect();
+    release.store(true, Ordering::SeqCst);
+    blocker.wait().unwrap();
+    for h in handles {
+        h.wait().unwrap();
+    }
+    let v = order.lock().unwrap().clone();
+    v
+}
+
+#[test]
+fn late_last_admits_requests_that_can_still_make_it_first_and_runs_the_rest() {
+    // At 100 ms: 1 and 3 are past their deadlines (60, 90), 4 cannot fit its 50 ms cost hint
+    // on one worker before 130; 2 and 5 can still make it.
+    let reqs = [
+        (1, 10, 50, None),
+        (2, 95, 20, None),
+        (3, 80, 10, None),
+        (4, 100, 30, Some(50)),
+        (5, 99, 10, None),
+    ];
+    assert_eq!(
+        late_order(TargetLatency::reactive(), &reqs),
+        [1, 2, 3, 4, 5],
+        "plain FIFO admission"
+    );
+    assert_eq!(
+        late_order(TargetLatency::reactive().late_last(true), &reqs),
+        [2, 5, 1, 3, 4],
+        "live requests first, then the late ones, oldest first"
+    );
+    // Composed with EDF: live ones by deadline (5 at 109 before 2 at 115), then the late
+    // ones in the order EDF offered them (1 at 60, 3 at 90, 4 at 130).
+    let edf = TargetLatency::reactive()
+        .admission(Admission::EarliestDeadlineFirst)
+        .late_last(true);
+    assert_eq!(late_order(edf, &reqs), [5, 2, 1, 3, 4]);
+}

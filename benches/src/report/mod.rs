@@ -407,11 +407,12 @@ pub fn render(r: &Results, dir: &Path) -> Result<Vec<String>, String> {
     s.push_str(
         "## Method\n\n\
          - Times are **medians** over interleaved rounds: each round runs every implementation of a \
-         case once, rotating the order, after one untimed warm-up of each, so that drift on a noisy \
-         machine hits all of them alike.\n\
+         case once, in an order shuffled afresh every round, after one untimed warm-up of each, so \
+         that drift on a noisy machine hits all of them alike.\n\
          - Latency and micropools: **open-loop** Poisson arrivals at the stated load; a request's \
          latency is measured **from its scheduled arrival time**, so queueing delay counts. The \
-         miss ratio is the fraction of requests that finished after their target.\n\
+         miss ratio is the fraction of requests that finished after their target; goodput is the \
+         requests that met it per second of arrivals.\n\
          - Every ratio is ontime ÷ the best peer measured **in the same run** (lower is better, \
          except throughput). Serial code is a peer only where no parallel peer exists.\n\
          - Time-based suites (fork-join, forall, dataflow) give the **paired** ratio: the median of \

@@ -40,7 +40,7 @@ const TARGET_FACTOR: u32 = 5;
 /// Loads, as fractions of the pool's measured capacity.
 pub const LOADS: [f64; 6] = [0.5, 0.7, 0.8, 0.9, 1.0, 1.2];
 /// Seconds of arrivals per repetition, full and quick: the request count follows the rate.
-pub const SPAN_S: [f64; 2] = [1.0, 0.4];
+pub const SPAN_S: [f64; 2] = [1.0, 0.3];
 /// Repetitions of every (case, implementation), each with its own seed shared by every
 /// implementation: full and quick runs.
 pub const REPETITIONS: [usize; 2] = [5, 2];
@@ -419,7 +419,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     let t = cfg.threads;
     let only: Option<String> = std::env::var("ONTIME_BENCH_ONLY").ok();
     // Each repetition offers SPAN_S seconds of arrivals: 1 s in a full run (5 repetitions,
-    // 6 loads, 3 workloads, 6 implementations: about 9 minutes here), 0.4 s quick.
+    // 6 loads, 3 workloads, 6 implementations: about 10.5 minutes here), 0.3 s quick (under 2 minutes).
     let span_s = SPAN_S[usize::from(cfg.quick)];
     let spin = Spin::calibrate(ITEM);
     let mut out = Vec::new();

@@ -20,10 +20,8 @@ use crate::results::Record;
 /// ```
 pub fn is_ours(implementation: &str) -> bool {
     implementation.starts_with("ontime")
-        || matches!(
-            implementation,
-            "target-latency" | "target-latency-predictive" | "micropools"
-        )
+        || implementation.starts_with("target-latency")
+        || implementation == "micropools"
 }
 
 /// The median of per-round ratios and its 95% interval.

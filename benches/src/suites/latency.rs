@@ -320,16 +320,36 @@ fn serve_rayon(threads: usize, s: &[Arrival], spin: Spin) -> Vec<u64> {
     lat.iter().map(|l| l.load(Ordering::Relaxed)).collect()
 }
 
-/// The implementations measured: every policy, and rayon-core.
+/// Policy variants that `ONTIME_BENCH_EXTRA` (a comma-separated list) can add to a run, for
+/// investigation; they are not part of the default suite.
+pub const EXTRA: [&str; 2] = [
+    "target-latency+late-last",
+    "target-latency-predictive+late-last",
+];
+
+/// The implementations measured: every policy, rayon-core, and the `ONTIME_BENCH_EXTRA`
+/// variants asked for.
+///
+/// # Panics
+/// If `ONTIME_BENCH_EXTRA` names a variant not in [`EXTRA`] (the message lists them).
 pub fn impls() -> Vec<&'static str> {
-    vec![
+    let mut v = vec![
         "steal-first",
         "admit-first",
         "target-latency",
         "target-latency-predictive",
         "micropools",
         "rayon-core",
-    ]
+    ];
+    if let Ok(extra) = std::env::var("ONTIME_BENCH_EXTRA") {
+        for name in extra.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let known = EXTRA.iter().find(|&&e| e == name).unwrap_or_else(|| {
+                panic!("ONTIME_BENCH_EXTRA: no variant named {name:?}; known: {EXTRA:?}")
+            });
+            v.push(known);
+        }
+    }
+    v
 }
 
 fn policy(name: &str, threads: usize, target: Duration) -> Box<dyn StealPolicy> {
@@ -338,6 +358,10 @@ fn policy(name: &str, threads: usize, target: Duration) -> Box<dyn StealPolicy> 
         "admit-first" => Box::new(AdmitFirst::new()),
         "target-latency" => Box::new(TargetLatency::reactive()),
         "target-latency-predictive" => Box::new(TargetLatency::predictive()),
+        "target-latency+late-last" => Box::new(TargetLatency::reactive().late_last(true)),
+        "target-latency-predictive+late-last" => {
+            Box::new(TargetLatency::predictive().late_last(true))
+        }
         "micropools" => {
             let heavy = (threads / 2).max(1);
             Box::new(Micropools::new(threads - heavy, heavy, target / 2))

@@ -68,6 +68,25 @@ pub struct ShareView {
     pub sleepers: usize,
 }
 
+impl ShareView {
+    /// A view for policy tests, decision tables and simulators (`ontime-sim` drives policies
+    /// through it).
+    ///
+    /// ```
+    /// use ontime_core::{ShareView, StealFirst, StealPolicy};
+    /// let v = ShareView::new(0, 3, 1);
+    /// assert!(StealFirst.may_share(&v));
+    /// assert_eq!((v.worker, v.pending, v.sleepers), (0, 3, 1));
+    /// ```
+    pub fn new(worker: usize, pending: usize, sleepers: usize) -> Self {
+        ShareView {
+            worker,
+            pending,
+            sleepers,
+        }
+    }
+}
+
 /// Decides, on cold paths, when a worker steals, when it admits new work, and whose work may
 /// be shared.
 ///

@@ -30,6 +30,36 @@ impl Queued {
         }
     }
 
+    /// A queued entry for request `id` with no work attached: running or dropping it does
+    /// nothing. For driving an [`AdmissionQueue`] from outside a pool, as the simulator
+    /// (`ontime-sim`) and queue tests do: the queue sees the same `id`, `info`, `arrival`,
+    /// `deadline`, `is_root` and `is_shed` a real request would show it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ontime_core::{AdmissionQueue, FifoQueue, Queued, RequestInfo};
+    /// let q = FifoQueue::new();
+    /// q.push(Queued::stand_in(7, RequestInfo::default(), Duration::from_millis(1)));
+    /// q.push(Queued::stand_in(8, RequestInfo::default(), Duration::from_millis(2)).into_shed_work());
+    /// let first = q.pop(0, Duration::ZERO).unwrap();
+    /// assert_eq!((first.id(), first.is_root(), first.is_shed()), (7, true, false));
+    /// let second = q.pop(0, Duration::ZERO).unwrap();
+    /// assert_eq!((second.id(), second.is_root(), second.is_shed()), (8, false, true));
+    /// ```
+    pub fn stand_in(id: u64, info: RequestInfo, arrival: Duration) -> Queued {
+        let ctx = std::sync::Arc::new(RequestCtx::new(id, info, arrival));
+        let job = crate::job::HeapJob::into_job_ref(|| {});
+        Queued::new(Task::new(job, Some(ctx)), true)
+    }
+
+    /// This entry as re-scheduled work of a request the policy shed (`is_root` false,
+    /// `is_shed` true), as a pool queues the spawns of a shed request.
+    pub fn into_shed_work(mut self) -> Queued {
+        self.ctx().apply(super::RequestAction::Shed);
+        self.root = false;
+        self
+    }
+
     pub(crate) fn into_task(mut self) -> Task {
         self.task
             .take()

@@ -1,0 +1,285 @@
+//! The simulated pool's state: requests, workers, their stacks of frames and deques of forks.
+//! The rules that move this state are in `engine.rs`; this file holds data and the small
+//! invariant-keeping helpers.
+
+use std::collections::VecDeque;
+
+/// Worker index, as in the real pool.
+pub(crate) type W = usize;
+
+/// A request of the stream, as the simulated pool sees it.
+#[derive(Clone, Debug)]
+pub(crate) struct Req {
+    pub(crate) items: u64,
+    pub(crate) arrival: u64,
+    pub(crate) start: Option<u64>,
+    pub(crate) finish: Option<u64>,
+    /// The worker that admitted it (where its work goes home when it stops sharing).
+    pub(crate) home: W,
+    // The policy's verdicts, as the real `RequestCtx` keeps them (monotonic flags).
+    pub(crate) shareable: bool,
+    pub(crate) yields: bool,
+    pub(crate) shed: bool,
+    /// Items finished and reported (loop progress, at block boundaries).
+    pub(crate) done: u64,
+    /// Items announced by its loop (the whole loop, when it starts).
+    pub(crate) total: u64,
+    /// Workers whose running frame belongs to this request (for live progress).
+    pub(crate) runners: Vec<W>,
+}
+
+/// A fork: the right half of a split range, waiting in its owner's deque (pending, or shared
+/// with thieves), handed back, or sent home.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Fork {
+    pub(crate) req: usize,
+    pub(crate) lo: u64,
+    pub(crate) hi: u64,
+    /// The frame that made it and waits for it: (worker, index in that worker's stack).
+    pub(crate) parent: (W, usize),
+    /// Eager splits its runner makes before waiting for heartbeats, unless it migrates.
+    pub(crate) splits: u32,
+}
+
+/// Why a frame sits on top of another on the same stack.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Nesting {
+    /// At the bottom of the stack, or a fork taken while blocked: not a queued task.
+    None,
+    /// A queued request admitted by a blocked worker (counts toward the admit depth).
+    Admitted,
+    /// A queued request run at a deprioritized loop's block boundary (counts toward the
+    /// admit depth and the yield nesting).
+    Yielded,
+}
+
+/// One frame of a worker's stack: a piece of a request's loop (or tree) being run.
+#[derive(Clone, Debug)]
+pub(crate) struct Frame {
+    pub(crate) req: usize,
+    /// The range this frame runs now (`lo` advances as blocks finish).
+    pub(crate) lo: u64,
+    pub(crate) hi: u64,
+    /// When the block starting at `lo` started (valid while the frame runs).
+    pub(crate) t0: u64,
+    pub(crate) splits: u32,
+    /// Forks of this frame that left its worker's deque (stolen, handed back, sent home)
+    /// and have not finished.
+    pub(crate) outstanding: u32,
+    /// The frame waiting for this one, if it runs a fork.
+    pub(crate) parent: Option<(W, usize)>,
+    pub(crate) nesting: Nesting,
+}
+
+/// What an idle worker is doing.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Running its top frame.
+    Running,
+    /// Took work (a steal or an admission) and starts it after the transfer latency.
+    Starting,
+    /// Found nothing: spinning (it reacts within `react`) or asleep (`wake` to wake up).
+    Idle { sleeping: bool },
+}
+
+/// What a starting worker took.
+#[derive(Copy, Clone, Debug)]
+pub(crate) enum Incoming {
+    /// A fork from another worker's deque (migrated: splits eagerly again).
+    Stolen(Fork),
+    /// A request from the admission queue, nested as given.
+    Root(usize, Nesting),
+}
+
+/// A simulated worker.
+#[derive(Debug)]
+pub(crate) struct Worker {
+    pub(crate) stack: Vec<Frame>,
+    /// Forks, oldest first. The first `shared` are stealable; the rest are pending (private).
+    pub(crate) deque: VecDeque<Fork>,
+    pub(crate) shared: usize,
+    /// Forks handed back by thieves or sent home by other workers.
+    pub(crate) returned: VecDeque<Fork>,
+    /// The heartbeat flag.
+    pub(crate) flag: bool,
+    pub(crate) mode: Mode,
+    pub(crate) incoming: Option<Incoming>,
+    /// Generation of the worker's scheduled boundary (stale events are skipped).
+    pub(crate) gen: u64,
+    /// When the scheduled boundary fires (`u64::MAX`: none).
+    pub(crate) next_at: u64,
+    pub(crate) search_pending: bool,
+    /// When it last searched and found nothing.
+    pub(crate) failed_at: Option<u64>,
+    pub(crate) idle_since: u64,
+    /// Queued tasks running nested on its stack, and how many of them are yields.
+    pub(crate) depth: u32,
+    pub(crate) yields: u32,
+}
+
+impl Worker {
+    pub(crate) fn new() -> Self {
+        Worker {
+            stack: Vec::new(),
+            deque: VecDeque::new(),
+            shared: 0,
+            returned: VecDeque::new(),
+            flag: false,
+            mode: Mode::Idle { sleeping: true },
+            incoming: None,
+            gen: 0,
+            next_at: u64::MAX,
+            search_pending: false,
+            failed_at: None,
+            idle_since: 0,
+            depth: 0,
+            yields: 0,
+        }
+    }
+
+    /// Pending (not yet shared) forks.
+    pub(crate) fn pending(&self) -> usize {
+        self.deque.len() - self.shared
+    }
+
+    /// Takes back the newest fork if it belongs to the top frame.
+    pub(crate) fn pop_own(&mut self) -> Option<Fork> {
+        let top = self.stack.len().checked_sub(1)?;
+        let me = self.deque.back()?.parent.1;
+        if me != top {
+            return None;
+        }
+        if self.deque.len() == self.shared {
+            self.shared -= 1;
+        }
+        self.deque.pop_back()
+    }
+
+    /// Takes back the newest fork, whoever on this stack made it (an idle worker's
+    /// `find_work` pops its own deque first).
+    pub(crate) fn pop_any(&mut self) -> Option<Fork> {
+        if self.deque.len() == self.shared && self.shared > 0 {
+            self.shared -= 1;
+        }
+        self.deque.pop_back()
+    }
+
+    /// The oldest shared fork, for a thief.
+    pub(crate) fn steal(&mut self) -> Option<Fork> {
+        if self.shared == 0 {
+            return None;
+        }
+        self.shared -= 1;
+        self.deque.pop_front()
+    }
+
+    pub(crate) fn is_idle(&self) -> bool {
+        matches!(self.mode, Mode::Idle { .. })
+    }
+}
+
+/// `ceil(log2(threads))`, as the real loops' eager splits.
+pub(crate) fn initial_splits(threads: usize) -> u32 {
+    threads.next_power_of_two().trailing_zeros()
+}
+
+/// A set of worker indices as a bitset: membership changes and "next member at or after `i`"
+/// cost a few word operations, where an ordered tree set cost most of a 256-worker run.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Workers {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl Workers {
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Workers {
+            words: vec![0; n.div_ceil(64)],
+            len: 0,
+        }
+    }
+
+    pub(crate) fn set(&mut self, w: W, on: bool) {
+        let (i, bit) = (w / 64, 1u64 << (w % 64));
+        let was = self.words[i] & bit != 0;
+        if on && !was {
+            self.words[i] |= bit;
+            self.len += 1;
+        } else if !on && was {
+            self.words[i] &= !bit;
+            self.len -= 1;
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The smallest member at or after `from` and before `to`.
+    pub(crate) fn next_in(&self, from: W, to: W) -> Option<W> {
+        let mut i = from / 64;
+        if from >= to {
+            return None;
+        }
+        let mut word = self.words.get(i)? & (!0u64 << (from % 64));
+        loop {
+            if word != 0 {
+                let w = i * 64 + word.trailing_zeros() as usize;
+                return (w < to).then_some(w);
+            }
+            i += 1;
+            if i * 64 >= to {
+                return None;
+            }
+            word = *self.words.get(i)?;
+        }
+    }
+
+    /// The first member in ring order starting at `start` (of `n` workers), skipping the
+    /// first `from` positions; with its ring distance from `start`.
+    pub(crate) fn next_in_ring(&self, start: W, from: usize, n: usize) -> Option<(usize, W)> {
+        if from >= n {
+            return None;
+        }
+        let at = (start + from) % n;
+        let v = if at >= start {
+            self.next_in(at, n).or_else(|| self.next_in(0, start))
+        } else {
+            self.next_in(at, start)
+        }?;
+        Some(((v + n - start) % n, v))
+    }
+
+    pub(crate) fn first(&self) -> Option<W> {
+        self.next_in(0, self.words.len() * 64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worker_sets_walk_in_ring_order() {
+        let mut s = Workers::with_capacity(200);
+        for w in [3, 70, 150, 199] {
+            s.set(w, true);
+        }
+        s.set(70, true);
+        assert_eq!(s.len(), 4);
+        assert_eq!(s.first(), Some(3));
+        assert_eq!(s.next_in_ring(100, 0, 200), Some((50, 150)));
+        assert_eq!(s.next_in_ring(100, 51, 200), Some((99, 199)));
+        assert_eq!(s.next_in_ring(100, 100, 200), Some((103, 3)));
+        assert_eq!(s.next_in_ring(100, 104, 200), Some((170, 70)));
+        assert_eq!(s.next_in_ring(100, 171, 200), None);
+        s.set(3, false);
+        s.set(3, false);
+        assert_eq!((s.len(), s.first()), (3, Some(70)));
+        assert!(!s.is_empty());
+    }
+}

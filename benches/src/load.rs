@@ -6,38 +6,9 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
-/// A small deterministic PRNG (splitmix64), so every implementation of a case sees the same
-/// arrivals and sizes.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// Seeded generator.
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in (0, 1].
-    pub fn unit(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64
-    }
-    /// Exponential with the given mean.
-    pub fn exp(&mut self, mean: f64) -> f64 {
-        -mean * self.unit().ln()
-    }
-    /// Standard normal (Box-Muller).
-    pub fn normal(&mut self) -> f64 {
-        let (u, v) = (self.unit(), self.unit());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-}
+/// The deterministic PRNG every stream is drawn from (the simulator's, so a seed gives the
+/// same stream to the real suites and the simulator).
+pub use ontime_sim::Rng;
 
 /// CPU work whose cost is calibrated once: `spin(n)` costs about `n` × [`Spin::unit`].
 #[derive(Copy, Clone, Debug)]
@@ -173,15 +144,5 @@ mod tests {
         assert!(q.p99 >= 989_000 && q.p9995 >= q.p999 && q.p999 >= q.p99);
         assert_eq!(l.log2_buckets().iter().sum::<u64>(), 1000);
         assert_eq!(l.len(), 1000);
-    }
-
-    #[test]
-    fn rng_is_deterministic_and_exp_has_its_mean() {
-        let mut a = Rng::new(3);
-        let mut b = Rng::new(3);
-        assert_eq!(a.next_u64(), b.next_u64());
-        let n = 100_000;
-        let mean = (0..n).map(|_| a.exp(2.0)).sum::<f64>() / n as f64;
-        assert!((mean - 2.0).abs() < 0.05, "{mean}");
     }
 }

@@ -18,25 +18,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ontime_core::{Request, StealPolicy, ThreadPoolBuilder};
-use ontime_policies::{AdmitFirst, Micropools, StealFirst, TargetLatency};
+use ontime_policies::StealFirst;
+pub use ontime_sim::{median_items, requests_for, stream, Arrival, Workload, COMMON, ITEM};
 
 use super::{rayon_pool_with_stack, Config};
 use crate::load::{sleep_until, Latencies, Rng, Spin};
 use crate::results::Record;
 
 const SUITE: &str = "latency";
-/// Cost of one loop item.
-///
-/// The grain is set against this VM's jitter: a spinning thread here loses the CPU for
-/// 25-45 µs typically, 0.2-0.9 ms at the 99th percentile and up to 4 ms at worst (10 s of
-/// two spinning threads, `docs/benchmarks.md`). With 10 µs items a common request is 1 ms of
-/// serial work and T = 5 ms, so a typical preemption is under 1% of T and a bad one under
-/// 20%; at T = 1 ms (2 µs items) one bad preemption alone missed the target.
-const ITEM: Duration = Duration::from_micros(10);
-/// Items in a common request (1 ms of serial work).
-const COMMON: u64 = 100;
-/// The target is this many times the workload's median serial service time.
-const TARGET_FACTOR: u32 = 5;
 /// Loads, as fractions of the pool's measured capacity.
 pub const LOADS: [f64; 6] = [0.5, 0.7, 0.8, 0.9, 1.0, 1.2];
 /// Seconds of arrivals per repetition, full and quick: the request count follows the rate.
@@ -44,112 +33,6 @@ pub const SPAN_S: [f64; 2] = [1.0, 0.3];
 /// Repetitions of every (case, implementation), each with its own seed shared by every
 /// implementation: full and quick runs.
 pub const REPETITIONS: [usize; 2] = [5, 2];
-
-/// A request-size distribution.
-#[derive(Copy, Clone, Debug)]
-pub enum Workload {
-    /// 1% of requests 100× the common size.
-    Bimodal,
-    /// Log-normal sizes, median `COMMON`, sigma 1 (heavy tail).
-    Lognormal,
-    /// 0.2% of requests 500× the common size: far beyond any target.
-    Enormous,
-}
-
-impl Workload {
-    /// Name used in case names.
-    pub fn name(self) -> &'static str {
-        match self {
-            Workload::Bimodal => "bimodal",
-            Workload::Lognormal => "lognormal",
-            Workload::Enormous => "enormous",
-        }
-    }
-
-    /// Mean items per request, from 100,000 requests of a fixed seed (the lognormal tail is
-    /// clamped, so a sample is the simplest exact-enough mean for sizing a stream).
-    fn mean_items(self) -> f64 {
-        let sizes = self.sizes(100_000, &mut Rng::new(0x3ea7));
-        sizes.iter().sum::<u64>() as f64 / sizes.len() as f64
-    }
-
-    /// The two-point workloads' heavy requests: their share and their size.
-    fn heavy(self) -> Option<(f64, u64)> {
-        match self {
-            Workload::Bimodal => Some((0.01, COMMON * 100)),
-            Workload::Enormous => Some((0.002, COMMON * 500)),
-            Workload::Lognormal => None,
-        }
-    }
-
-    /// The sizes of `n` requests. A two-point workload gets exactly its share of heavy
-    /// requests (`max(1, round(n × share))`), at random positions: drawn independently, the
-    /// 1-3 enormous requests of a one-second repetition were as often 0 as 2, and whether
-    /// one came decided that repetition's miss ratios more than any policy did. Log-normal
-    /// sizes are drawn independently.
-    fn sizes(self, n: usize, rng: &mut Rng) -> Vec<u64> {
-        let Some((share, size)) = self.heavy() else {
-            return (0..n)
-                .map(|_| ((COMMON as f64) * rng.normal().exp()).clamp(1.0, 1e5) as u64)
-                .collect();
-        };
-        let heavy = ((n as f64 * share).round() as usize).clamp(1, n);
-        let mut out = vec![COMMON; n];
-        // A partial Fisher-Yates shuffle of the positions picks `heavy` distinct ones.
-        let mut pos: Vec<usize> = (0..n).collect();
-        for i in 0..heavy {
-            let j = i + (rng.next_u64() % (n - i) as u64) as usize;
-            pos.swap(i, j);
-            out[pos[i]] = size;
-        }
-        out
-    }
-}
-
-/// One request of a stream: when it arrives (offset from the start) and its size.
-#[derive(Copy, Clone, Debug)]
-pub struct Arrival {
-    /// Scheduled arrival, from the stream's start.
-    pub at: Duration,
-    /// Items in its loop.
-    pub items: u64,
-}
-
-/// A stream at `load` of a `threads`-worker pool's capacity: Poisson arrivals whose rate
-/// makes the offered work (sum of sizes × `ITEM`) equal `load × efficiency × threads` per
-/// unit time. `efficiency` is the measured capacity over the nominal one
-/// ([`measure_capacity`]), so `load` is a fraction of what the pool really completes.
-pub fn stream(
-    w: Workload,
-    n: usize,
-    load: f64,
-    efficiency: f64,
-    threads: usize,
-    seed: u64,
-) -> Vec<Arrival> {
-    let mut rng = Rng::new(seed);
-    let sizes = w.sizes(n, &mut rng);
-    let mean_service = sizes.iter().sum::<u64>() as f64 / n as f64 * ITEM.as_secs_f64();
-    let gap = mean_service / (load * efficiency * threads as f64);
-    let mut t = 0.0;
-    sizes
-        .into_iter()
-        .map(|items| {
-            t += rng.exp(gap);
-            Arrival {
-                at: Duration::from_secs_f64(t),
-                items,
-            }
-        })
-        .collect()
-}
-
-/// Requests in a stream offering `span_s` seconds of arrivals at `load` (a fraction of the
-/// measured capacity, `efficiency` × nominal) to `threads` workers.
-pub fn requests_for(w: Workload, span_s: f64, load: f64, efficiency: f64, threads: usize) -> usize {
-    let rate = load * efficiency * threads as f64 / (w.mean_items() * ITEM.as_secs_f64());
-    (rate * span_s).ceil().max(1.0) as usize
-}
 
 /// Capacity of a `threads`-worker pool on `w`'s requests, as served here.
 #[derive(Copy, Clone, Debug)]
@@ -209,12 +92,6 @@ pub fn measure_capacity(
         nominal_rps: threads as f64 / mean_service,
         measured_rps: count as f64 / start.elapsed().as_secs_f64(),
     }
-}
-
-fn median_items(s: &[Arrival]) -> u64 {
-    let mut v: Vec<u64> = s.iter().map(|a| a.items).collect();
-    v.sort_unstable();
-    v[v.len() / 2]
 }
 
 /// Serves `s` on an ontime pool with `policy`; latencies from the scheduled arrivals.
@@ -320,32 +197,26 @@ fn serve_rayon(threads: usize, s: &[Arrival], spin: Spin) -> Vec<u64> {
     lat.iter().map(|l| l.load(Ordering::Relaxed)).collect()
 }
 
-/// Policy variants that `ONTIME_BENCH_EXTRA` (a comma-separated list) can add to a run, for
-/// investigation; they are not part of the default suite.
-pub const EXTRA: [&str; 2] = [
-    "target-latency+late-last",
-    "target-latency-predictive+late-last",
-];
-
 /// The implementations measured: every policy, rayon-core, and the `ONTIME_BENCH_EXTRA`
-/// variants asked for.
+/// variants asked for (a comma-separated list of names from [`ontime_sim::EXTRA`]).
 ///
 /// # Panics
-/// If `ONTIME_BENCH_EXTRA` names a variant not in [`EXTRA`] (the message lists them).
+/// If `ONTIME_BENCH_EXTRA` names a variant not in [`ontime_sim::EXTRA`] (the message lists
+/// them).
 pub fn impls() -> Vec<&'static str> {
-    let mut v = vec![
-        "steal-first",
-        "admit-first",
-        "target-latency",
-        "target-latency-predictive",
-        "micropools",
-        "rayon-core",
-    ];
+    let mut v: Vec<&'static str> = ontime_sim::POLICIES.to_vec();
+    v.push("rayon-core");
     if let Ok(extra) = std::env::var("ONTIME_BENCH_EXTRA") {
         for name in extra.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            let known = EXTRA.iter().find(|&&e| e == name).unwrap_or_else(|| {
-                panic!("ONTIME_BENCH_EXTRA: no variant named {name:?}; known: {EXTRA:?}")
-            });
+            let known = ontime_sim::EXTRA
+                .iter()
+                .find(|&&e| e == name)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "ONTIME_BENCH_EXTRA: no variant named {name:?}; known: {:?}",
+                        ontime_sim::EXTRA
+                    )
+                });
             v.push(known);
         }
     }
@@ -353,21 +224,8 @@ pub fn impls() -> Vec<&'static str> {
 }
 
 fn policy(name: &str, threads: usize, target: Duration) -> Box<dyn StealPolicy> {
-    match name {
-        "steal-first" => Box::new(StealFirst::new()),
-        "admit-first" => Box::new(AdmitFirst::new()),
-        "target-latency" => Box::new(TargetLatency::reactive()),
-        "target-latency-predictive" => Box::new(TargetLatency::predictive()),
-        "target-latency+late-last" => Box::new(TargetLatency::reactive().late_last(true)),
-        "target-latency-predictive+late-last" => {
-            Box::new(TargetLatency::predictive().late_last(true))
-        }
-        "micropools" => {
-            let heavy = (threads / 2).max(1);
-            Box::new(Micropools::new(threads - heavy, heavy, target / 2))
-        }
-        other => unreachable!("no policy named {other}"),
-    }
+    ontime_sim::policy(name, threads, target)
+        .unwrap_or_else(|| unreachable!("no policy named {name}"))
 }
 
 /// A miss-ratio record with the quantiles in `extra`.
@@ -447,7 +305,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     let span_s = SPAN_S[usize::from(cfg.quick)];
     let spin = Spin::calibrate(ITEM);
     let mut out = Vec::new();
-    let workloads = [Workload::Bimodal, Workload::Lognormal, Workload::Enormous];
+    let workloads = Workload::LATENCY_SUITE;
     // Capacity first, per workload, on this machine and in this run.
     let capacity: Vec<Capacity> = workloads
         .iter()
@@ -473,7 +331,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
                 .map(|r| stream(w, n, load, cap.efficiency(), t, seed(r)))
                 .collect();
             let median = ITEM * median_items(&streams[0]) as u32;
-            let target = median * TARGET_FACTOR;
+            let target = ontime_sim::target_for(&streams[0]);
             let names = impls();
             let k = names.len();
             let mut lats: Vec<Latencies> = (0..k).map(|_| Latencies::new()).collect();
@@ -557,31 +415,5 @@ mod tests {
         assert!((c.nominal_rps - 1.0 / mean).abs() < 1e-6 * c.nominal_rps);
         assert!(c.measured_rps.is_finite() && c.measured_rps > 0.0);
         assert!(c.efficiency() > 0.0);
-    }
-
-    #[test]
-    fn streams_offer_the_requested_load() {
-        let s = stream(Workload::Bimodal, 20_000, 0.8, 1.0, 2, 1);
-        let work: f64 = s.iter().map(|a| a.items as f64).sum::<f64>() * ITEM.as_secs_f64();
-        let span = s.last().unwrap().at.as_secs_f64();
-        let offered = work / span / 2.0;
-        assert!((offered - 0.8).abs() < 0.05, "{offered}");
-        assert_eq!(median_items(&s), COMMON);
-        let heavy = s.iter().filter(|a| a.items > COMMON).count();
-        assert_eq!(heavy, 200, "exactly 1% of the requests are heavy");
-    }
-
-    #[test]
-    fn every_stream_carries_at_least_one_heavy_request_at_random_places() {
-        for n in [1, 7, 480] {
-            let s = stream(Workload::Enormous, n, 0.5, 1.0, 2, n as u64);
-            let heavy: Vec<usize> = (0..n).filter(|&i| s[i].items > COMMON).collect();
-            assert_eq!(heavy.len(), 1, "n = {n}");
-        }
-        let first = |seed| {
-            let s = stream(Workload::Bimodal, 500, 0.5, 1.0, 2, seed);
-            s.iter().position(|a| a.items > COMMON)
-        };
-        assert_ne!(first(1), first(2), "positions follow the seed");
     }
 }

@@ -81,7 +81,8 @@ pub fn paired_ratio(ours: &[f64], peer: &[f64]) -> Option<Paired> {
 /// assert_eq!(best_peer(&[("ontime", 1.0), ("serial", 0.5)], false), Some(1));
 /// ```
 pub fn best_peer(entries: &[(&str, f64)], higher_is_better: bool) -> Option<usize> {
-    let is_peer = |i: &usize| !is_ours(entries[*i].0);
+    // The simulator's clairvoyant reference is a bound, not a peer.
+    let is_peer = |i: &usize| !is_ours(entries[*i].0) && entries[*i].0 != "clairvoyant";
     let is_parallel = |i: &usize| entries[*i].0 != "serial";
     let any_parallel = (0..entries.len()).filter(is_peer).any(|i| is_parallel(&i));
     (0..entries.len())

@@ -6,6 +6,9 @@
 //!   each run in `DIR/repeat-i` and printing every headline ratio's spread across the runs.
 //! - `cargo xtask report [DIR]`: redraws `report.md` and the SVG figures from an existing
 //!   `DIR/results.json` (default `target/ontime-bench`) without re-running anything.
+//! - `cargo xtask sim [--workers N] [--load L] [--workload W] [--arrivals A] [--shape S]
+//!   [--policy P]... [--requests R] [--seed S]`: simulates one case with `ontime-sim` and prints
+//!   each policy's miss ratio, quantiles and goodput beside the clairvoyant reference.
 //! - `cargo xtask loom`: runs the loom models with `RUSTFLAGS="--cfg loom"` and bounded
 //!   preemptions.
 //! - `cargo xtask soak [--secs N] [--seed S] [--release]`: random mixes of join, scope,
@@ -21,7 +24,14 @@ use std::process::{Command, ExitCode};
 use clap::{Parser, Subcommand};
 
 /// Suites the benchmark binary knows; checked here so a typo fails before a long build.
-const SUITES: &[&str] = &["fork-join", "forall", "latency", "micropools", "dataflow"];
+const SUITES: &[&str] = &[
+    "fork-join",
+    "forall",
+    "latency",
+    "micropools",
+    "dataflow",
+    "sim",
+];
 
 #[derive(Parser, Debug)]
 #[command(name = "cargo xtask", about = "ontime's task runner")]
@@ -76,6 +86,34 @@ enum Cmd {
     },
     /// Run a subset of ontime-core's tests under Miri (needs nightly with Miri).
     Miri,
+    /// Simulate one case (ontime-sim): miss ratio, quantiles and goodput per policy.
+    Sim {
+        /// Simulated workers.
+        #[arg(long, default_value_t = 16)]
+        workers: usize,
+        /// Offered load, as a fraction of the simulated pool's capacity.
+        #[arg(long, default_value_t = 0.8)]
+        load: f64,
+        /// Workload: bimodal, lognormal, enormous, search or finance.
+        #[arg(long, default_value = "bimodal")]
+        workload: String,
+        /// Arrivals: poisson or bursty.
+        #[arg(long, default_value = "poisson")]
+        arrivals: String,
+        /// Request shape: loop or tree.
+        #[arg(long, default_value = "loop")]
+        shape: String,
+        /// Policy report name, or clairvoyant (default: every policy and clairvoyant).
+        /// Repeatable.
+        #[arg(long = "policy")]
+        policies: Vec<String>,
+        /// Requests in the stream.
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        /// Seed of the stream and the simulation.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -96,6 +134,38 @@ fn main() -> ExitCode {
             release,
         } => soak(secs, seed, release),
         Cmd::Miri => miri(),
+        Cmd::Sim {
+            workers,
+            load,
+            workload,
+            arrivals,
+            shape,
+            policies,
+            requests,
+            seed,
+        } => {
+            let mut args: Vec<String> = vec![
+                "--workers".into(),
+                workers.to_string(),
+                "--load".into(),
+                load.to_string(),
+                "--workload".into(),
+                workload,
+                "--arrivals".into(),
+                arrivals,
+                "--shape".into(),
+                shape,
+                "--requests".into(),
+                requests.to_string(),
+                "--seed".into(),
+                seed.to_string(),
+            ];
+            for p in policies {
+                args.push("--policy".into());
+                args.push(p);
+            }
+            sim(&args)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -277,6 +347,23 @@ const MIRI_TESTS: &[(&str, &str)] = &[
     // and handle latches, a contained hook panic (the other tests are sized for native speed).
     ("--test=miri", ""),
 ];
+
+/// `cargo xtask sim`: builds and runs the simulator's command-line front end (release mode;
+/// it validates its own arguments and says what is wrong).
+fn sim(args: &[String]) -> Result<(), String> {
+    let mut all: Vec<&str> = vec![
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "ontime-sim",
+        "--bin",
+        "ontime-sim",
+        "--",
+    ];
+    all.extend(args.iter().map(String::as_str));
+    cargo(&workspace_root(), &all, &[], "")
+}
 
 fn miri() -> Result<(), String> {
     let root = workspace_root();

@@ -122,6 +122,41 @@ pub fn ratios(recs: &[&Record], metric: &str) -> Vec<Ratio> {
 }
 
 /// One panel per latency workload: each implementation's `metric` against the load.
+/// The sim suite's miss ratio against load for `workload` (Poisson arrivals): one panel per
+/// simulated pool size of 16 workers or more.
+fn sim_panels(r: &Results, workload: &str) -> Vec<(String, Vec<Line>)> {
+    let mut panels: BTreeMap<usize, BTreeMap<String, Vec<(f64, f64)>>> = BTreeMap::new();
+    for x in r.results.iter().filter(|x| {
+        x.suite == "sim"
+            && x.metric == "miss_ratio"
+            && x.threads >= 16
+            && extra_str(x, "workload") == Some(workload)
+            && extra_str(x, "arrivals") == Some("poisson")
+    }) {
+        if let Some(load) = extra_f64(x, "load") {
+            panels
+                .entry(x.threads)
+                .or_default()
+                .entry(x.implementation.clone())
+                .or_default()
+                .push((load, x.value));
+        }
+    }
+    panels
+        .into_iter()
+        .map(|(n, lines)| {
+            let lines = lines
+                .into_iter()
+                .map(|(name, mut pts)| {
+                    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    (name, pts)
+                })
+                .collect();
+            (format!("{n} workers"), lines)
+        })
+        .collect()
+}
+
 fn load_panels(r: &Results, metric: &str) -> Vec<(String, Vec<Line>)> {
     let mut panels: BTreeMap<String, BTreeMap<String, Vec<(f64, f64)>>> = BTreeMap::new();
     for x in r
@@ -327,6 +362,18 @@ pub fn draw_figures(r: &Results, dir: &Path) -> Result<Vec<(String, String)>, St
             )?;
         }
     }
+    // Simulator: miss ratio against load, one panel per simulated pool size (16, 64, 256),
+    // one figure per workload with Poisson arrivals, the clairvoyant bound among the lines.
+    for w in ontime_sim::Workload::ALL {
+        let panels = sim_panels(r, w.name());
+        if !panels.is_empty() {
+            fig(
+                &format!("sim-{}.svg", w.name()),
+                format!("sim: simulated miss ratio against load per policy, {} workload, Poisson arrivals, at 16, 64 and 256 simulated workers (lower is better; clairvoyant: the bound)", w.name()),
+                &|p| line_panels(p, &format!("simulated miss ratio vs load: {}", w.name()), "load", "miss ratio", &panels, false),
+            )?;
+        }
+    }
     // Micropools: cheap-packet latency distributions.
     let mp: Vec<&Record> = r
         .results
@@ -443,6 +490,11 @@ pub fn render(r: &Results, dir: &Path) -> Result<Vec<String>, String> {
             "latency",
             &["miss_ratio", "goodput_per_s"][..],
             "Miss ratio and goodput (requests that met T per second of arrivals) per workload and load; quantiles are in results.json.",
+        ),
+        (
+            "sim",
+            &["miss_ratio"][..],
+            "Simulated pools (ontime-sim, virtual time, deterministic): miss ratio per workload, load and simulated worker count; each policy's ratio is to the best of steal-first and admit-first (the clairvoyant reference is a bound, not a peer). Goodput and quantiles are in results.json.",
         ),
         (
             "micropools",

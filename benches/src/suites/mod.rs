@@ -5,6 +5,7 @@ pub mod forall;
 pub mod fork_join;
 pub mod latency;
 pub mod micropools;
+pub mod sim;
 
 use crate::harness::Stats;
 use crate::results::{time_record, Record};
@@ -119,6 +120,10 @@ pub const ALL: &[Suite] = &[
     Suite {
         name: "dataflow",
         run: dataflow::run,
+    },
+    Suite {
+        name: "sim",
+        run: sim::run,
     },
 ];
 

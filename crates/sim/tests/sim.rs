@@ -207,7 +207,10 @@ fn an_enormous_request_delays_light_ones_under_steal_first_but_not_target_latenc
     // stolen; its home worker, blocked on that fork, then pops the enormous request's
     // returned range first (`find_work` serves `returned` before anything else) and the
     // light request finishes only after it (docs/simulator.md, "Findings").
-    assert!(tl_late <= 10, "target-latency: {tl_late} of 40 light requests miss");
+    assert!(
+        tl_late <= 10,
+        "target-latency: {tl_late} of 40 light requests miss"
+    );
 }
 
 #[test]

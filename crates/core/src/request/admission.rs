@@ -47,7 +47,7 @@ impl Queued {
     /// assert_eq!((second.id(), second.is_root(), second.is_shed()), (8, false, true));
     /// ```
     pub fn stand_in(id: u64, info: RequestInfo, arrival: Duration) -> Queued {
-        let ctx = std::sync::Arc::new(RequestCtx::new(id, info, arrival));
+        let ctx = crate::sync::Arc::new(RequestCtx::new(id, info, arrival));
         let job = crate::job::HeapJob::into_job_ref(|| {});
         Queued::new(Task::new(job, Some(ctx)), true)
     }

@@ -86,33 +86,38 @@ enum Cmd {
     },
     /// Run a subset of ontime-core's tests under Miri (needs nightly with Miri).
     Miri,
-    /// Simulate one case (ontime-sim): miss ratio, quantiles and goodput per policy.
+    /// Simulate one case (ontime-sim): miss ratio, quantiles and goodput per policy. Flags
+    /// left out take the simulator's defaults (`cargo xtask sim --defaults` lists them).
     Sim {
         /// Simulated workers.
-        #[arg(long, default_value_t = 16)]
-        workers: usize,
+        #[arg(long)]
+        workers: Option<usize>,
         /// Offered load, as a fraction of the simulated pool's capacity.
-        #[arg(long, default_value_t = 0.8)]
-        load: f64,
+        #[arg(long)]
+        load: Option<f64>,
         /// Workload: bimodal, lognormal, enormous, search or finance.
-        #[arg(long, default_value = "bimodal")]
-        workload: String,
+        #[arg(long)]
+        workload: Option<String>,
         /// Arrivals: poisson or bursty.
-        #[arg(long, default_value = "poisson")]
-        arrivals: String,
+        #[arg(long)]
+        arrivals: Option<String>,
         /// Request shape: loop or tree.
-        #[arg(long, default_value = "loop")]
-        shape: String,
+        #[arg(long)]
+        shape: Option<String>,
         /// Policy report name, or clairvoyant (default: every policy and clairvoyant).
         /// Repeatable.
         #[arg(long = "policy")]
         policies: Vec<String>,
         /// Requests in the stream.
-        #[arg(long, default_value_t = 20_000)]
-        requests: usize,
+        #[arg(long)]
+        requests: Option<usize>,
         /// Seed of the stream and the simulation.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print the settings the simulator would run with (its defaults for flags not given)
+        /// and stop.
+        #[arg(long)]
+        defaults: bool,
     },
 }
 
@@ -143,26 +148,29 @@ fn main() -> ExitCode {
             policies,
             requests,
             seed,
+            defaults,
         } => {
-            let mut args: Vec<String> = vec![
-                "--workers".into(),
-                workers.to_string(),
-                "--load".into(),
-                load.to_string(),
-                "--workload".into(),
-                workload,
-                "--arrivals".into(),
-                arrivals,
-                "--shape".into(),
-                shape,
-                "--requests".into(),
-                requests.to_string(),
-                "--seed".into(),
-                seed.to_string(),
+            // Only the flags given go through: the simulator owns its defaults.
+            let given = [
+                ("--workers", workers.map(|v| v.to_string())),
+                ("--load", load.map(|v| v.to_string())),
+                ("--workload", workload),
+                ("--arrivals", arrivals),
+                ("--shape", shape),
+                ("--requests", requests.map(|v| v.to_string())),
+                ("--seed", seed.map(|v| v.to_string())),
             ];
+            let mut args: Vec<String> = given
+                .into_iter()
+                .filter_map(|(flag, v)| v.map(|v| [flag.to_string(), v]))
+                .flatten()
+                .collect();
             for p in policies {
                 args.push("--policy".into());
                 args.push(p);
+            }
+            if defaults {
+                args.push("--defaults".into());
             }
             sim(&args)
         }

@@ -122,61 +122,24 @@ pub fn ratios(recs: &[&Record], metric: &str) -> Vec<Ratio> {
 }
 
 /// One panel per latency workload: each implementation's `metric` against the load.
-/// The sim suite's miss ratio against load for `workload` (Poisson arrivals): one panel per
-/// simulated pool size of 16 workers or more.
-fn sim_panels(r: &Results, workload: &str) -> Vec<(String, Vec<Line>)> {
-    let mut panels: BTreeMap<usize, BTreeMap<String, Vec<(f64, f64)>>> = BTreeMap::new();
-    for x in r.results.iter().filter(|x| {
-        x.suite == "sim"
-            && x.metric == "miss_ratio"
-            && x.threads >= 16
-            && extra_str(x, "workload") == Some(workload)
-            && extra_str(x, "arrivals") == Some("poisson")
-    }) {
-        if let Some(load) = extra_f64(x, "load") {
-            panels
-                .entry(x.threads)
-                .or_default()
-                .entry(x.implementation.clone())
-                .or_default()
-                .push((load, x.value));
-        }
-    }
-    panels
-        .into_iter()
-        .map(|(n, lines)| {
-            let lines = lines
-                .into_iter()
-                .map(|(name, mut pts)| {
-                    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    (name, pts)
-                })
-                .collect();
-            (format!("{n} workers"), lines)
-        })
-        .collect()
-}
-
-fn load_panels(r: &Results, metric: &str) -> Vec<(String, Vec<Line>)> {
-    let mut panels: BTreeMap<String, BTreeMap<String, Vec<(f64, f64)>>> = BTreeMap::new();
-    for x in r
-        .results
-        .iter()
-        .filter(|x| x.suite == "latency" && x.metric == metric)
-    {
-        let (Some(w), Some(load)) = (extra_str(x, "workload"), extra_f64(x, "load")) else {
-            continue;
-        };
+/// Lines against load, one panel per key: `points` yields (panel, implementation, load,
+/// value); each line's points come out sorted by load.
+fn panels_by<K: Ord>(
+    points: impl Iterator<Item = (K, String, f64, f64)>,
+    title: impl Fn(&K) -> String,
+) -> Vec<(String, Vec<Line>)> {
+    let mut panels: BTreeMap<K, BTreeMap<String, Vec<(f64, f64)>>> = BTreeMap::new();
+    for (key, implementation, load, value) in points {
         panels
-            .entry(w.to_string())
+            .entry(key)
             .or_default()
-            .entry(x.implementation.clone())
+            .entry(implementation)
             .or_default()
-            .push((load, x.value));
+            .push((load, value));
     }
     panels
         .into_iter()
-        .map(|(w, lines)| {
+        .map(|(key, lines)| {
             let lines = lines
                 .into_iter()
                 .map(|(n, mut pts)| {
@@ -184,9 +147,37 @@ fn load_panels(r: &Results, metric: &str) -> Vec<(String, Vec<Line>)> {
                     (n, pts)
                 })
                 .collect();
-            (w, lines)
+            (title(&key), lines)
         })
         .collect()
+}
+
+/// The sim suite's miss ratio against load for `workload` (Poisson arrivals): one panel per
+/// simulated pool size of 16 workers or more.
+fn sim_panels(r: &Results, workload: &str) -> Vec<(String, Vec<Line>)> {
+    let points = r.results.iter().filter_map(|x| {
+        let ours = x.suite == "sim"
+            && x.metric == "miss_ratio"
+            && x.threads >= 16
+            && extra_str(x, "workload") == Some(workload)
+            && extra_str(x, "arrivals") == Some("poisson");
+        let load = extra_f64(x, "load").filter(|_| ours)?;
+        Some((x.threads, x.implementation.clone(), load, x.value))
+    });
+    panels_by(points, |n| format!("{n} workers"))
+}
+
+/// The latency suite's `metric` against load: one panel per workload.
+fn load_panels(r: &Results, metric: &str) -> Vec<(String, Vec<Line>)> {
+    let points = r
+        .results
+        .iter()
+        .filter(|x| x.suite == "latency" && x.metric == metric)
+        .filter_map(|x| {
+            let (w, load) = (extra_str(x, "workload")?, extra_f64(x, "load")?);
+            Some((w.to_string(), x.implementation.clone(), load, x.value))
+        });
+    panels_by(points, String::clone)
 }
 
 fn suite_table(r: &Results, suite: &str, metrics: &[&str]) -> String {

@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 
 use ontime_core::{Request, StealPolicy, ThreadPoolBuilder};
 use ontime_policies::StealFirst;
-pub use ontime_sim::{median_items, requests_for, stream, Arrival, Workload, COMMON, ITEM};
+pub use ontime_sim::{
+    median_items, requests_for, stream, Arrival, Arrivals, Workload, COMMON, ITEM,
+};
 
 use super::{rayon_pool_with_stack, Config};
 use crate::load::{sleep_until, Latencies, Rng, Spin};
@@ -328,7 +330,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
             let cap = capacity[wi];
             let n = requests_for(w, span_s, load, cap.efficiency(), t);
             let streams: Vec<Vec<Arrival>> = (0..reps)
-                .map(|r| stream(w, n, load, cap.efficiency(), t, seed(r)))
+                .map(|r| stream(w, Arrivals::Poisson, n, load, cap.efficiency(), t, seed(r)))
                 .collect();
             let median = ITEM * median_items(&streams[0]) as u32;
             let target = ontime_sim::target_for(&streams[0]);

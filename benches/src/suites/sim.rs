@@ -43,20 +43,13 @@ fn streams(quick: bool) -> Vec<(Workload, Arrivals)> {
 fn records(case: &Case, names: &[&str], runs: &[Run]) -> Vec<Record> {
     let miss: Vec<f64> = runs.iter().map(Run::miss_ratio).collect();
     let good: Vec<f64> = runs.iter().map(Run::goodput_per_s).collect();
-    let idx = |n: &str| names.iter().position(|&x| x == n);
+    // The best baseline by the project's one rule (`pairing::best_peer`: neither ours nor
+    // the clairvoyant bound), and the bound itself.
     let best = |v: &[f64], higher: bool| {
-        ontime_sim::BASELINES
-            .iter()
-            .filter_map(|b| idx(b).map(|i| (b, v[i])))
-            .reduce(|a, b| {
-                if (b.1 > a.1) == higher && b.1 != a.1 {
-                    b
-                } else {
-                    a
-                }
-            })
+        let row: Vec<(&str, f64)> = names.iter().copied().zip(v.iter().copied()).collect();
+        crate::pairing::best_peer(&row, higher).map(|i| (names[i], v[i]))
     };
-    let clair = idx(CLAIRVOYANT);
+    let clair = names.iter().position(|&x| x == CLAIRVOYANT);
     let name = case.name();
     let mut out = Vec::new();
     for (i, run) in runs.iter().enumerate() {
@@ -96,15 +89,13 @@ fn records(case: &Case, names: &[&str], runs: &[Run]) -> Vec<Record> {
             good[i],
         );
         common(&mut g);
-        if !ontime_sim::BASELINES.contains(&names[i]) && names[i] != CLAIRVOYANT {
+        if crate::pairing::is_ours(names[i]) {
             for (rec, v, higher) in [(&mut m, &miss, false), (&mut g, &good, true)] {
-                if let Some((peer, b)) = best(v, higher) {
-                    if b > 0.0 {
-                        rec.extra.insert("ratio".into(), (v[i] / b).into());
-                        rec.extra.insert("ratio_peer".into(), (*peer).into());
-                    }
+                if let Some((peer, b)) = best(v, higher).filter(|&(_, b)| b > 0.0) {
+                    rec.extra.insert("ratio".into(), (v[i] / b).into());
+                    rec.extra.insert("ratio_peer".into(), peer.into());
                 }
-                if let Some(c) = clair.filter(|_| v[clair.unwrap_or(0)] > 0.0) {
+                if let Some(c) = clair.filter(|&c| v[c] > 0.0) {
                     rec.extra
                         .insert("vs_clairvoyant".into(), (v[i] / v[c]).into());
                 }

@@ -85,7 +85,7 @@ pub use policy::{IdleOrder, IdleView, ShareView, StealFirst, StealPolicy};
 pub use pool::{PoolStats, ThreadPool};
 pub use request::{
     AdmissionQueue, FifoQueue, Finished, Outcome, Queued, Request, RequestAction, RequestError,
-    RequestHandle, RequestInfo, RequestView,
+    RequestFlags, RequestHandle, RequestInfo, RequestView,
 };
 pub use scope::{scope, Scope};
 pub use slot::{JobSlot, SlotTask};

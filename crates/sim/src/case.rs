@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::{clairvoyant, policy, simulate, stream_with, target_for, Arrival, Arrivals, Costs};
+use crate::{clairvoyant, policy, simulate, stream, target_for, Arrival, Arrivals, Costs};
 use crate::{Run, Shape, Workload};
 
 /// The report name of the clairvoyant reference.
@@ -85,7 +85,7 @@ impl Case {
 
     /// The stream: the latency suite's generator at this load of `workers` workers.
     pub fn stream(&self) -> Vec<Arrival> {
-        stream_with(
+        stream(
             self.workload,
             self.arrivals,
             self.requests,

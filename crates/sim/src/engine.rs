@@ -20,8 +20,8 @@ use std::collections::BinaryHeap;
 use std::time::Duration;
 
 use ontime_core::{
-    AdmissionQueue, IdleOrder, IdleView, Queued, RequestAction, RequestInfo, RequestView,
-    ShareView, StealPolicy,
+    AdmissionQueue, IdleOrder, IdleView, Queued, RequestAction, RequestFlags, RequestInfo,
+    RequestView, ShareView, StealPolicy,
 };
 
 use crate::model::{initial_splits, Fork, Frame, Incoming, Mode, Nesting, Req, Worker, Workers, W};
@@ -106,9 +106,7 @@ impl<'a> Engine<'a> {
                 start: None,
                 finish: None,
                 home: 0,
-                shareable: true,
-                yields: false,
-                shed: false,
+                flags: RequestFlags::default(),
                 done: 0,
                 total: 0,
                 runners: Vec::new(),
@@ -297,7 +295,11 @@ impl<'a> Engine<'a> {
 
     fn top_yields(&self, w: W) -> bool {
         let wk = &self.workers[w];
-        wk.mode == Mode::Running && wk.stack.last().is_some_and(|f| self.reqs[f.req].yields)
+        wk.mode == Mode::Running
+            && wk
+                .stack
+                .last()
+                .is_some_and(|f| self.reqs[f.req].flags.deprioritized)
     }
 
     /// Pops the policy's queue for `w`, as `WorkerThread::admit` does (refused past the admit
@@ -341,27 +343,17 @@ impl<'a> Engine<'a> {
             0
         };
         v.work_total = q.total;
-        v.shareable = q.shareable;
-        v.shed = q.shed;
-        v.deprioritized = q.yields;
+        v.shareable = !q.flags.unshared;
+        v.shed = q.flags.shed;
+        v.deprioritized = q.flags.deprioritized;
         v.root_finished = q.finish.is_some();
         v
     }
 
-    /// Applies a verdict the way `RequestCtx::apply` does; pokes the request's runners if it
-    /// changed anything, so their next block boundary acts on it.
+    /// Applies a verdict (`RequestFlags::apply`, as the pool's `RequestCtx::apply`); pokes
+    /// the request's runners if it changed anything, so their next block boundary acts on it.
     fn apply(&mut self, r: usize, action: RequestAction) {
-        let q = &mut self.reqs[r];
-        let changed = match action {
-            RequestAction::Continue => false,
-            RequestAction::StopSharing => std::mem::replace(&mut q.shareable, false),
-            RequestAction::Deprioritize => {
-                let was = std::mem::replace(&mut q.shareable, false);
-                !std::mem::replace(&mut q.yields, true) || was
-            }
-            RequestAction::Shed => !std::mem::replace(&mut q.shed, true),
-        };
-        if changed {
+        if self.reqs[r].flags.apply(action) {
             self.counters.verdicts += 1;
             for w in self.reqs[r].runners.clone() {
                 self.poke(w);
@@ -444,8 +436,8 @@ impl<'a> Engine<'a> {
         let len = f.hi - f.lo;
         let attention = self.shape == Shape::Tree
             || (wk.flag && len > 1)
-            || (q.yields && !self.queue.is_empty())
-            || (!q.shareable && q.home != w);
+            || (q.flags.deprioritized && !self.queue.is_empty())
+            || (q.flags.unshared && q.home != w);
         let at = f.t0
             + if attention {
                 self.item
@@ -507,7 +499,7 @@ impl<'a> Engine<'a> {
             return;
         }
         let r = self.workers[w].stack.last().expect("frame").req;
-        if !self.reqs[r].shareable {
+        if self.reqs[r].flags.unshared {
             return;
         }
         let view = ShareView::new(w, pending, self.sleeping());
@@ -550,11 +542,11 @@ impl<'a> Engine<'a> {
                 let q = &self.reqs[r];
                 // `Progress::at_boundary`: a thief's frame of a request that stopped sharing
                 // sends its range home; a deprioritized one runs a queued request first.
-                if !q.shareable && q.home != w {
+                if q.flags.unshared && q.home != w {
                     self.send_home(w);
                     continue;
                 }
-                if q.yields && self.try_yield(w) {
+                if q.flags.deprioritized && self.try_yield(w) {
                     return;
                 }
                 let f = self.workers[w].stack.last_mut().expect("frame");
@@ -738,11 +730,11 @@ impl<'a> Engine<'a> {
             self.refresh(w);
             let (pw, idx) = fork.parent;
             self.workers[pw].stack[idx].outstanding += 1;
-            self.run_fork(w, fork, fork.splits);
+            self.run_fork(w, fork);
             return;
         }
         if let Some(fork) = self.workers[w].returned.pop_front() {
-            self.run_fork(w, fork, fork.splits);
+            self.run_fork(w, fork);
             return;
         }
         let blocked = !self.workers[w].stack.is_empty();
@@ -757,9 +749,12 @@ impl<'a> Engine<'a> {
         // Nothing: spin, then sleep. If work is still out there that this worker may not
         // take (a routed queue, a victim it may not steal from), let another idle worker look.
         let wk = &mut self.workers[w];
+        let since = wk.idle_since;
+        // The first failed search of an idle period queues its doze (any earlier failure
+        // was at or before `since`); later ones would only queue the same doze again.
+        let first = wk.failed_at.map_or(true, |t| t <= since);
         wk.failed_at = Some(self.now);
-        if wk.mode == (Mode::Idle { sleeping: false }) {
-            let since = wk.idle_since;
+        if first && wk.mode == (Mode::Idle { sleeping: false }) {
             let doze = since + ns(self.costs.spin);
             self.at(doze.max(self.now), Ev::Doze(w, since));
         }
@@ -786,17 +781,16 @@ impl<'a> Engine<'a> {
     }
 
     /// Runs a fork taken from this worker's own deque or returned queue (no transfer).
-    fn run_fork(&mut self, w: W, fork: Fork, splits: u32) {
-        let nesting = Nesting::None;
+    fn run_fork(&mut self, w: W, fork: Fork) {
         self.workers[w].stack.push(Frame {
             req: fork.req,
             lo: fork.lo,
             hi: fork.hi,
             t0: self.now,
-            splits,
+            splits: fork.splits,
             outstanding: 0,
             parent: Some(fork.parent),
-            nesting,
+            nesting: Nesting::None,
         });
         self.enter(w);
         self.step(w);
@@ -827,7 +821,7 @@ impl<'a> Engine<'a> {
                 self.refresh(v);
                 let (pw, idx) = fork.parent;
                 self.workers[pw].stack[idx].outstanding += 1;
-                if !self.reqs[fork.req].shareable {
+                if self.reqs[fork.req].flags.unshared {
                     self.counters.handed_back += 1;
                     self.workers[v].returned.push_back(fork);
                     if self.workers[v].is_idle() {

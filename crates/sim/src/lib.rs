@@ -56,12 +56,12 @@ use ontime_core::StealPolicy;
 
 pub use case::{Case, SimError, CLAIRVOYANT};
 pub use clairvoyant::clairvoyant;
-pub use policies::{policy, BASELINES, EXTRA, POLICIES};
+pub use policies::{policy, EXTRA, POLICIES};
 pub use rng::Rng;
 pub use run::{Counters, Run};
 pub use workload::{
-    median_items, requests_for, stream, stream_with, target_for, Arrival, Arrivals, Workload,
-    COMMON, ITEM, TARGET_FACTOR,
+    median_items, requests_for, stream, target_for, Arrival, Arrivals, Workload, COMMON, ITEM,
+    TARGET_FACTOR,
 };
 
 /// The costs of the simulated mechanism. The defaults were calibrated on the 2-core
@@ -120,9 +120,10 @@ pub enum Shape {
 /// The policy's `validate` message if it rejects the pool size.
 ///
 /// # Panics
-/// If the policy panics (the simulator, unlike a pool, does not contain a policy's panics:
-/// it is a test bench, and the panic is the finding), or if the simulated pool hangs, which
-/// would be a simulator bug (a bound on virtual time turns it into a panic with a message).
+/// If `workers` is 0 (a pool needs a worker); if the policy panics (the simulator, unlike a
+/// pool, does not contain a policy's panics: it is a test bench, and the panic is the
+/// finding); or if the simulated pool hangs, which would be a simulator bug (a bound on
+/// virtual time turns it into a panic with a message).
 ///
 /// ```
 /// use std::time::Duration;

@@ -4,6 +4,8 @@
 
 use std::collections::VecDeque;
 
+use ontime_core::RequestFlags;
+
 /// Worker index, as in the real pool.
 pub(crate) type W = usize;
 
@@ -16,10 +18,8 @@ pub(crate) struct Req {
     pub(crate) finish: Option<u64>,
     /// The worker that admitted it (where its work goes home when it stops sharing).
     pub(crate) home: W,
-    // The policy's verdicts, as the real `RequestCtx` keeps them (monotonic flags).
-    pub(crate) shareable: bool,
-    pub(crate) yields: bool,
-    pub(crate) shed: bool,
+    /// What the policy's verdicts raised (core's `RequestFlags`, as a pool keeps them).
+    pub(crate) flags: RequestFlags,
     /// Items finished and reported (loop progress, at block boundaries).
     pub(crate) done: u64,
     /// Items announced by its loop (the whole loop, when it starts).

@@ -6,10 +6,6 @@ use std::time::Duration;
 use ontime_core::StealPolicy;
 use ontime_policies::{AdmitFirst, Micropools, StealFirst, TargetLatency};
 
-/// The baselines every ontime policy is compared with (rayon-core, the third baseline of the
-/// real suite, is not a policy object and is not simulated).
-pub const BASELINES: [&str; 2] = ["steal-first", "admit-first"];
-
 /// The policies of the latency and sim suites, in report order.
 pub const POLICIES: [&str; 5] = [
     "steal-first",

@@ -170,31 +170,19 @@ pub struct Arrival {
     pub items: u64,
 }
 
-/// A Poisson stream at `load` of a `threads`-worker pool's capacity: arrivals whose rate
-/// makes the offered work (sum of sizes × [`ITEM`]) equal `load × efficiency × threads` per
-/// unit time. `efficiency` is the measured capacity over the nominal one (1 in the
-/// simulator), so `load` is a fraction of what the pool really completes.
+/// A stream at `load` of a `threads`-worker pool's capacity: `arrivals` whose mean rate makes
+/// the offered work (sum of sizes × [`ITEM`]) equal `load × efficiency × threads` per unit
+/// time. `efficiency` is the measured capacity over the nominal one (1 in the simulator), so
+/// `load` is a fraction of what the pool really completes. The latency suite's streams are
+/// the Poisson ones.
 ///
 /// ```
-/// use ontime_sim::{stream, Workload};
-/// let s = stream(Workload::Bimodal, 1000, 0.5, 1.0, 2, 1);
+/// use ontime_sim::{stream, Arrivals, Workload};
+/// let s = stream(Workload::Bimodal, Arrivals::Poisson, 1000, 0.5, 1.0, 2, 1);
 /// assert_eq!(s.len(), 1000);
 /// assert!(s.windows(2).all(|w| w[0].at <= w[1].at));
 /// ```
 pub fn stream(
-    w: Workload,
-    n: usize,
-    load: f64,
-    efficiency: f64,
-    threads: usize,
-    seed: u64,
-) -> Vec<Arrival> {
-    stream_with(w, Arrivals::Poisson, n, load, efficiency, threads, seed)
-}
-
-/// [`stream`] with a choice of arrival process. For [`Arrivals::Poisson`] the stream is
-/// exactly [`stream`]'s.
-pub fn stream_with(
     w: Workload,
     arrivals: Arrivals,
     n: usize,
@@ -260,14 +248,14 @@ mod tests {
     fn streams_offer_the_requested_load() {
         for w in Workload::ALL {
             for a in [Arrivals::Poisson, Arrivals::BURSTY] {
-                let s = stream_with(w, a, 40_000, 0.8, 1.0, 2, 1);
+                let s = stream(w, a, 40_000, 0.8, 1.0, 2, 1);
                 let work: f64 = s.iter().map(|a| a.items as f64).sum::<f64>() * ITEM.as_secs_f64();
                 let span = s.last().unwrap().at.as_secs_f64();
                 let offered = work / span / 2.0;
                 assert!((offered - 0.8).abs() < 0.08, "{w:?} {a:?}: {offered}");
             }
         }
-        let s = stream(Workload::Bimodal, 20_000, 0.8, 1.0, 2, 1);
+        let s = stream(Workload::Bimodal, Arrivals::Poisson, 20_000, 0.8, 1.0, 2, 1);
         assert_eq!(median_items(&s), COMMON);
         let heavy = s.iter().filter(|a| a.items > COMMON).count();
         assert_eq!(heavy, 200, "exactly 1% of the requests are heavy");
@@ -278,7 +266,7 @@ mod tests {
         // Index of dispersion of counts in windows of 50 mean gaps: about 1 for Poisson,
         // well above for the modulated process.
         let dispersion = |a| {
-            let s = stream_with(Workload::Finance, a, 100_000, 0.5, 1.0, 4, 9);
+            let s = stream(Workload::Finance, a, 100_000, 0.5, 1.0, 4, 9);
             let span = s.last().unwrap().at.as_secs_f64();
             let win = span / s.len() as f64 * 50.0;
             let mut counts = vec![0f64; (span / win) as usize + 1];
@@ -295,12 +283,20 @@ mod tests {
     #[test]
     fn every_stream_carries_at_least_one_heavy_request_at_random_places() {
         for n in [1, 7, 480] {
-            let s = stream(Workload::Enormous, n, 0.5, 1.0, 2, n as u64);
+            let s = stream(
+                Workload::Enormous,
+                Arrivals::Poisson,
+                n,
+                0.5,
+                1.0,
+                2,
+                n as u64,
+            );
             let heavy: Vec<usize> = (0..n).filter(|&i| s[i].items > COMMON).collect();
             assert_eq!(heavy.len(), 1, "n = {n}");
         }
         let first = |seed| {
-            let s = stream(Workload::Bimodal, 500, 0.5, 1.0, 2, seed);
+            let s = stream(Workload::Bimodal, Arrivals::Poisson, 500, 0.5, 1.0, 2, seed);
             s.iter().position(|a| a.items > COMMON)
         };
         assert_ne!(first(1), first(2), "positions follow the seed");

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::view::{Outcome, RequestInfo, RequestView};
+use super::view::{Outcome, RequestFlags, RequestInfo, RequestView};
 use super::RequestAction;
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -110,15 +110,12 @@ impl RequestCtx {
     /// Applies a verdict; true if it changed anything (verdicts are irreversible, so each
     /// takes effect once).
     pub(crate) fn apply(&self, action: RequestAction) -> bool {
-        match action {
-            RequestAction::Continue => false,
-            RequestAction::StopSharing => self.shareable.swap(false, Ordering::Relaxed),
-            RequestAction::Deprioritize => {
-                let was_shared = self.shareable.swap(false, Ordering::Relaxed);
-                !self.yields.swap(true, Ordering::Relaxed) || was_shared
-            }
-            RequestAction::Shed => !self.shed.swap(true, Ordering::Relaxed),
-        }
+        // `RequestFlags::raised_by` says which flags the verdict raises; each is swapped
+        // (never the ones it does not raise), and `|` evaluates every swap.
+        let on = RequestFlags::raised_by(action);
+        (on.unshared && self.shareable.swap(false, Ordering::Relaxed))
+            | (on.deprioritized && !self.yields.swap(true, Ordering::Relaxed))
+            | (on.shed && !self.shed.swap(true, Ordering::Relaxed))
     }
 
     /// The outcome of the request's root closure, finished at `finish`.

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 pub use admission::{AdmissionQueue, FifoQueue, Queued};
 pub use handle::{Finished, RequestError, RequestHandle};
-pub use view::{Outcome, RequestAction, RequestInfo, RequestView};
+pub use view::{Outcome, RequestAction, RequestFlags, RequestInfo, RequestView};
 
 /// A closure to run on a pool, with the latency it should meet.
 ///

@@ -126,6 +126,58 @@ pub enum RequestAction {
     Shed,
 }
 
+/// The irreversible flags a request's verdicts raise: what a pool keeps per request (as
+/// atomics) and a simulator keeps per simulated request. Each flag, once raised, stays
+/// raised; [`apply`](Self::apply) is the one definition of what each verdict raises.
+///
+/// ```
+/// use ontime_core::{RequestAction, RequestFlags};
+/// let mut f = RequestFlags::default();
+/// assert!(f.apply(RequestAction::StopSharing));
+/// assert!(f.unshared && !f.deprioritized);
+/// assert!(f.apply(RequestAction::Deprioritize), "it also yields now");
+/// assert!(!f.apply(RequestAction::StopSharing), "nothing new");
+/// assert!(!f.apply(RequestAction::Continue));
+/// ```
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestFlags {
+    /// It stopped sharing (`StopSharing`, `Deprioritize`).
+    pub unshared: bool,
+    /// Its loops yield to queued requests (`Deprioritize`).
+    pub deprioritized: bool,
+    /// Its re-scheduled work goes to the admission queue (`Shed`).
+    pub shed: bool,
+}
+
+impl RequestFlags {
+    /// The flags `action` raises.
+    pub fn raised_by(action: RequestAction) -> RequestFlags {
+        let mut f = RequestFlags::default();
+        match action {
+            RequestAction::Continue => {}
+            RequestAction::StopSharing => f.unshared = true,
+            RequestAction::Deprioritize => {
+                f.unshared = true;
+                f.deprioritized = true;
+            }
+            RequestAction::Shed => f.shed = true,
+        }
+        f
+    }
+
+    /// Raises what `action` raises; true if a flag was not raised before.
+    pub fn apply(&mut self, action: RequestAction) -> bool {
+        let on = RequestFlags::raised_by(action);
+        let new = (on.unshared && !self.unshared)
+            | (on.deprioritized && !self.deprioritized)
+            | (on.shed && !self.shed);
+        self.unshared |= on.unshared;
+        self.deprioritized |= on.deprioritized;
+        self.shed |= on.shed;
+        new
+    }
+}
+
 /// When a request arrived, started and finished, and whether it met its target.
 ///
 /// Times are readings of the pool's [`Clock`](crate::Clock).

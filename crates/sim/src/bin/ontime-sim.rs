@@ -1,7 +1,9 @@
 //! `ontime-sim`: one simulated case, printed. Normally started by `cargo xtask sim`; usage:
 //! `ontime-sim [--workers N] [--load L] [--workload W] [--arrivals poisson|bursty]
-//! [--shape loop|tree] [--policy P]... [--requests R] [--seed S]`. Without `--policy`, every
-//! policy of the suite and the clairvoyant reference run on the same stream.
+//! [--shape loop|tree] [--policy P]... [--requests R] [--seed S] [--defaults]`. Without
+//! `--policy`, every policy of the suite and the clairvoyant reference run on the same stream;
+//! `--defaults` prints the settings it would run with (the defaults, for flags not given
+//! before it) and stops.
 
 use std::time::Instant;
 
@@ -35,6 +37,19 @@ fn main() {
             "--load" => case.load = value("--load", args.next()),
             "--requests" => case.requests = value("--requests", args.next()),
             "--seed" => case.seed = value("--seed", args.next()),
+            "--defaults" => {
+                println!(
+                    "--workers {} --load {} --workload {} --arrivals {} --shape {} --requests {} --seed {}",
+                    case.workers,
+                    case.load,
+                    case.workload.name(),
+                    case.arrivals.name(),
+                    if case.shape == Shape::Tree { "tree" } else { "loop" },
+                    case.requests,
+                    case.seed
+                );
+                return;
+            }
             "--policy" => {
                 policies.push(args.next().unwrap_or_else(|| fail("--policy needs a name")))
             }

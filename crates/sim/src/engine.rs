@@ -762,16 +762,7 @@ impl<'a> Engine<'a> {
             let last = self.last_publication;
             let n = self.workers.len();
             let fresh = |x: W| x != w && self.workers[x].failed_at.map_or(true, |t| t < last);
-            let first_fresh = |set: &Workers| {
-                let mut from = 1;
-                while let Some((d, x)) = set.next_in_ring(w, from, n) {
-                    if fresh(x) {
-                        return Some(x);
-                    }
-                    from = d + 1;
-                }
-                None
-            };
+            let first_fresh = |set: &Workers| set.ring(w, n).map(|(_, x)| x).find(|&x| fresh(x));
             let next =
                 first_fresh(&self.index.spinners).or_else(|| first_fresh(&self.index.dozers));
             if let Some(x) = next {
@@ -807,13 +798,13 @@ impl<'a> Engine<'a> {
         let seed = self.rng.next_u64();
         let start = self.policy.first_victim(view, seed) % n;
         let spinning = self.workers[w].mode == (Mode::Idle { sleeping: false });
-        let next_in = |set: &Workers, from: usize| set.next_in_ring(start, from, n);
         // The ring walk of the real loop, visiting only victims with shared forks: the
-        // others have nothing to take and are only asked to promote (below).
+        // others have nothing to take and are only asked to promote (below). Each walk
+        // lists its set's members once: during a walk only the visited victim's membership
+        // changes (a steal, a hand-back, a raised flag; the thief itself holds no shared
+        // fork), so the listed walk is the one the live sets would give.
         let mut found = None;
-        let mut from = 0;
-        'victims: while let Some((d, v)) = next_in(&self.index.stealable, from) {
-            from = d + 1;
+        'victims: for (d, v) in self.index.stealable.ring(start, n) {
             if v == w || !self.policy.may_steal(view, v) {
                 continue;
             }
@@ -839,9 +830,7 @@ impl<'a> Engine<'a> {
         // (`ask_to_promote`).
         if spinning {
             let reach = found.unwrap_or(n);
-            let mut from = 0;
-            while let Some((d, v)) = next_in(&self.index.askable, from) {
-                from = d + 1;
+            for (d, v) in self.index.askable.ring(start, n) {
                 if d >= reach {
                     break;
                 }

@@ -239,23 +239,52 @@ impl Workers {
         }
     }
 
-    /// The first member in ring order starting at `start` (of `n` workers), skipping the
-    /// first `from` positions; with its ring distance from `start`.
-    pub(crate) fn next_in_ring(&self, start: W, from: usize, n: usize) -> Option<(usize, W)> {
-        if from >= n {
-            return None;
-        }
-        let at = (start + from) % n;
-        let v = if at >= start {
-            self.next_in(at, n).or_else(|| self.next_in(0, start))
-        } else {
-            self.next_in(at, start)
-        }?;
-        Some(((v + n - start) % n, v))
+    /// The members in ring order from `start` (of `n` workers), each with its ring distance
+    /// from `start`, as they are now (a snapshot: later changes to the set do not show).
+    /// Lazy: a walk that stops early pays only for what it visited.
+    pub(crate) fn ring(&self, start: W, n: usize) -> impl Iterator<Item = (usize, W)> {
+        let from = Bits::new(self.words.clone(), start, n);
+        let before = Bits::new(self.words.clone(), 0, start);
+        from.chain(before).map(move |w| ((w + n - start) % n, w))
     }
 
     pub(crate) fn first(&self) -> Option<W> {
         self.next_in(0, self.words.len() * 64)
+    }
+}
+
+/// The set bits of `words` in `lo..hi`, in order.
+struct Bits {
+    words: Vec<u64>,
+    hi: usize,
+    i: usize,
+    cur: u64,
+}
+
+impl Bits {
+    fn new(words: Vec<u64>, lo: usize, hi: usize) -> Self {
+        let i = lo / 64;
+        let cur = words.get(i).map_or(0, |w| w & (!0u64 << (lo % 64)));
+        Bits { words, hi, i, cur }
+    }
+}
+
+impl Iterator for Bits {
+    type Item = W;
+
+    fn next(&mut self) -> Option<W> {
+        loop {
+            if self.cur != 0 {
+                let w = self.i * 64 + self.cur.trailing_zeros() as usize;
+                self.cur &= self.cur - 1;
+                return (w < self.hi).then_some(w);
+            }
+            self.i += 1;
+            if self.i * 64 >= self.hi {
+                return None;
+            }
+            self.cur = *self.words.get(self.i)?;
+        }
     }
 }
 
@@ -272,11 +301,11 @@ mod tests {
         s.set(70, true);
         assert_eq!(s.len(), 4);
         assert_eq!(s.first(), Some(3));
-        assert_eq!(s.next_in_ring(100, 0, 200), Some((50, 150)));
-        assert_eq!(s.next_in_ring(100, 51, 200), Some((99, 199)));
-        assert_eq!(s.next_in_ring(100, 100, 200), Some((103, 3)));
-        assert_eq!(s.next_in_ring(100, 104, 200), Some((170, 70)));
-        assert_eq!(s.next_in_ring(100, 171, 200), None);
+        assert_eq!(
+            s.ring(100, 200).collect::<Vec<_>>(),
+            vec![(50, 150), (99, 199), (103, 3), (170, 70)]
+        );
+        assert_eq!(s.ring(0, 200).count(), 4);
         s.set(3, false);
         s.set(3, false);
         assert_eq!((s.len(), s.first()), (3, Some(70)));

@@ -41,6 +41,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+pub mod calibrate;
 mod case;
 mod clairvoyant;
 mod engine;
@@ -92,13 +93,13 @@ impl Default for Costs {
     fn default() -> Self {
         Costs {
             item: ITEM,
-            steal: Duration::from_micros(2),
-            admit: Duration::from_micros(2),
+            steal: Duration::from_micros(1),
+            admit: Duration::from_micros(1),
             react: Duration::from_micros(1),
             wake: Duration::from_micros(40),
             spin: Duration::from_micros(60),
             heartbeat: Duration::from_micros(100),
-            jitter: Duration::from_micros(60),
+            jitter: Duration::from_micros(170),
         }
     }
 }

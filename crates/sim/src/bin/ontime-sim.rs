@@ -3,7 +3,8 @@
 //! [--shape loop|tree] [--policy P]... [--requests R] [--seed S] [--defaults]`. Without
 //! `--policy`, every policy of the suite and the clairvoyant reference run on the same stream;
 //! `--defaults` prints the settings it would run with (the defaults, for flags not given
-//! before it) and stops.
+//! before it) and stops; `--calibrate` measures, on a real two-worker pool, what the
+//! simulator's transfer costs stand for (`ontime_sim::calibrate`) and stops.
 
 use std::time::Instant;
 
@@ -47,6 +48,22 @@ fn main() {
                     if case.shape == Shape::Tree { "tree" } else { "loop" },
                     case.requests,
                     case.seed
+                );
+                return;
+            }
+            "--calibrate" => {
+                let c = ontime_sim::calibrate::measure(400);
+                println!("{c:#?}");
+                let d = Costs::default();
+                println!(
+                    "simulator: admission hot = react + admit = {:?}, cold = wake + admit = {:?}; \
+                     join hot = react + steal = {:?}, cold = wake + steal = {:?}; \
+                     tick lateness uniform in 0..={:?}",
+                    d.react + d.admit,
+                    d.wake + d.admit,
+                    d.react + d.steal,
+                    d.wake + d.steal,
+                    d.jitter
                 );
                 return;
             }

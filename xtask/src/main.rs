@@ -7,8 +7,9 @@
 //! - `cargo xtask report [DIR]`: redraws `report.md` and the SVG figures from an existing
 //!   `DIR/results.json` (default `target/ontime-bench`) without re-running anything.
 //! - `cargo xtask sim [--workers N] [--load L] [--workload W] [--arrivals A] [--shape S]
-//!   [--policy P]... [--requests R] [--seed S]`: simulates one case with `ontime-sim` and prints
-//!   each policy's miss ratio, quantiles and goodput beside the clairvoyant reference.
+//!   [--policy P]... [--requests R] [--seed S] [--defaults] [--calibrate]`: simulates one case
+//!   with `ontime-sim` and prints each policy's miss ratio, quantiles and goodput beside the
+//!   clairvoyant reference; `--calibrate` measures the simulator's transfer costs on a real pool.
 //! - `cargo xtask loom`: runs the loom models with `RUSTFLAGS="--cfg loom"` and bounded
 //!   preemptions.
 //! - `cargo xtask soak [--secs N] [--seed S] [--release]`: random mixes of join, scope,
@@ -118,6 +119,10 @@ enum Cmd {
         /// and stop.
         #[arg(long)]
         defaults: bool,
+        /// Measure on a real two-worker pool what the simulator's transfer costs stand for
+        /// (about 10 s), print it beside the simulator's costs, and stop.
+        #[arg(long)]
+        calibrate: bool,
     },
 }
 
@@ -149,6 +154,7 @@ fn main() -> ExitCode {
             requests,
             seed,
             defaults,
+            calibrate,
         } => {
             // Only the flags given go through: the simulator owns its defaults.
             let given = [
@@ -169,8 +175,10 @@ fn main() -> ExitCode {
                 args.push("--policy".into());
                 args.push(p);
             }
-            if defaults {
-                args.push("--defaults".into());
+            for (on, flag) in [(defaults, "--defaults"), (calibrate, "--calibrate")] {
+                if on {
+                    args.push(flag.into());
+                }
             }
             sim(&args)
         }

@@ -183,8 +183,8 @@ pub(crate) fn initial_splits(threads: usize) -> u32 {
     threads.next_power_of_two().trailing_zeros()
 }
 
-/// A set of worker indices as a bitset: membership changes and "next member at or after `i`"
-/// cost a few word operations, where an ordered tree set cost most of a 256-worker run.
+/// A set of worker indices as a bitset: membership changes and walks in ring order cost a
+/// few word operations per member, where an ordered tree set cost most of a 256-worker run.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Workers {
     words: Vec<u64>,
@@ -219,26 +219,6 @@ impl Workers {
         self.len == 0
     }
 
-    /// The smallest member at or after `from` and before `to`.
-    pub(crate) fn next_in(&self, from: W, to: W) -> Option<W> {
-        let mut i = from / 64;
-        if from >= to {
-            return None;
-        }
-        let mut word = self.words.get(i)? & (!0u64 << (from % 64));
-        loop {
-            if word != 0 {
-                let w = i * 64 + word.trailing_zeros() as usize;
-                return (w < to).then_some(w);
-            }
-            i += 1;
-            if i * 64 >= to {
-                return None;
-            }
-            word = *self.words.get(i)?;
-        }
-    }
-
     /// The members in ring order from `start` (of `n` workers), each with its ring distance
     /// from `start`, as they are now (a snapshot: later changes to the set do not show).
     /// Lazy: a walk that stops early pays only for what it visited.
@@ -249,7 +229,8 @@ impl Workers {
     }
 
     pub(crate) fn first(&self) -> Option<W> {
-        self.next_in(0, self.words.len() * 64)
+        let (i, w) = self.words.iter().enumerate().find(|(_, w)| **w != 0)?;
+        Some(i * 64 + w.trailing_zeros() as usize)
     }
 }
 

@@ -762,7 +762,8 @@ impl<'a> Engine<'a> {
             let last = self.last_publication;
             let n = self.workers.len();
             let fresh = |x: W| x != w && self.workers[x].failed_at.map_or(true, |t| t < last);
-            let first_fresh = |set: &Workers| set.ring(w, n).map(|(_, x)| x).find(|&x| fresh(x));
+            let first_fresh =
+                |set: &Workers| set.ring_now(w, n).map(|(_, x)| x).find(|&x| fresh(x));
             let next =
                 first_fresh(&self.index.spinners).or_else(|| first_fresh(&self.index.dozers));
             if let Some(x) = next {

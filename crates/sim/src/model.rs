@@ -4,6 +4,8 @@
 
 use std::collections::VecDeque;
 
+use smallvec::SmallVec;
+
 use ontime_core::RequestFlags;
 
 /// Worker index, as in the real pool.
@@ -221,11 +223,15 @@ impl Workers {
 
     /// The members in ring order from `start` (of `n` workers), each with its ring distance
     /// from `start`, as they are now (a snapshot: later changes to the set do not show).
-    /// Lazy: a walk that stops early pays only for what it visited.
+    /// Lazy: a walk that stops early pays only for what it visited. The snapshot lives
+    /// inline up to 256 workers, so a walk allocates nothing there.
     pub(crate) fn ring(&self, start: W, n: usize) -> impl Iterator<Item = (usize, W)> {
-        let from = Bits::new(self.words.clone(), start, n);
-        let before = Bits::new(self.words.clone(), 0, start);
-        from.chain(before).map(move |w| ((w + n - start) % n, w))
+        Ring::new(SmallVec::<[u64; 4]>::from_slice(&self.words), start, n)
+    }
+
+    /// As [`Workers::ring`], reading the set in place, for walks that change no set.
+    pub(crate) fn ring_now(&self, start: W, n: usize) -> impl Iterator<Item = (usize, W)> + '_ {
+        Ring::new(self.words.as_slice(), start, n)
     }
 
     pub(crate) fn first(&self) -> Option<W> {
@@ -234,37 +240,71 @@ impl Workers {
     }
 }
 
-/// The set bits of `words` in `lo..hi`, in order.
-struct Bits {
-    words: Vec<u64>,
-    hi: usize,
+/// The set bits of `words` below `n` in ring order from `start`, with their distance from
+/// it: the bits at or above `start`, then those below. Word `start / 64` is read twice, its
+/// high part first and its low part last.
+struct Ring<S> {
+    words: S,
+    start: W,
+    n: usize,
+    /// Words read so far; the walk reads `words + 1` of them (the first one twice).
+    read: usize,
+    /// The word being read, its index, and its bits not yet visited.
     i: usize,
     cur: u64,
 }
 
-impl Bits {
-    fn new(words: Vec<u64>, lo: usize, hi: usize) -> Self {
-        let i = lo / 64;
-        let cur = words.get(i).map_or(0, |w| w & (!0u64 << (lo % 64)));
-        Bits { words, hi, i, cur }
+impl<S: AsRef<[u64]>> Ring<S> {
+    fn new(words: S, start: W, n: usize) -> Self {
+        let i = start / 64;
+        let cur = words
+            .as_ref()
+            .get(i)
+            .map_or(0, |w| w & (!0u64 << (start % 64)));
+        Ring {
+            words,
+            start,
+            n,
+            read: 1,
+            i,
+            cur,
+        }
     }
 }
 
-impl Iterator for Bits {
-    type Item = W;
+impl<S: AsRef<[u64]>> Iterator for Ring<S> {
+    type Item = (usize, W);
 
-    fn next(&mut self) -> Option<W> {
+    #[inline]
+    fn next(&mut self) -> Option<(usize, W)> {
         loop {
             if self.cur != 0 {
                 let w = self.i * 64 + self.cur.trailing_zeros() as usize;
                 self.cur &= self.cur - 1;
-                return (w < self.hi).then_some(w);
+                if w < self.n {
+                    let d = if w >= self.start {
+                        w - self.start
+                    } else {
+                        w + self.n - self.start
+                    };
+                    return Some((d, w));
+                }
+                continue;
             }
-            self.i += 1;
-            if self.i * 64 >= self.hi {
+            let words = self.words.as_ref();
+            if self.read > words.len() {
                 return None;
             }
-            self.cur = *self.words.get(self.i)?;
+            self.read += 1;
+            self.i += 1;
+            if self.i == words.len() {
+                self.i = 0;
+            }
+            self.cur = words[self.i];
+            if self.read > words.len() {
+                // Back at the first word: only the bits below `start` are left.
+                self.cur &= (1u64 << (self.start % 64)).wrapping_sub(1);
+            }
         }
     }
 }
@@ -287,6 +327,18 @@ mod tests {
             vec![(50, 150), (99, 199), (103, 3), (170, 70)]
         );
         assert_eq!(s.ring(0, 200).count(), 4);
+        assert_eq!(
+            s.ring_now(3, 200).collect::<Vec<_>>(),
+            vec![(0, 3), (67, 70), (147, 150), (196, 199)]
+        );
+        assert_eq!(
+            s.ring_now(199, 200).collect::<Vec<_>>(),
+            vec![(0, 199), (4, 3), (71, 70), (151, 150)]
+        );
+        assert_eq!(
+            s.ring(71, 200).collect::<Vec<_>>(),
+            vec![(79, 150), (128, 199), (132, 3), (199, 70)]
+        );
         s.set(3, false);
         s.set(3, false);
         assert_eq!((s.len(), s.first()), (3, Some(70)));

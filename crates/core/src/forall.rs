@@ -145,7 +145,7 @@ where
         "ontime: forall_chunked needs a grain of at least 1"
     );
     let work = range.len();
-    with_registry(|r| run_blocks(r, range, grain, Blocks::Exact, work, &f))
+    with_registry(|r| run_blocks(r, range, grain, Blocks::Exact, work, &Each(&f)))
 }
 
 /// Tiled 2-D loop: calls `f(rows, cols)` once per tile of at most `tile[0] × tile[1]`
@@ -225,7 +225,7 @@ where
         }
     };
     let work = range.len();
-    run_blocks(registry, range, grain, Blocks::Free, work, &body);
+    run_blocks(registry, range, grain, Blocks::Free, work, &Each(&body));
 }
 
 pub(crate) fn forall_nd_in<const N: usize, F>(
@@ -284,7 +284,7 @@ pub(crate) fn forall_nd_in<const N: usize, F>(
         auto_grain(tiles, registry.num_threads()),
         Blocks::Free,
         elements,
-        &body,
+        &Each(&body),
     );
 }
 
@@ -319,29 +319,61 @@ impl Blocks {
     }
 }
 
-/// Runs `f` over `range` in blocks of `grain` on a worker of `registry` (see "Where a loop
-/// runs"), in parallel unless the loop is small: `work` elements (the range's length, or a
-/// tiled loop's element count) below the minimum work size, or one block.
-pub(crate) fn run_blocks<F>(
+/// What a loop computes from its blocks. `forall` and its kin only run them ([`Each`]);
+/// parallel iterators (`crate::iter`) fold each block into an accumulator and combine
+/// neighbouring accumulators, always left with right, so a fold sees its range in index order.
+///
+/// The splitting below is the same for both: a frame starts its own accumulator, folds its
+/// blocks into it, and at a split combines it with the left half's, then with the right
+/// half's (`acc ++ left ++ right` is the frame's range in order).
+pub(crate) trait BlockFold: Sync {
+    type Acc: Send;
+    /// The accumulator of an empty range.
+    fn start(&self) -> Self::Acc;
+    /// Folds the next block (which follows everything `acc` covers) into `acc`.
+    fn block(&self, acc: Self::Acc, block: Range<usize>) -> Self::Acc;
+    /// `left` covers the indices just before `right`'s.
+    fn combine(&self, left: Self::Acc, right: Self::Acc) -> Self::Acc;
+}
+
+/// The fold of `forall`: runs each block, computes nothing.
+pub(crate) struct Each<'f, F>(pub(crate) &'f F);
+
+impl<F: Fn(Range<usize>) + Sync> BlockFold for Each<'_, F> {
+    type Acc = ();
+
+    #[inline]
+    fn start(&self) {}
+
+    #[inline]
+    fn block(&self, (): (), block: Range<usize>) {
+        run_block(self.0, block)
+    }
+
+    #[inline]
+    fn combine(&self, (): (), (): ()) {}
+}
+
+/// Folds `range` in blocks of `grain` on a worker of `registry` (see "Where a loop runs"), in
+/// parallel unless the loop is small: `work` elements (the range's length, or a tiled loop's
+/// element count) below the minimum work size, or one block.
+pub(crate) fn run_blocks<B: BlockFold>(
     registry: &Registry,
     range: Range<usize>,
     grain: usize,
     blocks: Blocks,
     work: usize,
-    f: &F,
-) where
-    F: Fn(Range<usize>) + Sync,
-{
+    fold: &B,
+) -> B::Acc {
     if range.is_empty() {
-        return;
+        return fold.start();
     }
     registry.install(|wt| {
         let len = range.len();
         let progress = Progress::of(wt);
         progress.announce(len);
         if len <= grain || work < registry.min_work_size() || registry.num_threads() == 1 {
-            run_serial(wt, range, grain, f, progress);
-            return;
+            return run_serial(wt, range, grain, fold, progress);
         }
         let splits = initial_splits(registry.num_threads());
         let s = Split {
@@ -350,17 +382,18 @@ pub(crate) fn run_blocks<F>(
             progress,
             blocks,
         };
-        split_run(wt, range.start, range.end, f, splits, s);
-    });
+        split_run(wt, range.start, range.end, fold, splits, s)
+    })
 }
 
-fn run_serial<F: Fn(Range<usize>)>(
+fn run_serial<B: BlockFold>(
     wt: &WorkerThread,
     range: Range<usize>,
     grain: usize,
-    f: &F,
+    fold: &B,
     p: Progress,
-) {
+) -> B::Acc {
+    let mut acc = fold.start();
     let mut start = range.start;
     while start < range.end {
         // A serial loop never sends work home (it is small, or the pool has one worker),
@@ -369,10 +402,11 @@ fn run_serial<F: Fn(Range<usize>)>(
             wt.yield_to_queued();
         }
         let stop = start + grain.min(range.end - start);
-        run_block(f, start..stop);
+        acc = fold.block(acc, start..stop);
         p.done(stop - start);
         start = stop;
     }
+    acc
 }
 
 /// Runs one block of a loop body.
@@ -412,17 +446,22 @@ fn initial_splits(threads: usize) -> u32 {
     threads.next_power_of_two().trailing_zeros()
 }
 
-fn split_run<F>(wt: &WorkerThread, mut start: usize, end: usize, f: &F, splits: u32, s: Split)
-where
-    F: Fn(Range<usize>) + Sync,
-{
+fn split_run<B: BlockFold>(
+    wt: &WorkerThread,
+    mut start: usize,
+    end: usize,
+    fold: &B,
+    splits: u32,
+    s: Split,
+) -> B::Acc {
     let grain = s.grain;
+    let mut acc = fold.start();
     while start < end {
         match s.progress.at_boundary(wt.index()) {
             Boundary::Continue => {}
             Boundary::SendHome(home) => {
-                send_home(wt, home, start, end, f, s);
-                return;
+                let rest = send_home(wt, home, start, end, fold, s);
+                return fold.combine(acc, rest);
             }
             Boundary::Yield => wt.yield_to_queued(),
         }
@@ -443,24 +482,25 @@ where
             // re-splits the half kept here once, so a second piece already waits in this
             // worker's deque when the next thief comes.
             let next = if splits > 0 { splits - 1 } else { SPARE_SPLITS };
-            join_in_worker(
+            let (left, right) = join_in_worker(
                 wt,
-                || split_run(wt, start, mid, f, next, s),
+                || split_run(wt, start, mid, fold, next, s),
                 move |migrated| {
                     let thief = WorkerThread::current();
                     // SAFETY: forks only ever run on worker threads.
                     let thief = unsafe { &*thief };
                     let again = if migrated { s.initial } else { next };
-                    split_run(thief, mid, end, f, again, s)
+                    split_run(thief, mid, end, fold, again, s)
                 },
             );
-            return;
+            return fold.combine(fold.combine(acc, left), right);
         }
         let stop = start + s.blocks.next(grain, len);
-        run_block(f, start..stop);
+        acc = fold.block(acc, start..stop);
         s.progress.done(stop - start);
         start = stop;
     }
+    acc
 }
 
 /// Eager re-splits of the half a worker keeps after a split on demand.
@@ -488,16 +528,20 @@ fn tail_block(grain: usize, len: usize) -> usize {
 /// (typically admitting new requests). See `request/README.md`.
 #[cold]
 #[inline(never)]
-fn send_home<F>(wt: &WorkerThread, home: usize, start: usize, end: usize, f: &F, s: Split)
-where
-    F: Fn(Range<usize>) + Sync,
-{
+fn send_home<B: BlockFold>(
+    wt: &WorkerThread,
+    home: usize,
+    start: usize,
+    end: usize,
+    fold: &B,
+    s: Split,
+) -> B::Acc {
     let job = StackJob::new(
         move |_migrated| {
             let runner = WorkerThread::current();
             // SAFETY: handed-back jobs only ever run on worker threads.
             let runner = unsafe { &*runner };
-            split_run(runner, start, end, f, 0, s)
+            split_run(runner, start, end, fold, 0, s)
         },
         SpinLatch::new(wt.wake_target()),
     );

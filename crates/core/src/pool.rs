@@ -4,7 +4,7 @@ use std::fmt;
 use std::ops::Range;
 use std::thread::JoinHandle;
 
-use crate::forall::{forall_in, forall_nd_in, run_blocks, Blocks};
+use crate::forall::{forall_in, forall_nd_in, run_blocks, Blocks, Each};
 use crate::join::join_in_worker;
 use crate::registry::Registry;
 use crate::scope::{run_scope, Scope};
@@ -191,7 +191,7 @@ impl ThreadPool {
             "ontime: forall_chunked needs a grain of at least 1"
         );
         let work = range.len();
-        run_blocks(&self.registry, range, grain, Blocks::Exact, work, &f)
+        run_blocks(&self.registry, range, grain, Blocks::Exact, work, &Each(&f))
     }
 
     /// [`forall_2d`](crate::forall_2d) on this pool.

@@ -1,0 +1,523 @@
+//! Parallel iterators with rayon's names and meanings: `par_iter()`, `par_iter_mut()`,
+//! `into_par_iter()`, adapters (`map`, `filter`, `zip`, ...) and consumers (`sum`, `collect`,
+//! `reduce`, ...). Bring them in with `use ontime_core::prelude::*;`.
+//!
+//! ```
+//! use ontime_core::prelude::*;
+//! let v: Vec<u64> = (0..1000).collect();
+//! let squares: u64 = v.par_iter().map(|x| x * x).sum();
+//! assert_eq!(squares, v.iter().map(|x| x * x).sum());
+//! let evens: Vec<u64> = v.par_iter().copied().filter(|x| x % 2 == 0).collect();
+//! assert_eq!(evens.len(), 500);
+//! ```
+//!
+//! # Design
+//! Every parallel iterator here stands on a *base* of `n` indices (a slice's elements, a
+//! range's values, a slice's chunks). Consuming one runs `0..n` as a loop
+//! ([`drive`](drive::drive)), with the same adaptive splitting as [`forall`](crate::forall):
+//! blocks run on one worker and a range is halved only when a heartbeat or an idle thief asks,
+//! stolen halves re-split at once, the loop reports its progress to the request it runs in,
+//! and a request that stops sharing sends the rest of its iterator home like any loop. Each
+//! block of indices becomes one serial iterator (a *piece*) that the consumer folds; the folds
+//! of neighbouring ranges are combined left with right, so `collect`, `reduce` and `sum` see
+//! the items in index order.
+//!
+//! **Invariant**: the loop hands out each base index in exactly one block, and each block
+//! once. `piece` relies on it (it is `unsafe` to call): a mutable slice gives each element to
+//! one piece only, and an owning `Vec` source moves each element out once.
+//!
+//! An *indexed* iterator ([`IndexedParallelIterator`]) yields exactly one item per base
+//! index: sources, `map`, `enumerate`, `zip`, `copied`, `cloned`. `filter` and `filter_map`
+//! are not indexed. `collect` into a `Vec` writes an indexed iterator's items straight to
+//! their positions, and gathers the others block by block.
+//!
+//! A panic in a closure stops nothing else: the loop finishes its other blocks, then the
+//! first panic is raised again at the caller; the pool is unharmed. Items already produced
+//! by a panicking `collect` are leaked, not dropped, and so are the elements of a consumed
+//! `Vec` that no piece reached.
+
+mod adapters;
+mod consumers;
+mod drive;
+mod sources;
+
+use std::cmp::Ordering;
+use std::iter::Sum;
+use std::ops::Range;
+
+pub use adapters::{Cloned, Copied, Enumerate, Filter, FilterMap, Map, MinLen, Zip};
+pub use sources::{Chunks, ChunksMut, RangeIter, SliceIter, SliceIterMut, VecIter};
+#[doc(hidden)]
+pub use sources::{RangePiece, VecPiece};
+
+use consumers::{
+    AnyAll, Best, CollectBlocks, CollectInPlace, Count, FindAny, ForEach, Reduce, Summed,
+};
+use drive::drive;
+
+/// A parallel iterator: a stream of items produced and consumed on a pool's workers.
+///
+/// Consumers run on the current pool when called from one of its workers (or from inside
+/// [`ThreadPool::install`](crate::ThreadPool::install)), else on the global pool, and block
+/// the caller until every item is consumed.
+///
+/// The methods marked hidden are the iterator's internals; only this crate implements this
+/// trait.
+pub trait ParallelIterator: Sized + Send + Sync {
+    /// The type of the items.
+    type Item: Send;
+
+    #[doc(hidden)]
+    type Piece<'p>: Iterator<Item = Self::Item>
+    where
+        Self: 'p;
+
+    #[doc(hidden)]
+    /// How many base indices the iterator stands on.
+    fn base_len(&self) -> usize;
+
+    #[doc(hidden)]
+    /// The fewest base indices one block may hold (`with_min_len`).
+    fn min_len(&self) -> usize {
+        1
+    }
+
+    #[doc(hidden)]
+    /// True if the iterator yields exactly one item per base index.
+    fn exact(&self) -> bool;
+
+    #[doc(hidden)]
+    /// Called once, before the first `piece`.
+    fn begin(&mut self) {}
+
+    #[doc(hidden)]
+    /// The items of the base indices `range`, in order.
+    ///
+    /// # Safety
+    /// Between one `begin` and the iterator's drop, no base index may be in the range of two
+    /// calls, and `range` lies within `0..base_len()`.
+    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_>;
+
+    /// Calls `f` on every item.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let seen = AtomicUsize::new(0);
+    /// (0..100usize).into_par_iter().for_each(|i| { seen.fetch_add(i, Ordering::Relaxed); });
+    /// assert_eq!(seen.into_inner(), 4950);
+    /// ```
+    fn for_each<F>(self, f: F)
+    where
+        F: Fn(Self::Item) + Sync + Send,
+    {
+        drive(self, &ForEach(f))
+    }
+
+    /// Applies `f` to every item.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v: Vec<i32> = (1..4).into_par_iter().map(|x| x * 10).collect();
+    /// assert_eq!(v, [10, 20, 30]);
+    /// ```
+    fn map<R, F>(self, f: F) -> Map<Self, F>
+    where
+        F: Fn(Self::Item) -> R + Sync + Send,
+        R: Send,
+    {
+        Map::new(self, f)
+    }
+
+    /// Keeps the items for which `pred` is true.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// assert_eq!((0..10u32).into_par_iter().filter(|x| x % 3 == 0).count(), 4);
+    /// ```
+    fn filter<P>(self, pred: P) -> Filter<Self, P>
+    where
+        P: Fn(&Self::Item) -> bool + Sync + Send,
+    {
+        Filter::new(self, pred)
+    }
+
+    /// Applies `f` to every item and keeps the `Some` results.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let words = ["1", "x", "3"];
+    /// let n: Vec<u32> = words.par_iter().filter_map(|w| w.parse().ok()).collect();
+    /// assert_eq!(n, [1, 3]);
+    /// ```
+    fn filter_map<R, F>(self, f: F) -> FilterMap<Self, F>
+    where
+        F: Fn(Self::Item) -> Option<R> + Sync + Send,
+        R: Send,
+    {
+        FilterMap::new(self, f)
+    }
+
+    /// Copies items given by reference.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v = vec![1u8, 2, 3];
+    /// let w: Vec<u8> = v.par_iter().copied().collect();
+    /// assert_eq!(v, w);
+    /// ```
+    fn copied<'a, T>(self) -> Copied<Self>
+    where
+        T: 'a + Copy + Send + Sync,
+        Self: ParallelIterator<Item = &'a T>,
+    {
+        Copied::new(self)
+    }
+
+    /// Clones items given by reference.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v = vec![String::from("a"), String::from("b")];
+    /// let w: Vec<String> = v.par_iter().cloned().collect();
+    /// assert_eq!(v, w);
+    /// ```
+    fn cloned<'a, T>(self) -> Cloned<Self>
+    where
+        T: 'a + Clone + Send + Sync,
+        Self: ParallelIterator<Item = &'a T>,
+    {
+        Cloned::new(self)
+    }
+
+    /// Sums the items. Partial sums are added in index order within a block and then
+    /// combined left to right, so a floating-point sum may differ from the serial one in
+    /// its last bits.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let s: u64 = (1..=100u64).into_par_iter().sum();
+    /// assert_eq!(s, 5050);
+    /// ```
+    fn sum<S>(self) -> S
+    where
+        S: Send + Sum<Self::Item> + Sum<S>,
+    {
+        drive(self, &Summed::new())
+    }
+
+    /// Counts the items.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// assert_eq!((0..1000u32).into_par_iter().filter(|x| x % 7 == 0).count(), 143);
+    /// ```
+    fn count(self) -> usize {
+        drive(self, &Count)
+    }
+
+    /// Combines the items with `op`, starting each part of the work from `identity()`; `op`
+    /// must be associative and `identity()` its neutral element, as in rayon. An empty
+    /// iterator gives `identity()`.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let longest = ["a", "abc", "ab"].par_iter().map(|s| s.len()).reduce(|| 0, usize::max);
+    /// assert_eq!(longest, 3);
+    /// ```
+    fn reduce<ID, OP>(self, identity: ID, op: OP) -> Self::Item
+    where
+        ID: Fn() -> Self::Item + Sync + Send,
+        OP: Fn(Self::Item, Self::Item) -> Self::Item + Sync + Send,
+    {
+        drive(self, &Reduce { identity, op })
+    }
+
+    /// The smallest item (the first of equal ones), or `None` if there is none.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// assert_eq!([3, 1, 2].par_iter().min(), Some(&1));
+    /// ```
+    fn min(self) -> Option<Self::Item>
+    where
+        Self::Item: Ord,
+    {
+        drive(self, &Best::new(|a: &Self::Item, b: &Self::Item| b < a))
+    }
+
+    /// The largest item (the last of equal ones), or `None` if there is none.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// assert_eq!([3, 1, 2].par_iter().max(), Some(&3));
+    /// ```
+    fn max(self) -> Option<Self::Item>
+    where
+        Self::Item: Ord,
+    {
+        drive(self, &Best::new(|a: &Self::Item, b: &Self::Item| b >= a))
+    }
+
+    /// The item with the smallest key (the first of equal ones).
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let w = ["ccc", "a", "bb", "d"];
+    /// assert_eq!(w.par_iter().min_by_key(|s| s.len()), Some(&"a"));
+    /// ```
+    fn min_by_key<K, F>(self, f: F) -> Option<Self::Item>
+    where
+        K: Ord,
+        F: Fn(&Self::Item) -> K + Sync + Send,
+    {
+        drive(
+            self,
+            &Best::new(move |a: &Self::Item, b: &Self::Item| f(b).cmp(&f(a)) == Ordering::Less),
+        )
+    }
+
+    /// The item with the largest key (the last of equal ones).
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let w = ["ccc", "a", "bbb", "d"];
+    /// assert_eq!(w.par_iter().max_by_key(|s| s.len()), Some(&"bbb"));
+    /// ```
+    fn max_by_key<K, F>(self, f: F) -> Option<Self::Item>
+    where
+        K: Ord,
+        F: Fn(&Self::Item) -> K + Sync + Send,
+    {
+        drive(
+            self,
+            &Best::new(move |a: &Self::Item, b: &Self::Item| f(b).cmp(&f(a)) != Ordering::Less),
+        )
+    }
+
+    /// True if `pred` holds for some item. Stops calling `pred` soon after one returns true.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// assert!((0..1000u32).into_par_iter().any(|x| x == 999));
+    /// ```
+    fn any<P>(self, pred: P) -> bool
+    where
+        P: Fn(Self::Item) -> bool + Sync + Send,
+    {
+        drive(self, &AnyAll::new(pred))
+    }
+
+    /// True if `pred` holds for every item. Stops calling `pred` soon after one returns false.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// assert!(!(0..1000u32).into_par_iter().all(|x| x < 999));
+    /// ```
+    fn all<P>(self, pred: P) -> bool
+    where
+        P: Fn(Self::Item) -> bool + Sync + Send,
+    {
+        !drive(self, &AnyAll::new(move |x| !pred(x)))
+    }
+
+    /// Some item for which `pred` holds (not necessarily the first), or `None`. Stops
+    /// calling `pred` soon after one returns true.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let found = (0..1000u32).into_par_iter().find_any(|x| x % 97 == 96);
+    /// assert!(matches!(found, Some(x) if x % 97 == 96));
+    /// ```
+    fn find_any<P>(self, pred: P) -> Option<Self::Item>
+    where
+        P: Fn(&Self::Item) -> bool + Sync + Send,
+    {
+        drive(self, &FindAny::new(pred))
+    }
+
+    /// Gathers the items into a collection, in index order (`Vec<T>` for now).
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v: Vec<usize> = (0..5usize).into_par_iter().map(|i| i * i).collect();
+    /// assert_eq!(v, [0, 1, 4, 9, 16]);
+    /// ```
+    fn collect<C>(self) -> C
+    where
+        C: FromParallelIterator<Self::Item>,
+    {
+        C::from_par_iter(self)
+    }
+}
+
+/// A parallel iterator that yields exactly one item per index, so it has a length and can
+/// be zipped and enumerated.
+// `len` without `is_empty`, as in rayon, so that ports compile unchanged.
+#[allow(clippy::len_without_is_empty)]
+pub trait IndexedParallelIterator: ParallelIterator {
+    /// The number of items.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// assert_eq!([1, 2, 3].par_iter().len(), 3);
+    /// ```
+    fn len(&self) -> usize {
+        self.base_len()
+    }
+
+    /// Pairs each item with its index.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v: Vec<(usize, char)> = ['a', 'b'].par_iter().copied().enumerate().collect();
+    /// assert_eq!(v, [(0, 'a'), (1, 'b')]);
+    /// ```
+    fn enumerate(self) -> Enumerate<Self> {
+        Enumerate::new(self)
+    }
+
+    /// Pairs the items of two indexed iterators; as long as the shorter.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let a = [1, 2, 3];
+    /// let b = [10, 20];
+    /// let v: Vec<i32> = a.par_iter().zip(b.par_iter()).map(|(x, y)| x * y).collect();
+    /// assert_eq!(v, [10, 40]);
+    /// ```
+    fn zip<Z>(self, other: Z) -> Zip<Self, Z::Iter>
+    where
+        Z: IntoParallelIterator,
+        Z::Iter: IndexedParallelIterator,
+    {
+        Zip::new(self, other.into_par_iter())
+    }
+
+    /// Keeps at least `min` items in each serial piece of work, for bodies so cheap that
+    /// splitting finer costs more than it gains.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let s: u64 = (0..10_000u64).into_par_iter().with_min_len(1024).sum();
+    /// assert_eq!(s, 49_995_000);
+    /// ```
+    fn with_min_len(self, min: usize) -> MinLen<Self> {
+        MinLen::new(self, min)
+    }
+}
+
+/// A value that can be turned into a parallel iterator: ranges, `Vec`s, references to
+/// slices and `Vec`s, and every parallel iterator.
+pub trait IntoParallelIterator {
+    /// The iterator.
+    type Iter: ParallelIterator<Item = Self::Item>;
+    /// Its items.
+    type Item: Send;
+
+    /// Turns `self` into a parallel iterator.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v = vec![String::from("a"), String::from("bc")];
+    /// let lens: Vec<usize> = v.into_par_iter().map(|s| s.len()).collect();
+    /// assert_eq!(lens, [1, 2]);
+    /// ```
+    fn into_par_iter(self) -> Self::Iter;
+}
+
+impl<P: ParallelIterator> IntoParallelIterator for P {
+    type Iter = P;
+    type Item = P::Item;
+
+    fn into_par_iter(self) -> P {
+        self
+    }
+}
+
+/// `par_iter()`: a parallel iterator over references, for slices and `Vec`s.
+pub trait IntoParallelRefIterator<'data> {
+    /// The iterator.
+    type Iter: ParallelIterator<Item = Self::Item>;
+    /// Its items (`&'data T`).
+    type Item: Send + 'data;
+
+    /// Iterates over references to the elements.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v = vec![1, 2, 3];
+    /// assert_eq!(v.par_iter().sum::<i32>(), 6);
+    /// ```
+    fn par_iter(&'data self) -> Self::Iter;
+}
+
+impl<'data, I: 'data + ?Sized> IntoParallelRefIterator<'data> for I
+where
+    &'data I: IntoParallelIterator,
+{
+    type Iter = <&'data I as IntoParallelIterator>::Iter;
+    type Item = <&'data I as IntoParallelIterator>::Item;
+
+    fn par_iter(&'data self) -> Self::Iter {
+        self.into_par_iter()
+    }
+}
+
+/// `par_iter_mut()`: a parallel iterator over mutable references, for slices and `Vec`s.
+pub trait IntoParallelRefMutIterator<'data> {
+    /// The iterator.
+    type Iter: ParallelIterator<Item = Self::Item>;
+    /// Its items (`&'data mut T`).
+    type Item: Send + 'data;
+
+    /// Iterates over mutable references to the elements.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let mut v = vec![1, 2, 3];
+    /// v.par_iter_mut().for_each(|x| *x *= 2);
+    /// assert_eq!(v, [2, 4, 6]);
+    /// ```
+    fn par_iter_mut(&'data mut self) -> Self::Iter;
+}
+
+impl<'data, I: 'data + ?Sized> IntoParallelRefMutIterator<'data> for I
+where
+    &'data mut I: IntoParallelIterator,
+{
+    type Iter = <&'data mut I as IntoParallelIterator>::Iter;
+    type Item = <&'data mut I as IntoParallelIterator>::Item;
+
+    fn par_iter_mut(&'data mut self) -> Self::Iter {
+        self.into_par_iter()
+    }
+}
+
+/// A collection that `collect` can build from a parallel iterator.
+pub trait FromParallelIterator<T: Send> {
+    /// Builds the collection from `iter`'s items, in index order.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v = Vec::from_par_iter((0..3u8).into_par_iter());
+    /// assert_eq!(v, [0, 1, 2]);
+    /// ```
+    fn from_par_iter<I: IntoParallelIterator<Item = T>>(iter: I) -> Self;
+}
+
+impl<T: Send> FromParallelIterator<T> for Vec<T> {
+    fn from_par_iter<I: IntoParallelIterator<Item = T>>(iter: I) -> Self {
+        let iter = iter.into_par_iter();
+        if iter.exact() {
+            CollectInPlace::run(iter)
+        } else {
+            let blocks = drive(iter, &CollectBlocks);
+            let mut out = Vec::with_capacity(blocks.iter().map(Vec::len).sum());
+            for mut b in blocks {
+                out.append(&mut b);
+            }
+            out
+        }
+    }
+}

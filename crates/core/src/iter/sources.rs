@@ -1,0 +1,428 @@
+//! Where parallel iterators start: slices (shared and mutable), their chunks, integer ranges
+//! and owned `Vec`s. Each stands on one base index per element (per chunk, per value).
+
+use std::marker::PhantomData;
+use std::ops::Range;
+
+use super::{IndexedParallelIterator, IntoParallelIterator, ParallelIterator};
+
+/// `par_iter()` on a slice or `Vec`: yields `&T`.
+#[derive(Debug)]
+pub struct SliceIter<'data, T> {
+    slice: &'data [T],
+}
+
+impl<'data, T: Sync> IntoParallelIterator for &'data [T] {
+    type Iter = SliceIter<'data, T>;
+    type Item = &'data T;
+
+    fn into_par_iter(self) -> Self::Iter {
+        SliceIter { slice: self }
+    }
+}
+
+impl<'data, T: Sync> IntoParallelIterator for &'data Vec<T> {
+    type Iter = SliceIter<'data, T>;
+    type Item = &'data T;
+
+    fn into_par_iter(self) -> Self::Iter {
+        SliceIter { slice: self }
+    }
+}
+
+impl<'data, T: Sync, const N: usize> IntoParallelIterator for &'data [T; N] {
+    type Iter = SliceIter<'data, T>;
+    type Item = &'data T;
+
+    fn into_par_iter(self) -> Self::Iter {
+        SliceIter { slice: self }
+    }
+}
+
+impl<'data, T: Sync> ParallelIterator for SliceIter<'data, T> {
+    type Item = &'data T;
+    type Piece<'p>
+        = std::slice::Iter<'data, T>
+    where
+        Self: 'p;
+
+    fn base_len(&self) -> usize {
+        self.slice.len()
+    }
+
+    fn exact(&self) -> bool {
+        true
+    }
+
+    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
+        self.slice[range].iter()
+    }
+}
+
+impl<T: Sync> IndexedParallelIterator for SliceIter<'_, T> {}
+
+/// `par_iter_mut()` on a slice or `Vec`: yields `&mut T`.
+#[derive(Debug)]
+pub struct SliceIterMut<'data, T> {
+    ptr: *mut T,
+    len: usize,
+    _data: PhantomData<&'data mut [T]>,
+}
+
+// SAFETY: the iterator stands for `&'data mut [T]`, which is `Send` and `Sync` when `T: Send`
+// (`Sync` because each element is handed to one piece only: see `piece`).
+unsafe impl<T: Send> Send for SliceIterMut<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for SliceIterMut<'_, T> {}
+
+impl<'data, T: Send> SliceIterMut<'data, T> {
+    fn new(slice: &'data mut [T]) -> Self {
+        SliceIterMut {
+            ptr: slice.as_mut_ptr(),
+            len: slice.len(),
+            _data: PhantomData,
+        }
+    }
+}
+
+impl<'data, T: Send> IntoParallelIterator for &'data mut [T] {
+    type Iter = SliceIterMut<'data, T>;
+    type Item = &'data mut T;
+
+    fn into_par_iter(self) -> Self::Iter {
+        SliceIterMut::new(self)
+    }
+}
+
+impl<'data, T: Send> IntoParallelIterator for &'data mut Vec<T> {
+    type Iter = SliceIterMut<'data, T>;
+    type Item = &'data mut T;
+
+    fn into_par_iter(self) -> Self::Iter {
+        SliceIterMut::new(self)
+    }
+}
+
+impl<'data, T: Send, const N: usize> IntoParallelIterator for &'data mut [T; N] {
+    type Iter = SliceIterMut<'data, T>;
+    type Item = &'data mut T;
+
+    fn into_par_iter(self) -> Self::Iter {
+        SliceIterMut::new(self)
+    }
+}
+
+impl<'data, T: Send> ParallelIterator for SliceIterMut<'data, T> {
+    type Item = &'data mut T;
+    type Piece<'p>
+        = std::slice::IterMut<'data, T>
+    where
+        Self: 'p;
+
+    fn base_len(&self) -> usize {
+        self.len
+    }
+
+    fn exact(&self) -> bool {
+        true
+    }
+
+    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
+        assert!(range.start <= range.end && range.end <= self.len);
+        // SAFETY: the range is within the slice (checked), the slice is borrowed mutably for
+        // 'data, and by `piece`'s contract no other piece covers these elements.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(range.start), range.len()) }.iter_mut()
+    }
+}
+
+impl<T: Send> IndexedParallelIterator for SliceIterMut<'_, T> {}
+
+/// `par_chunks(size)` on a slice: yields `&[T]` of `size` elements (the last may be shorter).
+#[derive(Debug)]
+pub struct Chunks<'data, T> {
+    slice: &'data [T],
+    size: usize,
+}
+
+impl<'data, T: Sync> Chunks<'data, T> {
+    pub(crate) fn new(slice: &'data [T], size: usize) -> Self {
+        assert!(
+            size > 0,
+            "ontime: par_chunks needs a chunk size of at least 1"
+        );
+        Chunks { slice, size }
+    }
+}
+
+impl<'data, T: Sync> ParallelIterator for Chunks<'data, T> {
+    type Item = &'data [T];
+    type Piece<'p>
+        = std::slice::Chunks<'data, T>
+    where
+        Self: 'p;
+
+    fn base_len(&self) -> usize {
+        self.slice.len().div_ceil(self.size)
+    }
+
+    fn exact(&self) -> bool {
+        true
+    }
+
+    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
+        let len = self.slice.len();
+        let lo = range.start * self.size;
+        let hi = range.end.saturating_mul(self.size).min(len);
+        self.slice[lo..hi].chunks(self.size)
+    }
+}
+
+impl<T: Sync> IndexedParallelIterator for Chunks<'_, T> {}
+
+/// `par_chunks_mut(size)` on a slice: yields `&mut [T]` of `size` elements (the last may be
+/// shorter).
+#[derive(Debug)]
+pub struct ChunksMut<'data, T> {
+    ptr: *mut T,
+    len: usize,
+    size: usize,
+    _data: PhantomData<&'data mut [T]>,
+}
+
+// SAFETY: as for `SliceIterMut`: each chunk goes to one piece only.
+unsafe impl<T: Send> Send for ChunksMut<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for ChunksMut<'_, T> {}
+
+impl<'data, T: Send> ChunksMut<'data, T> {
+    pub(crate) fn new(slice: &'data mut [T], size: usize) -> Self {
+        assert!(
+            size > 0,
+            "ontime: par_chunks_mut needs a chunk size of at least 1"
+        );
+        ChunksMut {
+            ptr: slice.as_mut_ptr(),
+            len: slice.len(),
+            size,
+            _data: PhantomData,
+        }
+    }
+}
+
+impl<'data, T: Send> ParallelIterator for ChunksMut<'data, T> {
+    type Item = &'data mut [T];
+    type Piece<'p>
+        = std::slice::ChunksMut<'data, T>
+    where
+        Self: 'p;
+
+    fn base_len(&self) -> usize {
+        self.len.div_ceil(self.size)
+    }
+
+    fn exact(&self) -> bool {
+        true
+    }
+
+    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
+        let lo = range.start * self.size;
+        let hi = range.end.saturating_mul(self.size).min(self.len);
+        assert!(lo <= hi);
+        // SAFETY: `lo..hi` lies in the slice (clamped to its length), which is borrowed
+        // mutably for 'data; chunks `range` are this piece's alone (`piece`'s contract), so
+        // the elements `lo..hi` are too.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(lo), hi - lo) }.chunks_mut(self.size)
+    }
+}
+
+impl<T: Send> IndexedParallelIterator for ChunksMut<'_, T> {}
+
+/// `into_par_iter()` on a `Vec`: moves the elements out.
+#[derive(Debug)]
+pub struct VecIter<T> {
+    vec: Vec<T>,
+    /// The elements the iterator yields (the vector's length before `begin`).
+    len: usize,
+}
+
+// SAFETY: shared use of a `VecIter` only moves elements out, each to one piece (`piece`'s
+// contract); no `&T` is ever handed out, so `T: Send` is enough.
+unsafe impl<T: Send> Sync for VecIter<T> {}
+
+impl<T: Send> IntoParallelIterator for Vec<T> {
+    type Iter = VecIter<T>;
+    type Item = T;
+
+    fn into_par_iter(self) -> Self::Iter {
+        VecIter {
+            len: self.len(),
+            vec: self,
+        }
+    }
+}
+
+/// The elements of one piece of a `VecIter`, moved out one by one; those left when the
+/// piece is dropped (a short-circuiting consumer) are dropped with it.
+#[derive(Debug)]
+pub struct VecPiece<T> {
+    ptr: *const T,
+    end: *const T,
+}
+
+impl<T> Iterator for VecPiece<T> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        if self.ptr == self.end {
+            return None;
+        }
+        // SAFETY: `ptr < end` within this piece's elements, each read once (the pointer
+        // moves past it), and the vector no longer owns them (`begin` set its length to 0).
+        let item = unsafe { self.ptr.read() };
+        // SAFETY: at most `end`, one past this piece's last element.
+        self.ptr = unsafe { self.ptr.add(1) };
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        // SAFETY: both pointers are in (or one past) the same allocation, `ptr <= end`.
+        let n = unsafe { self.end.offset_from(self.ptr) } as usize;
+        (n, Some(n))
+    }
+}
+
+impl<T> Drop for VecPiece<T> {
+    fn drop(&mut self) {
+        for item in self.by_ref() {
+            drop(item);
+        }
+    }
+}
+
+impl<T: Send> ParallelIterator for VecIter<T> {
+    type Item = T;
+    type Piece<'p>
+        = VecPiece<T>
+    where
+        Self: 'p;
+
+    fn base_len(&self) -> usize {
+        self.len
+    }
+
+    fn exact(&self) -> bool {
+        true
+    }
+
+    fn begin(&mut self) {
+        // SAFETY: shrinking the length only: the elements become the pieces' to move out (or
+        // leak, if no piece reaches them), and the vector still frees its buffer.
+        unsafe { self.vec.set_len(0) };
+    }
+
+    unsafe fn piece(&self, range: Range<usize>) -> VecPiece<T> {
+        assert!(range.start <= range.end && range.end <= self.len);
+        let base = self.vec.as_ptr();
+        // SAFETY: within the buffer's first `len` elements (checked), which `begin` left
+        // initialised and unowned; by `piece`'s contract no other piece has them.
+        unsafe {
+            VecPiece {
+                ptr: base.add(range.start),
+                end: base.add(range.end),
+            }
+        }
+    }
+}
+
+impl<T: Send> IndexedParallelIterator for VecIter<T> {}
+
+/// `into_par_iter()` on a range of integers.
+#[derive(Clone, Debug)]
+pub struct RangeIter<T> {
+    start: T,
+    len: usize,
+}
+
+macro_rules! int_ranges {
+    ($($t:ty),*) => {$(
+        impl IntoParallelIterator for Range<$t> {
+            type Iter = RangeIter<$t>;
+            type Item = $t;
+
+            fn into_par_iter(self) -> Self::Iter {
+                let len = if self.start < self.end {
+                    usize::try_from(self.end.abs_diff(self.start)).unwrap_or_else(|_| {
+                        panic!("ontime: the range {:?} is longer than a usize can count", self)
+                    })
+                } else {
+                    0
+                };
+                RangeIter { start: self.start, len }
+            }
+        }
+
+        impl IntoParallelIterator for std::ops::RangeInclusive<$t> {
+            type Iter = RangeIter<$t>;
+            type Item = $t;
+
+            fn into_par_iter(self) -> Self::Iter {
+                let (start, end) = (*self.start(), *self.end());
+                let len = if self.is_empty() {
+                    0
+                } else {
+                    usize::try_from(end.abs_diff(start))
+                        .ok()
+                        .and_then(|n| n.checked_add(1))
+                        .unwrap_or_else(|| {
+                            panic!("ontime: the range {:?} is longer than a usize can count", self)
+                        })
+                };
+                RangeIter { start, len }
+            }
+        }
+
+        impl ParallelIterator for RangeIter<$t> {
+            type Item = $t;
+            type Piece<'p> = RangePiece<$t> where Self: 'p;
+
+            fn base_len(&self) -> usize {
+                self.len
+            }
+
+            fn exact(&self) -> bool {
+                true
+            }
+
+            unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
+                RangePiece { start: self.start, idx: range }
+            }
+        }
+
+        impl Iterator for RangePiece<$t> {
+            type Item = $t;
+
+            #[inline]
+            fn next(&mut self) -> Option<$t> {
+                // The value at index `i` is `start + i`, computed with wrapping arithmetic in
+                // the range's own type: exact, since it lies in the range.
+                self.idx.next().map(|i| self.start.wrapping_add(i as $t))
+            }
+
+            fn size_hint(&self) -> (usize, Option<usize>) {
+                self.idx.size_hint()
+            }
+        }
+
+        impl IndexedParallelIterator for RangeIter<$t> {}
+    )*};
+}
+
+/// The values of one piece of a `RangeIter`.
+#[derive(Clone, Debug)]
+pub struct RangePiece<T> {
+    start: T,
+    idx: Range<usize>,
+}
+
+int_ranges!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);

@@ -94,13 +94,25 @@ pub fn round_orders(k: usize, rounds: usize, seed: u64) -> Vec<Vec<usize>> {
 /// [`round_orders`]); one untimed warm-up run of each comes first. Returns one [`Stats`] per
 /// closure, in input order.
 pub fn measure_interleaved(rounds: usize, impls: &mut [(&str, &mut dyn FnMut())]) -> Vec<Stats> {
-    for (_, f) in impls.iter_mut() {
+    measure_prepared(rounds, &mut |_| {}, impls)
+}
+
+/// As [`measure_interleaved`], calling `prepare(i)` untimed before each run of closure `i`
+/// (to restore its input, say).
+pub fn measure_prepared(
+    rounds: usize,
+    prepare: &mut dyn FnMut(usize),
+    impls: &mut [(&str, &mut dyn FnMut())],
+) -> Vec<Stats> {
+    for (i, (_, f)) in impls.iter_mut().enumerate() {
+        prepare(i);
         f();
     }
     let k = impls.len();
     let mut times = vec![Vec::with_capacity(rounds); k];
     for order in round_orders(k, rounds, 0x0b5e_55ed) {
         for idx in order {
+            prepare(idx);
             let t = Instant::now();
             (impls[idx].1)();
             times[idx].push(t.elapsed().as_nanos() as f64);

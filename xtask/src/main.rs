@@ -28,6 +28,7 @@ use clap::{Parser, Subcommand};
 const SUITES: &[&str] = &[
     "fork-join",
     "forall",
+    "iter",
     "latency",
     "micropools",
     "dataflow",

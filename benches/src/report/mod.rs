@@ -292,7 +292,11 @@ pub fn draw_figures(r: &Results, dir: &Path) -> Result<Vec<(String, String)>, St
         made.push((name.to_string(), caption));
         Ok::<(), String>(())
     };
-    for (suite, title) in [("fork-join", "fork-join"), ("forall", "forall")] {
+    for (suite, title) in [
+        ("fork-join", "fork-join"),
+        ("forall", "forall"),
+        ("iter", "iter"),
+    ] {
         let g = bar_groups(r, suite, "time_ns", None, 1e6);
         if !g.is_empty() {
             fig(
@@ -478,6 +482,11 @@ pub fn render(r: &Results, dir: &Path) -> Result<Vec<String>, String> {
             "A 1-D map/sum and a tiled matrix product.",
         ),
         (
+            "iter",
+            &[][..],
+            "Parallel iterators and sorts, the same code under ontime's prelude and rayon's.",
+        ),
+        (
             "latency",
             &["miss_ratio", "goodput_per_s"][..],
             "Miss ratio and goodput (requests that met T per second of arrivals) per workload and load; quantiles are in results.json.",
@@ -528,7 +537,7 @@ pub fn render(r: &Results, dir: &Path) -> Result<Vec<String>, String> {
 pub fn repeat_spread(runs: &[Results]) -> String {
     let mut lines: Vec<(String, Vec<f64>, Vec<String>)> = Vec::new();
     for r in runs {
-        for suite in ["fork-join", "forall", "latency", "micropools", "dataflow"] {
+        for suite in RATIO_SUITES {
             for ((case, threads, metric), recs) in rows(r, suite, summary_metrics(suite)) {
                 for x in ratios(&recs, &metric) {
                     let key = format!(
@@ -568,6 +577,16 @@ pub fn repeat_spread(runs: &[Results]) -> String {
 }
 
 /// The metrics the summary and the spread report per suite (all, where empty).
+/// The suites whose records carry ratios to a peer, in the order summaries list them.
+const RATIO_SUITES: [&str; 6] = [
+    "fork-join",
+    "forall",
+    "iter",
+    "latency",
+    "micropools",
+    "dataflow",
+];
+
 fn summary_metrics(suite: &str) -> &'static [&'static str] {
     match suite {
         "latency" => &["miss_ratio", "goodput_per_s"],
@@ -585,7 +604,7 @@ pub fn summary(r: &Results) -> String {
         "{:<11} {:<26} {:>3} {:<12} {:<26} {:>12} {:>8}  best peer",
         "suite", "case", "thr", "metric", "impl", "value", "ratio"
     );
-    for suite in ["fork-join", "forall", "latency", "micropools", "dataflow"] {
+    for suite in RATIO_SUITES {
         for ((case, threads, metric), recs) in rows(r, suite, summary_metrics(suite)) {
             for r in ratios(&recs, &metric) {
                 let v = recs

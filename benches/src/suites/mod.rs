@@ -3,6 +3,7 @@
 pub mod dataflow;
 pub mod forall;
 pub mod fork_join;
+pub mod iter;
 pub mod latency;
 pub mod micropools;
 pub mod sim;
@@ -108,6 +109,10 @@ pub const ALL: &[Suite] = &[
     Suite {
         name: "forall",
         run: forall::run,
+    },
+    Suite {
+        name: "iter",
+        run: iter::run,
     },
     Suite {
         name: "latency",

@@ -41,6 +41,13 @@ pub enum BuildError {
     /// A user handler called during `build` panicked (`thread_name`); the workers already
     /// started were stopped and joined. The message says which and why.
     Handler(String),
+    /// `ONTIME_NUM_THREADS` is set to something other than a whole number of threads; the
+    /// message quotes it.
+    Env(String),
+    /// [`ThreadPoolBuilder::build_global`] was called after the global pool was built (by an
+    /// earlier `build_global`, or by first use of the global pool); the pool that call built,
+    /// if any, was stopped.
+    GlobalPoolExists,
     /// [`ThreadPoolBuilder::pin_workers`] was asked for, but the platform lists no CPU this
     /// process may run on, or refused to pin a worker (the threads already started were
     /// stopped and joined).
@@ -64,6 +71,8 @@ impl fmt::Display for BuildError {
             BuildError::Policy(m) => write!(f, "the policy refused this pool: {m}"),
             BuildError::Handler(m) => write!(f, "a handler panicked during build: {m}"),
             BuildError::Pinning(m) => write!(f, "could not pin the workers to CPUs: {m}"),
+            BuildError::Env(m) => write!(f, "{m}"),
+            BuildError::GlobalPoolExists => write!(f, "the global pool is already built"),
         }
     }
 }
@@ -145,7 +154,11 @@ impl ThreadPoolBuilder {
         }
     }
 
-    /// Number of workers; 0 (the default) means one per available core.
+    /// Number of workers; 0 (the default) means the `ONTIME_NUM_THREADS` environment
+    /// variable's value if it is set to a positive number, else one per available core (as
+    /// `RAYON_NUM_THREADS` works for rayon). A value of `ONTIME_NUM_THREADS` that is not a
+    /// whole number makes `build` return [`BuildError::Env`]; `0` or an empty value mean
+    /// "unset".
     pub fn num_threads(mut self, n: usize) -> Self {
         self.num_threads = n;
         self
@@ -255,13 +268,42 @@ impl ThreadPoolBuilder {
         self
     }
 
+    /// Builds the pool and makes it the global pool: the one that `join`, `scope`, the loops
+    /// and the parallel iterators use when called outside any pool. Call it once, before
+    /// anything uses the global pool; otherwise (or if the settings are refused) it returns
+    /// an error and the global pool stays as it was. The global pool lives until the process
+    /// ends.
+    ///
+    /// ```
+    /// use ontime_core::{BuildError, ThreadPoolBuilder};
+    /// ThreadPoolBuilder::new().num_threads(3).build_global().unwrap();
+    /// assert_eq!(ontime_core::current_num_threads(), 3);
+    /// // Only once.
+    /// let again = ThreadPoolBuilder::new().num_threads(2).build_global();
+    /// assert!(matches!(again, Err(BuildError::GlobalPoolExists)));
+    /// ```
+    pub fn build_global(self) -> Result<(), BuildError> {
+        if crate::global::global_is_built() {
+            return Err(BuildError::GlobalPoolExists);
+        }
+        let pool = self.build()?;
+        // Another thread may have built the global pool meanwhile: then this pool is
+        // dropped here (its workers stopped and joined) and the call fails.
+        crate::global::set_global(pool).map_err(|_| BuildError::GlobalPoolExists)
+    }
+
     /// Checks the settings and starts the pool.
     pub fn build(self) -> Result<ThreadPool, BuildError> {
         let num_threads = match self.num_threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n if n > MAX_THREADS => return Err(BuildError::TooManyThreads(n)),
+            0 => match threads_from_env()? {
+                Some(n) => n,
+                None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            },
             n => n,
         };
+        if num_threads > MAX_THREADS {
+            return Err(BuildError::TooManyThreads(num_threads));
+        }
         if let Some(s) = self.stack_size {
             if s < MIN_STACK_SIZE {
                 return Err(BuildError::StackTooSmall(s));
@@ -311,5 +353,28 @@ impl ThreadPoolBuilder {
             StartError::ThreadName(m) => BuildError::Handler(format!("thread_name panicked: {m}")),
         })?;
         Ok(ThreadPool::from_parts(registry, threads))
+    }
+}
+
+/// The environment variable that sizes pools built with `num_threads(0)` (the default).
+pub const NUM_THREADS_ENV: &str = "ONTIME_NUM_THREADS";
+
+/// `ONTIME_NUM_THREADS`, if set to a positive number.
+fn threads_from_env() -> Result<Option<usize>, BuildError> {
+    let Some(raw) = std::env::var_os(NUM_THREADS_ENV) else {
+        return Ok(None);
+    };
+    let text = raw.to_string_lossy();
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    match trimmed.parse::<usize>() {
+        Ok(0) => Ok(None),
+        Ok(n) => Ok(Some(n)),
+        Err(_) => Err(BuildError::Env(format!(
+            "{NUM_THREADS_ENV}={text:?} is not a number of threads (a whole number; 0 or empty \
+             for one per core)"
+        ))),
     }
 }

@@ -5,9 +5,15 @@ use crate::registry::Registry;
 use crate::sync::Arc;
 use crate::worker::WorkerThread;
 
-/// The global pool, built on first use with default settings.
+static GLOBAL: std::sync::OnceLock<Arc<Registry>> = std::sync::OnceLock::new();
+
+/// The global pool, built on first use with default settings (sized by
+/// `ONTIME_NUM_THREADS` if set) unless `ThreadPoolBuilder::build_global` built it first.
+///
+/// # Panics
+/// If the default pool cannot be built (a bad `ONTIME_NUM_THREADS`, or the system refused a
+/// thread), with the reason: code that names no pool has no other way to report it.
 pub(crate) fn global_registry() -> &'static Arc<Registry> {
-    static GLOBAL: std::sync::OnceLock<Arc<Registry>> = std::sync::OnceLock::new();
     GLOBAL.get_or_init(|| {
         let pool = crate::ThreadPoolBuilder::new()
             .thread_name(|i| format!("ontime-global-{i}"))
@@ -15,6 +21,25 @@ pub(crate) fn global_registry() -> &'static Arc<Registry> {
             .unwrap_or_else(|e| panic!("ontime: cannot start the global pool: {e}"));
         pool.into_detached_registry()
     })
+}
+
+pub(crate) fn global_is_built() -> bool {
+    GLOBAL.get().is_some()
+}
+
+/// Makes `pool` the global pool, unless there already is one (then `pool` comes back).
+pub(crate) fn set_global(pool: crate::ThreadPool) -> Result<(), crate::ThreadPool> {
+    let mut offered = Some(pool);
+    GLOBAL.get_or_init(|| {
+        offered
+            .take()
+            .expect("initialised at most once")
+            .into_detached_registry()
+    });
+    match offered {
+        None => Ok(()),
+        Some(pool) => Err(pool),
+    }
 }
 
 /// The pool of the current worker, or the global pool.

@@ -79,7 +79,7 @@ mod loom_tests;
 
 pub use builder::{
     BuildError, ThreadPoolBuilder, DEFAULT_HEARTBEAT, MAX_HEARTBEAT, MAX_THREADS, MIN_HEARTBEAT,
-    MIN_STACK_SIZE,
+    MIN_STACK_SIZE, NUM_THREADS_ENV,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use forall::{forall, forall_2d, forall_3d, forall_4d, forall_chunked, SyncPtr};

@@ -553,10 +553,18 @@ fn send_home<B: BlockFold>(
 }
 
 /// A raw pointer that may be shared between the iterations of a parallel loop, for bodies that
-/// write disjoint elements of one buffer.
+/// write disjoint elements of one buffer. For experts: the safe way to write disjoint parts of
+/// a buffer is `par_iter_mut()` or `par_chunks_mut(n)` (`ontime_core::prelude`), which cost
+/// the same.
 ///
-/// Creating and copying one is safe; dereferencing it is up to the caller (`unsafe`), who must
-/// make sure no element is written by two iterations or read while written.
+/// # Safety contract
+/// Creating and copying one is safe; every dereference is `unsafe`, and the caller must make
+/// sure that
+/// - every offset stays inside the allocation (a `SyncPtr` carries no length: an index
+///   mistake is undefined behaviour, not a panic);
+/// - no element is written by two iterations, or read by one while another writes it;
+/// - the buffer outlives the loop and is not used through anything else meanwhile (hold the
+///   `&mut` borrow the pointer came from until the loop returns).
 ///
 /// ```
 /// let mut out = vec![0usize; 100];

@@ -373,3 +373,74 @@ fn owned_elements_are_dropped_once_even_when_a_search_stops_early() {
     });
     assert_eq!(LIVE.load(AtomicOrdering::Relaxed), 0);
 }
+
+/// A policy that records what its reviews of running requests saw, and can stop a request's
+/// sharing from its admission on.
+#[derive(Debug, Default)]
+struct Watch {
+    stop_sharing: bool,
+    max_total: std::sync::Arc<AtomicUsize>,
+    max_done: std::sync::Arc<AtomicUsize>,
+}
+
+impl ontime_core::StealPolicy for Watch {
+    fn name(&self) -> &str {
+        "watch"
+    }
+    fn reviews_running(&self) -> bool {
+        true
+    }
+    fn review(&self, v: &ontime_core::RequestView) -> ontime_core::RequestAction {
+        self.max_total.fetch_max(v.work_total as usize, AtomicOrdering::Relaxed);
+        self.max_done.fetch_max(v.work_done as usize, AtomicOrdering::Relaxed);
+        if self.stop_sharing {
+            ontime_core::RequestAction::StopSharing
+        } else {
+            ontime_core::RequestAction::Continue
+        }
+    }
+}
+
+/// About a microsecond of work that the optimiser cannot drop.
+fn spin(x: u64) -> u64 {
+    (0..200).fold(x, |a, i| std::hint::black_box(a.wrapping_mul(31).wrapping_add(i)))
+}
+
+#[test]
+fn iterators_in_a_request_report_its_progress() {
+    let w = Watch::default();
+    let (total, done) = (w.max_total.clone(), w.max_done.clone());
+    let pool = ThreadPoolBuilder::new().num_threads(2).policy(w).build().unwrap();
+    let n = 100_000usize;
+    let h = pool.submit(ontime_core::Request::new(move || {
+        (0..n as u64).into_par_iter().map(spin).reduce(|| 0, u64::wrapping_add)
+    }));
+    let want = (0..n as u64).map(spin).fold(0, u64::wrapping_add);
+    assert_eq!(h.wait().unwrap().value, want);
+    // The timer reviewed it while it ran: the loop announced its length and reported blocks.
+    assert_eq!(total.load(AtomicOrdering::Relaxed), n);
+    let d = done.load(AtomicOrdering::Relaxed);
+    assert!(d > 0 && d <= n, "work done seen by reviews: {d}");
+}
+
+#[test]
+fn a_request_that_stops_sharing_keeps_its_iterator_on_one_worker() {
+    let w = Watch {
+        stop_sharing: true,
+        ..Watch::default()
+    };
+    let pool = ThreadPoolBuilder::new().num_threads(2).policy(w).build().unwrap();
+    let h = pool.submit(ontime_core::Request::new(|| {
+        let workers: Vec<usize> = (0..50_000u64)
+            .into_par_iter()
+            .map(|x| {
+                spin(x);
+                ontime_core::current_thread_index().unwrap()
+            })
+            .collect();
+        (workers[0], workers.iter().all(|&x| x == workers[0]), workers.len())
+    }));
+    let (_, one_worker, len) = h.wait().unwrap().value;
+    assert_eq!(len, 50_000);
+    assert!(one_worker, "an unshared request's iterator ran on more than one worker");
+}

@@ -391,8 +391,10 @@ impl ontime_core::StealPolicy for Watch {
         true
     }
     fn review(&self, v: &ontime_core::RequestView) -> ontime_core::RequestAction {
-        self.max_total.fetch_max(v.work_total as usize, AtomicOrdering::Relaxed);
-        self.max_done.fetch_max(v.work_done as usize, AtomicOrdering::Relaxed);
+        self.max_total
+            .fetch_max(v.work_total as usize, AtomicOrdering::Relaxed);
+        self.max_done
+            .fetch_max(v.work_done as usize, AtomicOrdering::Relaxed);
         if self.stop_sharing {
             ontime_core::RequestAction::StopSharing
         } else {
@@ -403,17 +405,26 @@ impl ontime_core::StealPolicy for Watch {
 
 /// About a microsecond of work that the optimiser cannot drop.
 fn spin(x: u64) -> u64 {
-    (0..200).fold(x, |a, i| std::hint::black_box(a.wrapping_mul(31).wrapping_add(i)))
+    (0..200).fold(x, |a, i| {
+        std::hint::black_box(a.wrapping_mul(31).wrapping_add(i))
+    })
 }
 
 #[test]
 fn iterators_in_a_request_report_its_progress() {
     let w = Watch::default();
     let (total, done) = (w.max_total.clone(), w.max_done.clone());
-    let pool = ThreadPoolBuilder::new().num_threads(2).policy(w).build().unwrap();
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(2)
+        .policy(w)
+        .build()
+        .unwrap();
     let n = 100_000usize;
     let h = pool.submit(ontime_core::Request::new(move || {
-        (0..n as u64).into_par_iter().map(spin).reduce(|| 0, u64::wrapping_add)
+        (0..n as u64)
+            .into_par_iter()
+            .map(spin)
+            .reduce(|| 0, u64::wrapping_add)
     }));
     let want = (0..n as u64).map(spin).fold(0, u64::wrapping_add);
     assert_eq!(h.wait().unwrap().value, want);
@@ -429,7 +440,11 @@ fn a_request_that_stops_sharing_keeps_its_iterator_on_one_worker() {
         stop_sharing: true,
         ..Watch::default()
     };
-    let pool = ThreadPoolBuilder::new().num_threads(2).policy(w).build().unwrap();
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(2)
+        .policy(w)
+        .build()
+        .unwrap();
     let h = pool.submit(ontime_core::Request::new(|| {
         let workers: Vec<usize> = (0..50_000u64)
             .into_par_iter()
@@ -438,9 +453,16 @@ fn a_request_that_stops_sharing_keeps_its_iterator_on_one_worker() {
                 ontime_core::current_thread_index().unwrap()
             })
             .collect();
-        (workers[0], workers.iter().all(|&x| x == workers[0]), workers.len())
+        (
+            workers[0],
+            workers.iter().all(|&x| x == workers[0]),
+            workers.len(),
+        )
     }));
     let (_, one_worker, len) = h.wait().unwrap().value;
     assert_eq!(len, 50_000);
-    assert!(one_worker, "an unshared request's iterator ran on more than one worker");
+    assert!(
+        one_worker,
+        "an unshared request's iterator ran on more than one worker"
+    );
 }

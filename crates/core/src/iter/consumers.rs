@@ -222,8 +222,8 @@ impl<T: Send> Consumer<T> for CollectBlocks {
         _: Range<usize>,
         items: I,
     ) -> Vec<Vec<T>> {
-        // Internal iteration (`for_each` runs the adapters' `fold`), which compiles to a
-        // tighter loop than `extend`'s `next` calls through a filter.
+        // Internal iteration (`for_each` runs the adapters' `fold`): measured faster here
+        // than `extend`, which pulls each item through a filter's `next`.
         match acc.last_mut() {
             Some(last) => items.for_each(|x| last.push(x)),
             None => {

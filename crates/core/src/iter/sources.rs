@@ -395,7 +395,19 @@ macro_rules! int_ranges {
             }
 
             unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
-                RangePiece { start: self.start, idx: range }
+                // The value at index `i` is `start + i`, computed with wrapping arithmetic in
+                // the range's own type: exact, since it lies in the range. The piece is a
+                // native range of values, which iterates as fast as a serial loop; one whose
+                // end is past the type's maximum (`..=MAX`) is an inclusive one.
+                let lo = self.start.wrapping_add(range.start as $t);
+                if range.is_empty() {
+                    return RangePiece::Plain(lo..lo);
+                }
+                let last = self.start.wrapping_add((range.end - 1) as $t);
+                match last.checked_add(1) {
+                    Some(end) => RangePiece::Plain(lo..end),
+                    None => RangePiece::ToMax(lo..=last),
+                }
             }
         }
 
@@ -404,13 +416,25 @@ macro_rules! int_ranges {
 
             #[inline]
             fn next(&mut self) -> Option<$t> {
-                // The value at index `i` is `start + i`, computed with wrapping arithmetic in
-                // the range's own type: exact, since it lies in the range.
-                self.idx.next().map(|i| self.start.wrapping_add(i as $t))
+                match self {
+                    RangePiece::Plain(r) => r.next(),
+                    RangePiece::ToMax(r) => r.next(),
+                }
             }
 
             fn size_hint(&self) -> (usize, Option<usize>) {
-                self.idx.size_hint()
+                match self {
+                    RangePiece::Plain(r) => r.size_hint(),
+                    RangePiece::ToMax(r) => r.size_hint(),
+                }
+            }
+
+            #[inline]
+            fn fold<B, F: FnMut(B, $t) -> B>(self, init: B, f: F) -> B {
+                match self {
+                    RangePiece::Plain(r) => r.fold(init, f),
+                    RangePiece::ToMax(r) => r.fold(init, f),
+                }
             }
         }
 
@@ -420,9 +444,11 @@ macro_rules! int_ranges {
 
 /// The values of one piece of a `RangeIter`.
 #[derive(Clone, Debug)]
-pub struct RangePiece<T> {
-    start: T,
-    idx: Range<usize>,
+pub enum RangePiece<T> {
+    /// Values below the type's maximum.
+    Plain(Range<T>),
+    /// Values up to and including the type's maximum.
+    ToMax(std::ops::RangeInclusive<T>),
 }
 
 int_ranges!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);

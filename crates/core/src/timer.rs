@@ -9,17 +9,22 @@
 //! serves heartbeats, deadlines and predicted-miss checks.
 //!
 //! While every worker is busy and no running request needs reviews, nobody could take a
-//! promoted fork, and a tick would only preempt a worker: the timer then rests (up to
-//! 16 intervals) until a worker announces that it is going to sleep (`Sleep::prepare` nudges
-//! it), and ticks at once. See `sleep/README.md`.
+//! promoted fork, and a tick would only preempt a worker: the timer then rests until a
+//! worker announces that it is going to sleep (`Sleep::prepare` nudges it) or a request that
+//! needs reviews starts (`Sleep::nudge_if_resting`), and ticks at once. A rest lasts at most
+//! `REST_INTERVALS` intervals, a safety net that no protocol relies on. See
+//! `sleep/README.md`.
 
 use std::thread;
 
 use crate::registry::Registry;
 use crate::sync::{Arc, Ordering};
 
-/// How many heartbeat intervals the timer rests at most while every worker is busy.
-const REST_INTERVALS: u32 = 16;
+/// How many heartbeat intervals the timer rests at most while every worker is busy (100 ms
+/// at the default interval). Every reason to tick ends a rest at once, so this only bounds
+/// the harm of a bug; each tick during a rest preempts a busy worker (about 15 µs each on the
+/// 2-core VM: at 16 intervals, as this was, a compute-bound 2-thread loop lost about 1%).
+const REST_INTERVALS: u32 = 1000;
 
 pub(crate) fn main_loop(registry: Arc<Registry>) {
     registry.sleep.register_timer();
@@ -30,11 +35,13 @@ pub(crate) fn main_loop(registry: Arc<Registry>) {
         }
         if registry.sleep.sleepers() == 0 && !registry.needs_reviews() {
             // Every worker is busy and no request needs its deadline watched: nobody could
-            // take promoted work, so rest until a worker runs dry (it nudges us) or for a
-            // while (then promote anyway, so the next idle worker finds work at once).
+            // take promoted work, so rest until a worker runs dry or a request that needs
+            // reviews starts (either nudges us).
             registry
                 .sleep
-                .rest_while_busy(registry.heartbeat * REST_INTERVALS);
+                .rest_while_busy(registry.heartbeat * REST_INTERVALS, || {
+                    !registry.needs_reviews()
+                });
         } else {
             thread::sleep(registry.heartbeat);
         }

@@ -169,3 +169,57 @@ fn a_flood_of_requests_on_small_stacks_does_not_nest_without_bound() {
         assert_eq!(h.wait().unwrap().value, expect);
     }
 }
+
+/// Counts the reviews the timer thread makes.
+#[derive(Debug, Default)]
+struct TimerReviews(Arc<AtomicU64>);
+
+impl ontime_core::StealPolicy for TimerReviews {
+    fn name(&self) -> &str {
+        "timer-reviews"
+    }
+    fn reviews_running(&self) -> bool {
+        true
+    }
+    fn review(&self, _: &ontime_core::RequestView) -> ontime_core::RequestAction {
+        if std::thread::current().name() == Some("ontime-timer") {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+        ontime_core::RequestAction::Continue
+    }
+}
+
+#[test]
+fn a_request_that_starts_while_the_timer_rests_is_reviewed() {
+    // One worker, a 1 s heartbeat: while the worker is busy the timer rests for up to 100 s,
+    // so only the nudge of a starting request can bring a review within the bound below.
+    let reviews = Arc::new(AtomicU64::new(0));
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(1)
+        .heartbeat(Duration::from_secs(1))
+        .policy(TimerReviews(reviews.clone()))
+        .build()
+        .unwrap();
+    let seen = pool.install(|| {
+        // Busy, outside any request, for more than one interval: the timer, which was
+        // sleeping an interval when the worker woke, goes to rest.
+        let t = std::time::Instant::now();
+        while t.elapsed() < Duration::from_millis(1300) {
+            std::hint::spin_loop();
+        }
+        let r = reviews.clone();
+        let h = pool.submit(Request::new(move || {
+            // Liveness bound, not a timing assertion: without the nudge this waits 100 s.
+            let t = std::time::Instant::now();
+            while r.load(Ordering::SeqCst) == 0 && t.elapsed() < Duration::from_secs(30) {
+                std::hint::spin_loop();
+            }
+            r.load(Ordering::SeqCst)
+        }));
+        h.wait().unwrap().value
+    });
+    assert!(
+        seen > 0,
+        "the resting timer never reviewed the running request"
+    );
+}

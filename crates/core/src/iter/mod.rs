@@ -46,7 +46,7 @@ use std::iter::Sum;
 use std::ops::Range;
 
 pub use adapters::{Cloned, Copied, Enumerate, Filter, FilterMap, Map, MinLen, Zip};
-pub use sources::{Chunks, ChunksMut, RangeIter, SliceIter, SliceIterMut, VecIter};
+pub use sources::{Chunks, ChunksMut, RangeInteger, RangeIter, SliceIter, SliceIterMut, VecIter};
 #[doc(hidden)]
 pub use sources::{RangePiece, VecPiece};
 
@@ -512,10 +512,15 @@ impl<T: Send> FromParallelIterator<T> for Vec<T> {
         if iter.exact() {
             CollectInPlace::run(iter)
         } else {
-            let blocks = drive(iter, &CollectBlocks);
-            let mut out = Vec::with_capacity(blocks.iter().map(Vec::len).sum());
-            for mut b in blocks {
-                out.append(&mut b);
+            // The first run's vector becomes the result (one run: no copy at all).
+            let mut runs = drive(iter, &CollectBlocks).into_iter();
+            let Some(mut out) = runs.next() else {
+                return Vec::new();
+            };
+            let rest: Vec<Vec<T>> = runs.collect();
+            out.reserve(rest.iter().map(Vec::len).sum());
+            for mut r in rest {
+                out.append(&mut r);
             }
             out
         }

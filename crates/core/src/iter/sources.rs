@@ -344,102 +344,134 @@ pub struct RangeIter<T> {
     len: usize,
 }
 
-macro_rules! int_ranges {
+/// The integer types whose ranges are parallel iterators (every primitive integer but the
+/// 128-bit ones). One generic implementation serves them all, so an unsuffixed literal range
+/// such as `(0..100).into_par_iter()` falls back to `i32` as in a serial loop.
+pub trait RangeInteger: Copy + Send + Sync + std::fmt::Debug + PartialOrd + sealed::Sealed {
+    #[doc(hidden)]
+    /// `end - start` as a `usize` (`start <= end`), or `None` if it does not fit.
+    fn span(start: Self, end: Self) -> Option<usize>;
+    #[doc(hidden)]
+    /// `self + i` (in range, so exact), by wrapping arithmetic in the type.
+    fn offset(self, i: usize) -> Self;
+    #[doc(hidden)]
+    fn checked_succ(self) -> Option<Self>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+macro_rules! range_integers {
     ($($t:ty),*) => {$(
-        impl IntoParallelIterator for Range<$t> {
-            type Iter = RangeIter<$t>;
-            type Item = $t;
+        impl sealed::Sealed for $t {}
 
-            fn into_par_iter(self) -> Self::Iter {
-                let len = if self.start < self.end {
-                    usize::try_from(self.end.abs_diff(self.start)).unwrap_or_else(|_| {
-                        panic!("ontime: the range {:?} is longer than a usize can count", self)
-                    })
-                } else {
-                    0
-                };
-                RangeIter { start: self.start, len }
-            }
-        }
-
-        impl IntoParallelIterator for std::ops::RangeInclusive<$t> {
-            type Iter = RangeIter<$t>;
-            type Item = $t;
-
-            fn into_par_iter(self) -> Self::Iter {
-                let (start, end) = (*self.start(), *self.end());
-                let len = if self.is_empty() {
-                    0
-                } else {
-                    usize::try_from(end.abs_diff(start))
-                        .ok()
-                        .and_then(|n| n.checked_add(1))
-                        .unwrap_or_else(|| {
-                            panic!("ontime: the range {:?} is longer than a usize can count", self)
-                        })
-                };
-                RangeIter { start, len }
-            }
-        }
-
-        impl ParallelIterator for RangeIter<$t> {
-            type Item = $t;
-            type Piece<'p> = RangePiece<$t> where Self: 'p;
-
-            fn base_len(&self) -> usize {
-                self.len
-            }
-
-            fn exact(&self) -> bool {
-                true
-            }
-
-            unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
-                // The value at index `i` is `start + i`, computed with wrapping arithmetic in
-                // the range's own type: exact, since it lies in the range. The piece is a
-                // native range of values, which iterates as fast as a serial loop; one whose
-                // end is past the type's maximum (`..=MAX`) is an inclusive one.
-                let lo = self.start.wrapping_add(range.start as $t);
-                if range.is_empty() {
-                    return RangePiece::Plain(lo..lo);
-                }
-                let last = self.start.wrapping_add((range.end - 1) as $t);
-                match last.checked_add(1) {
-                    Some(end) => RangePiece::Plain(lo..end),
-                    None => RangePiece::ToMax(lo..=last),
-                }
-            }
-        }
-
-        impl Iterator for RangePiece<$t> {
-            type Item = $t;
-
-            #[inline]
-            fn next(&mut self) -> Option<$t> {
-                match self {
-                    RangePiece::Plain(r) => r.next(),
-                    RangePiece::ToMax(r) => r.next(),
-                }
-            }
-
-            fn size_hint(&self) -> (usize, Option<usize>) {
-                match self {
-                    RangePiece::Plain(r) => r.size_hint(),
-                    RangePiece::ToMax(r) => r.size_hint(),
-                }
+        impl RangeInteger for $t {
+            fn span(start: $t, end: $t) -> Option<usize> {
+                usize::try_from(end.abs_diff(start)).ok()
             }
 
             #[inline]
-            fn fold<B, F: FnMut(B, $t) -> B>(self, init: B, f: F) -> B {
-                match self {
-                    RangePiece::Plain(r) => r.fold(init, f),
-                    RangePiece::ToMax(r) => r.fold(init, f),
-                }
+            fn offset(self, i: usize) -> $t {
+                self.wrapping_add(i as $t)
+            }
+
+            #[inline]
+            fn checked_succ(self) -> Option<$t> {
+                self.checked_add(1)
             }
         }
-
-        impl IndexedParallelIterator for RangeIter<$t> {}
     )*};
+}
+
+range_integers!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+
+impl<T: RangeInteger> IntoParallelIterator for Range<T>
+where
+    Range<T>: Iterator<Item = T>,
+    std::ops::RangeInclusive<T>: Iterator<Item = T>,
+{
+    type Iter = RangeIter<T>;
+    type Item = T;
+
+    fn into_par_iter(self) -> Self::Iter {
+        let len = if self.start < self.end {
+            T::span(self.start, self.end).unwrap_or_else(|| {
+                panic!("ontime: the range {self:?} is longer than a usize can count")
+            })
+        } else {
+            0
+        };
+        RangeIter {
+            start: self.start,
+            len,
+        }
+    }
+}
+
+impl<T: RangeInteger> IntoParallelIterator for std::ops::RangeInclusive<T>
+where
+    Range<T>: Iterator<Item = T>,
+    std::ops::RangeInclusive<T>: Iterator<Item = T>,
+{
+    type Iter = RangeIter<T>;
+    type Item = T;
+
+    fn into_par_iter(self) -> Self::Iter {
+        let (start, end) = (*self.start(), *self.end());
+        let len = if start <= end && !self.is_empty() {
+            T::span(start, end)
+                .and_then(|n| n.checked_add(1))
+                .unwrap_or_else(|| {
+                    panic!("ontime: the range {self:?} is longer than a usize can count")
+                })
+        } else {
+            0
+        };
+        RangeIter { start, len }
+    }
+}
+
+impl<T: RangeInteger> ParallelIterator for RangeIter<T>
+where
+    Range<T>: Iterator<Item = T>,
+    std::ops::RangeInclusive<T>: Iterator<Item = T>,
+{
+    type Item = T;
+    type Piece<'p>
+        = RangePiece<T>
+    where
+        Self: 'p;
+
+    fn base_len(&self) -> usize {
+        self.len
+    }
+
+    fn exact(&self) -> bool {
+        true
+    }
+
+    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
+        // The value at index `i` is `start + i`: exact, since it lies in the range. The piece
+        // is a native range of values, which iterates as fast as a serial loop; one whose end
+        // is past the type's maximum (`..=MAX`) is an inclusive one.
+        let lo = self.start.offset(range.start);
+        if range.is_empty() {
+            return RangePiece::Plain(lo..lo);
+        }
+        let last = self.start.offset(range.end - 1);
+        match last.checked_succ() {
+            Some(end) => RangePiece::Plain(lo..end),
+            None => RangePiece::ToMax(lo..=last),
+        }
+    }
+}
+
+impl<T: RangeInteger> IndexedParallelIterator for RangeIter<T>
+where
+    Range<T>: Iterator<Item = T>,
+    std::ops::RangeInclusive<T>: Iterator<Item = T>,
+{
 }
 
 /// The values of one piece of a `RangeIter`.
@@ -451,4 +483,33 @@ pub enum RangePiece<T> {
     ToMax(std::ops::RangeInclusive<T>),
 }
 
-int_ranges!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+impl<T> Iterator for RangePiece<T>
+where
+    Range<T>: Iterator<Item = T>,
+    std::ops::RangeInclusive<T>: Iterator<Item = T>,
+{
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        match self {
+            RangePiece::Plain(r) => r.next(),
+            RangePiece::ToMax(r) => r.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            RangePiece::Plain(r) => r.size_hint(),
+            RangePiece::ToMax(r) => r.size_hint(),
+        }
+    }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, T) -> B>(self, init: B, f: F) -> B {
+        match self {
+            RangePiece::Plain(r) => r.fold(init, f),
+            RangePiece::ToMax(r) => r.fold(init, f),
+        }
+    }
+}

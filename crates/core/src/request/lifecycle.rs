@@ -78,6 +78,8 @@ impl Registry {
         self.apply(ctx, self.hooks.review(&ctx.view(now, self.num_threads())));
         if self.hooks.reviews_running() {
             lock(&self.active).insert(Arc::clone(ctx));
+            // The timer may be resting (every worker busy, nothing to review until now).
+            self.sleep.nudge_if_resting();
         }
     }
 

@@ -109,22 +109,39 @@ impl Sleep {
     }
 
     /// Called by the timer thread while no worker is announced as a sleeper: waits up to
-    /// `max`, or until a worker announces itself (`prepare` nudges the timer) or shutdown.
+    /// `max`, or until a worker announces itself (`prepare` nudges the timer), a request that
+    /// needs reviews starts (`nudge_if_resting`), or shutdown. `busy` re-checks, after the
+    /// resting flag is up, that there is still nothing to tick for (the requests needing
+    /// reviews); see README, "The timer rests while every worker is busy".
     ///
     /// Heartbeats only matter when some worker could take promoted work; while every worker
     /// is busy they would only preempt one (on a machine with as many cores as workers, the
     /// timer's wake-ups measured 4-8% of a compute-bound loop's time at 100 µs).
-    pub(crate) fn rest_while_busy(&self, max: std::time::Duration) {
+    pub(crate) fn rest_while_busy(&self, max: std::time::Duration, busy: impl Fn() -> bool) {
         self.timer_resting.store(true, Ordering::SeqCst);
         // Dekker with `prepare`: either this load sees the new sleeper, or its load of
         // `timer_resting` sees `true` and unparks us (an early unpark is kept as a token).
-        if self.sleepers.load(Ordering::SeqCst) == 0 && !self.closed.load(Ordering::SeqCst) {
+        // The same with `nudge_if_resting` for `busy`'s condition.
+        if self.sleepers.load(Ordering::SeqCst) == 0
+            && !self.closed.load(Ordering::SeqCst)
+            && busy()
+        {
             #[cfg(not(loom))]
             std::thread::park_timeout(max);
             #[cfg(loom)]
             let _ = max;
         }
         self.timer_resting.store(false, Ordering::SeqCst);
+    }
+
+    /// Ends the timer's rest, if it rests: something it must tick for appeared (a running
+    /// request that needs reviews). Call after making that visible to `rest_while_busy`'s
+    /// `busy` check.
+    pub(crate) fn nudge_if_resting(&self) {
+        fence(Ordering::SeqCst);
+        if self.timer_resting.load(Ordering::SeqCst) {
+            self.nudge_timer();
+        }
     }
 
     /// The announced sleeper found work (or its latch) after all.

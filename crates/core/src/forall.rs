@@ -128,14 +128,19 @@ where
 /// If `grain` is zero.
 ///
 /// ```
-/// let mut data = vec![1u64; 10_000];
-/// let ptr = ontime_core::SyncPtr::new(data.as_mut_ptr());
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// let data: Vec<u64> = (0..10_000).collect();
+/// let total = AtomicU64::new(0);
 /// ontime_core::forall_chunked(0..data.len(), 512, |block| {
-///     // SAFETY: blocks are disjoint, so each element has one writer.
-///     for i in block { unsafe { *ptr.get().add(i) *= 2 } }
+///     assert!(block.len() == 512 || block.end == data.len());
+///     // One atomic add per block, not per element.
+///     total.fetch_add(data[block].iter().sum(), Ordering::Relaxed);
 /// });
-/// assert!(data.iter().all(|&x| x == 2));
+/// assert_eq!(total.into_inner(), 9_999 * 10_000 / 2);
 /// ```
+///
+/// To write disjoint parts of a buffer, `par_chunks_mut` (`ontime_core::prelude`) gives each
+/// block its own `&mut` slice without `unsafe`.
 pub fn forall_chunked<F>(range: Range<usize>, grain: usize, f: F)
 where
     F: Fn(Range<usize>) + Sync + Send,

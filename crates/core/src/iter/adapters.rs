@@ -5,6 +5,24 @@ use std::ops::Range;
 
 use super::{IndexedParallelIterator, ParallelIterator};
 
+/// The methods an adapter over one `base` iterator forwards unchanged: its base indices, its
+/// smallest block and its start.
+macro_rules! forward_base {
+    () => {
+        fn base_len(&self) -> usize {
+            self.base.base_len()
+        }
+
+        fn min_len(&self) -> usize {
+            self.base.min_len()
+        }
+
+        fn begin(&mut self) {
+            self.base.begin()
+        }
+    };
+}
+
 /// `map(f)`: see [`ParallelIterator::map`].
 #[derive(Clone, Debug)]
 pub struct Map<I, F> {
@@ -30,20 +48,10 @@ where
     where
         Self: 'p;
 
-    fn base_len(&self) -> usize {
-        self.base.base_len()
-    }
-
-    fn min_len(&self) -> usize {
-        self.base.min_len()
-    }
+    forward_base!();
 
     fn exact(&self) -> bool {
         self.base.exact()
-    }
-
-    fn begin(&mut self) {
-        self.base.begin()
     }
 
     unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
@@ -84,20 +92,10 @@ where
     where
         Self: 'p;
 
-    fn base_len(&self) -> usize {
-        self.base.base_len()
-    }
-
-    fn min_len(&self) -> usize {
-        self.base.min_len()
-    }
+    forward_base!();
 
     fn exact(&self) -> bool {
         false
-    }
-
-    fn begin(&mut self) {
-        self.base.begin()
     }
 
     unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
@@ -131,20 +129,10 @@ where
     where
         Self: 'p;
 
-    fn base_len(&self) -> usize {
-        self.base.base_len()
-    }
-
-    fn min_len(&self) -> usize {
-        self.base.min_len()
-    }
+    forward_base!();
 
     fn exact(&self) -> bool {
         false
-    }
-
-    fn begin(&mut self) {
-        self.base.begin()
     }
 
     unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
@@ -176,20 +164,10 @@ where
     where
         Self: 'p;
 
-    fn base_len(&self) -> usize {
-        self.base.base_len()
-    }
-
-    fn min_len(&self) -> usize {
-        self.base.min_len()
-    }
+    forward_base!();
 
     fn exact(&self) -> bool {
         self.base.exact()
-    }
-
-    fn begin(&mut self) {
-        self.base.begin()
     }
 
     unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
@@ -228,20 +206,10 @@ where
     where
         Self: 'p;
 
-    fn base_len(&self) -> usize {
-        self.base.base_len()
-    }
-
-    fn min_len(&self) -> usize {
-        self.base.min_len()
-    }
+    forward_base!();
 
     fn exact(&self) -> bool {
         self.base.exact()
-    }
-
-    fn begin(&mut self) {
-        self.base.begin()
     }
 
     unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
@@ -276,20 +244,10 @@ impl<I: IndexedParallelIterator> ParallelIterator for Enumerate<I> {
     where
         Self: 'p;
 
-    fn base_len(&self) -> usize {
-        self.base.base_len()
-    }
-
-    fn min_len(&self) -> usize {
-        self.base.min_len()
-    }
+    forward_base!();
 
     fn exact(&self) -> bool {
         true
-    }
-
-    fn begin(&mut self) {
-        self.base.begin()
     }
 
     unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {

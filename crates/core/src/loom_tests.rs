@@ -321,6 +321,46 @@ fn request_handle_wait_returns_the_completed_value_exactly_once() {
     });
 }
 
+/// A waker that records its wakes (loom's atomics, so the model sees them).
+struct FlagWaker(AtomicUsize);
+
+impl std::task::Wake for FlagWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn an_awaited_handle_is_woken_whichever_of_completion_and_poll_comes_first() {
+    use crate::request::handle::Slot;
+    loom::model(|| {
+        let slot = Arc::new(Slot::<u32>::new());
+        let s = slot.clone();
+        let root = thread::spawn(move || {
+            s.complete(Ok(5), outcome(1));
+        });
+        let flag = std::sync::Arc::new(FlagWaker(AtomicUsize::new(0)));
+        let waker = std::task::Waker::from(flag.clone());
+        let first = slot.poll_take(&waker);
+        root.join().unwrap();
+        let v = match first {
+            // Ready at once: the completion came first, and nobody was to be woken.
+            Some(v) => {
+                assert_eq!(flag.0.load(Ordering::SeqCst), 0);
+                v
+            }
+            // Pending: the completion came after the registration and must have woken it.
+            None => {
+                assert_eq!(flag.0.load(Ordering::SeqCst), 1, "a wake-up was lost");
+                slot.poll_take(&waker).expect("woken, so ready")
+            }
+        };
+        let f = v.unwrap_or_else(|_| panic!("no panic was stored"));
+        assert_eq!((f.value, f.outcome.id), (5, 1));
+        assert!(slot.try_take().is_none(), "the value is taken once");
+    });
+}
+
 #[test]
 fn stop_sharing_hands_a_stolen_job_back_and_it_runs_exactly_once() {
     use crate::job::Task;

@@ -25,6 +25,29 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     }
 }
 
+/// Waits on `cv` for at most `d`, ignoring poisoning (see [`lock`]).
+#[cfg(not(loom))]
+pub(crate) fn wait_timeout<'a, T>(
+    cv: &Condvar,
+    g: MutexGuard<'a, T>,
+    d: std::time::Duration,
+) -> MutexGuard<'a, T> {
+    match cv.wait_timeout(g, d) {
+        Ok((g, _)) => g,
+        Err(p) => p.into_inner().0,
+    }
+}
+
+/// Under loom, time does not pass: a timed wait is a wait (models never rely on timeouts).
+#[cfg(loom)]
+pub(crate) fn wait_timeout<'a, T>(
+    cv: &Condvar,
+    g: MutexGuard<'a, T>,
+    _d: std::time::Duration,
+) -> MutexGuard<'a, T> {
+    wait(cv, g)
+}
+
 /// Waits on `cv`, ignoring poisoning (see [`lock`]).
 pub(crate) fn wait<'a, T>(cv: &Condvar, g: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
     match cv.wait(g) {

@@ -389,7 +389,7 @@ fn work_created_by_the_pools_own_jobs_during_shutdown_still_runs() {
             p.forall(0..100, |_| {
                 r.fetch_add(1, Ordering::SeqCst);
             });
-            let _ = p.submit(Request::new(|| ()));
+            drop(p.submit(Request::new(|| ())));
         });
         pool.shutdown();
         assert_eq!(ran.load(Ordering::SeqCst), 101);

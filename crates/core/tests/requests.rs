@@ -223,3 +223,106 @@ fn a_request_that_starts_while_the_timer_rests_is_reviewed() {
         "the resting timer never reviewed the running request"
     );
 }
+
+/// A waker that counts its wakes and unparks the polling thread.
+struct CountingWaker {
+    wakes: AtomicU64,
+    thread: std::thread::Thread,
+}
+
+impl std::task::Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+        self.thread.unpark();
+    }
+}
+
+#[test]
+fn an_awaited_handle_is_woken_by_the_completion_and_resolves_once() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let pool = ThreadPool::new(2).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<u32>();
+    let mut h = pool.submit(Request::new(move || rx.recv().unwrap() * 2));
+    let counter = Arc::new(CountingWaker {
+        wakes: AtomicU64::new(0),
+        thread: std::thread::current(),
+    });
+    let waker = Waker::from(counter.clone());
+    let mut cx = Context::from_waker(&waker);
+    // Not finished: pending, and nobody wakes it yet.
+    assert!(matches!(
+        std::pin::Pin::new(&mut h).poll(&mut cx),
+        Poll::Pending
+    ));
+    assert!(matches!(
+        std::pin::Pin::new(&mut h).poll(&mut cx),
+        Poll::Pending
+    ));
+    assert_eq!(counter.wakes.load(Ordering::SeqCst), 0);
+    tx.send(21).unwrap();
+    // The completion wakes the stored waker (once), then the poll is ready.
+    while counter.wakes.load(Ordering::SeqCst) == 0 {
+        std::thread::park_timeout(Duration::from_millis(100));
+    }
+    match std::pin::Pin::new(&mut h).poll(&mut cx) {
+        Poll::Ready(r) => assert_eq!(r.unwrap().value, 42),
+        Poll::Pending => panic!("woken but not ready"),
+    }
+    assert_eq!(counter.wakes.load(Ordering::SeqCst), 1);
+    // A second poll after Ready is a bug in the caller, and says so.
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = std::pin::Pin::new(&mut h).poll(&mut cx);
+    }));
+    assert!(again.is_err());
+}
+
+#[test]
+fn an_awaited_request_that_panicked_gives_its_panic() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let pool = ThreadPool::new(1).unwrap();
+    let mut h = pool.submit(Request::new(|| -> u32 { panic!("async boom") }));
+    let counter = Arc::new(CountingWaker {
+        wakes: AtomicU64::new(0),
+        thread: std::thread::current(),
+    });
+    let waker = Waker::from(counter);
+    let mut cx = Context::from_waker(&waker);
+    let r = loop {
+        match std::pin::Pin::new(&mut h).poll(&mut cx) {
+            Poll::Ready(r) => break r,
+            Poll::Pending => std::thread::park_timeout(Duration::from_millis(100)),
+        }
+    };
+    let e = r.unwrap_err();
+    assert!(e.to_string().contains("async boom"), "{e}");
+    // The pool still serves.
+    assert_eq!(pool.submit(Request::new(|| 3)).wait().unwrap().value, 3);
+}
+
+#[test]
+fn wait_timeout_gives_up_then_gets_the_result_once() {
+    let pool = ThreadPool::new(2).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let mut h = pool.submit(Request::new(move || rx.recv().map(|_| "late")));
+    assert!(h.wait_timeout(Duration::from_millis(5)).is_none());
+    assert!(h.wait_timeout(Duration::ZERO).is_none());
+    tx.send(()).unwrap();
+    let r = h.wait_timeout(Duration::from_secs(60)).expect("finished");
+    assert_eq!(r.unwrap().value, Ok("late"));
+    assert!(
+        h.wait_timeout(Duration::from_secs(1)).is_none(),
+        "returned once"
+    );
+    // On a worker: it keeps the pool going while it waits (one worker runs the request).
+    let one = ThreadPool::new(1).unwrap();
+    let v = one.install(|| {
+        let mut h = one.submit(Request::new(|| 11));
+        h.wait_timeout(Duration::from_secs(60))
+            .expect("ran here")
+            .unwrap()
+            .value
+    });
+    assert_eq!(v, 11);
+}

@@ -2,6 +2,10 @@
 
 use std::any::Any;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use super::view::Outcome;
 use crate::latch::{CrossLatch, Latch};
@@ -76,6 +80,8 @@ struct SlotState<R> {
     value: Option<SlotValue<R>>,
     /// A worker waiting for the value while it runs other work (see [`Slot::wait_on_worker`]).
     waiter: Option<*const CrossLatch>,
+    /// The task of an async caller awaiting the handle (see [`Slot::poll_take`]).
+    waker: Option<Waker>,
 }
 
 /// Filled exactly once by the request's root job; read once by the handle.
@@ -101,6 +107,7 @@ impl<R> Slot<R> {
             state: Mutex::new(SlotState {
                 value: None,
                 waiter: None,
+                waker: None,
             }),
             ready: Condvar::new(),
             done: AtomicBool::new(false),
@@ -141,8 +148,51 @@ impl<R> Slot<R> {
             // which we hold.
             unsafe { CrossLatch::set(latch) };
         }
+        let waker = g.waker.take();
         drop(g);
         self.ready.notify_all();
+        if let Some(w) = waker {
+            // Woken outside the mutex: a waker may run arbitrary code (an executor's).
+            w.wake();
+        }
+    }
+
+    /// The value if it is there; else keeps `waker` for `complete` to wake, and `None`.
+    ///
+    /// Both sides hold the mutex, so the race between a completion and a registration loses
+    /// no wake-up: either this call sees the value, or `complete` (later, under the same
+    /// mutex) sees the waker. Only the latest poll's waker is kept, as `Future` asks.
+    pub(crate) fn poll_take(&self, waker: &Waker) -> Option<SlotValue<R>> {
+        let mut g = lock(&self.state);
+        if let Some(v) = g.value.take() {
+            g.waker = None;
+            return Some(v);
+        }
+        match &g.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => g.waker = Some(waker.clone()),
+        }
+        None
+    }
+
+    /// Blocks the calling thread until the value is there or `timeout` has passed.
+    pub(crate) fn wait_timeout(&self, timeout: Duration) -> Option<SlotValue<R>> {
+        let deadline = std::time::Instant::now().checked_add(timeout);
+        let mut g = lock(&self.state);
+        loop {
+            if let Some(v) = g.value.take() {
+                return Some(v);
+            }
+            let left = match deadline {
+                Some(d) => d.saturating_duration_since(std::time::Instant::now()),
+                // Too far to represent: as good as forever.
+                None => Duration::from_secs(3600),
+            };
+            if left.is_zero() {
+                return None;
+            }
+            g = crate::sync::wait_timeout(&self.ready, g, left);
+        }
     }
 
     pub(crate) fn is_done(&self) -> bool {
@@ -306,6 +356,54 @@ impl<R> RequestHandle<R> {
         }
     }
 
+    /// Waits until the request has finished or `timeout` has passed; `None` on timeout (the
+    /// handle stays usable: wait again, or drop it). Returns the result once, like
+    /// [`try_wait`](Self::try_wait).
+    ///
+    /// Outside any pool this blocks the thread. On a worker it keeps running its pool's work
+    /// while it waits (checking the clock between tasks), as [`wait`](Self::wait) does.
+    ///
+    /// # Panics
+    /// As [`wait`](Self::wait), on the worker whose stack holds the request's running root
+    /// frame beneath this call.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = ontime_core::ThreadPool::new(1).unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
+    /// let mut h = pool.submit(ontime_core::Request::new(move || rx.recv().map(|_| 5)));
+    /// assert!(h.wait_timeout(Duration::from_millis(10)).is_none(), "still blocked");
+    /// tx.send(()).unwrap();
+    /// let r = h.wait_timeout(Duration::from_secs(60)).expect("finished");
+    /// assert_eq!(r.unwrap().value, Ok(5));
+    /// ```
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Option<Result<Finished<R>, RequestError>> {
+        if self.taken {
+            return None;
+        }
+        let wt = WorkerThread::current();
+        // SAFETY: a non-null current worker pointer is valid on its own thread.
+        let r = match unsafe { wt.as_ref() } {
+            Some(wt) => {
+                self.refuse_self_deadlock(wt, "wait_timeout");
+                let deadline = std::time::Instant::now().checked_add(timeout);
+                loop {
+                    if let Some(v) = self.slot.try_take() {
+                        break Some(v);
+                    }
+                    if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                        break None;
+                    }
+                    wt.help_once();
+                    std::thread::yield_now();
+                }
+            }
+            None => self.slot.wait_timeout(timeout),
+        };
+        self.taken = r.is_some();
+        r
+    }
+
     /// The result if the request has finished, without blocking; `None` while it runs.
     /// Returns the result once; later calls return `None`.
     ///
@@ -342,5 +440,55 @@ impl<R> RequestHandle<R> {
         let r = self.slot.try_take();
         self.taken = r.is_some();
         r
+    }
+}
+
+/// Awaiting a handle gives the request's result, on any executor: the handle keeps the
+/// awaiting task's [`Waker`] and the request's completion wakes it (no thread blocks).
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::pin;
+/// use std::sync::Arc;
+/// use std::task::{Context, Poll, Wake, Waker};
+///
+/// // A minimal executor: poll, and park the thread until woken.
+/// struct Unpark(std::thread::Thread);
+/// impl Wake for Unpark {
+///     fn wake(self: Arc<Self>) { self.0.unpark() }
+/// }
+/// fn block_on<F: Future>(f: F) -> F::Output {
+///     let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+///     let mut cx = Context::from_waker(&waker);
+///     let mut f = pin!(f);
+///     loop {
+///         if let Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+///         std::thread::park();
+///     }
+/// }
+///
+/// let pool = ontime_core::ThreadPool::new(2).unwrap();
+/// let h = pool.submit(ontime_core::Request::new(|| 6 * 7));
+/// assert_eq!(block_on(h).unwrap().value, 42);
+/// ```
+///
+/// # Panics
+/// When polled again after it returned `Ready`, or after [`try_wait`](RequestHandle::try_wait)
+/// or [`wait_timeout`](RequestHandle::wait_timeout) returned the result.
+impl<R> Future for RequestHandle<R> {
+    type Output = Result<Finished<R>, RequestError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        assert!(
+            !self.taken,
+            "ontime: a RequestHandle was polled after it returned its result"
+        );
+        match self.slot.poll_take(cx.waker()) {
+            Some(v) => {
+                self.taken = true;
+                Poll::Ready(v)
+            }
+            None => Poll::Pending,
+        }
     }
 }

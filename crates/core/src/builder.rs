@@ -193,7 +193,8 @@ impl ThreadPoolBuilder {
     }
 
     /// Receives the payload of every panic in a `spawn`ed job (join and scope panics go to
-    /// their caller instead), and of every panic in a policy hook, the admission queue, the
+    /// their caller instead), of a request whose `RequestHandle` was dropped without its
+    /// result, and of every panic in a policy hook, the admission queue, the
     /// clock or the start and exit handlers (each reported once; the pool then uses that
     /// call's fallback answer, listed in `docs/reliability.md`). Default: the message is
     /// printed on stderr; nothing aborts. A panic in the handler itself is caught and printed.
@@ -201,7 +202,7 @@ impl ThreadPoolBuilder {
         mut self,
         f: impl Fn(Box<dyn Any + Send>) + Send + Sync + 'static,
     ) -> Self {
-        self.panic_handler = Some(Box::new(f));
+        self.panic_handler = Some(std::sync::Arc::new(f));
         self
     }
 

@@ -44,8 +44,36 @@ use crate::unwind;
 
 /// A user callback taking a worker index.
 pub(crate) type IndexHandler = Box<dyn Fn(usize) + Send + Sync>;
-/// A user callback taking a panic payload.
-pub(crate) type PanicHandler = Box<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
+/// A user callback taking a panic payload (shared: a request's result slot keeps it, to
+/// report the panic of a request nobody waits for; it holds no pool).
+pub(crate) type PanicHandler = std::sync::Arc<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
+
+/// Reports panics to the pool's `panic_handler` (contained), or prints them; cheap to clone.
+#[derive(Clone, Default)]
+pub(crate) struct PanicReporter(Option<PanicHandler>);
+
+impl PanicReporter {
+    #[cfg(loom)]
+    pub(crate) fn new(handler: Option<PanicHandler>) -> Self {
+        PanicReporter(handler)
+    }
+
+    /// Hands `payload` to the handler (a panic in the handler is caught and printed), or
+    /// prints `what` and the message.
+    pub(crate) fn report(&self, what: &str, payload: Box<dyn Any + Send>) {
+        match &self.0 {
+            Some(h) => {
+                if unwind::catch(|| h(payload)).is_err() {
+                    eprintln!("ontime: the pool's panic_handler itself panicked; continuing");
+                }
+            }
+            None => eprintln!(
+                "ontime: {what} panicked: {} (set ThreadPoolBuilder::panic_handler to handle it)",
+                unwind::message(&*payload)
+            ),
+        }
+    }
+}
 /// A user callback naming worker threads.
 pub(crate) type NameHandler = Box<dyn FnMut(usize) -> String>;
 
@@ -62,7 +90,7 @@ pub(crate) struct Hooks {
     reviews_running: bool,
     start_handler: Option<IndexHandler>,
     exit_handler: Option<IndexHandler>,
-    panic_handler: Option<PanicHandler>,
+    panic: PanicReporter,
 }
 
 /// The user's code, as the builder hands it over.
@@ -103,7 +131,7 @@ impl Hooks {
             reviews_running,
             start_handler,
             exit_handler,
-            panic_handler,
+            panic: PanicReporter(panic_handler),
         })
     }
 
@@ -127,7 +155,7 @@ impl Hooks {
     #[cold]
     #[inline(never)]
     fn hook_panicked(&self, hook: &'static str, payload: Box<dyn Any + Send>) {
-        match &self.panic_handler {
+        match &self.panic.0 {
             Some(_) => self.report_panic(payload),
             None => eprintln!(
                 "ontime: {hook} panicked: {}; the pool used its fallback answer and carries on \
@@ -139,17 +167,12 @@ impl Hooks {
 
     /// Hands a panic to the user's handler (contained too), or prints it.
     pub(crate) fn report_panic(&self, payload: Box<dyn Any + Send>) {
-        match &self.panic_handler {
-            Some(h) => {
-                if unwind::catch(|| h(payload)).is_err() {
-                    eprintln!("ontime: the pool's panic_handler itself panicked; continuing");
-                }
-            }
-            None => eprintln!(
-                "ontime: a spawned job panicked: {} (set ThreadPoolBuilder::panic_handler to handle it)",
-                unwind::message(&*payload)
-            ),
-        }
+        self.panic.report("a spawned job", payload)
+    }
+
+    /// A reporter that request slots keep (see [`PanicReporter`]).
+    pub(crate) fn panic_reporter(&self) -> PanicReporter {
+        self.panic.clone()
     }
 
     /// The policy's name, read at build time.

@@ -303,7 +303,7 @@ fn outcome(id: u64) -> crate::request::Outcome {
 fn request_handle_wait_returns_the_completed_value_exactly_once() {
     use crate::request::handle::Slot;
     loom::model(|| {
-        let slot = Arc::new(Slot::<u32>::new());
+        let slot = Arc::new(Slot::<u32>::new(crate::hooks::PanicReporter::default()));
         let s = slot.clone();
         let root = thread::spawn(move || {
             s.complete(Ok(42), outcome(7));
@@ -334,7 +334,7 @@ impl std::task::Wake for FlagWaker {
 fn an_awaited_handle_is_woken_whichever_of_completion_and_poll_comes_first() {
     use crate::request::handle::Slot;
     loom::model(|| {
-        let slot = Arc::new(Slot::<u32>::new());
+        let slot = Arc::new(Slot::<u32>::new(crate::hooks::PanicReporter::default()));
         let s = slot.clone();
         let root = thread::spawn(move || {
             s.complete(Ok(5), outcome(1));
@@ -358,6 +358,28 @@ fn an_awaited_handle_is_woken_whichever_of_completion_and_poll_comes_first() {
         let f = v.unwrap_or_else(|_| panic!("no panic was stored"));
         assert_eq!((f.value, f.outcome.id), (5, 1));
         assert!(slot.try_take().is_none(), "the value is taken once");
+    });
+}
+
+#[test]
+fn a_dropped_handle_s_panic_is_reported_once_whichever_of_drop_and_completion_comes_first() {
+    use crate::request::handle::Slot;
+    loom::model(|| {
+        let reports = Arc::new(AtomicUsize::new(0));
+        let r = reports.clone();
+        let reporter = crate::hooks::PanicReporter::new(Some(std::sync::Arc::new(move |_| {
+            r.fetch_add(1, Ordering::SeqCst);
+        })));
+        let slot = Arc::new(Slot::<u32>::new(reporter));
+        let handle = crate::request::handle::RequestHandle::new(slot.clone(), 0);
+        let s = slot.clone();
+        let root = thread::spawn(move || {
+            s.complete(Err(Box::new("boom")), outcome(3));
+        });
+        drop(handle);
+        root.join().unwrap();
+        assert_eq!(reports.load(Ordering::SeqCst), 1, "reported exactly once");
+        assert!(slot.try_take().is_none(), "nothing left behind");
     });
 }
 
@@ -483,7 +505,7 @@ fn a_worker_waiting_on_a_handle_gets_the_value_once_and_its_latch_is_never_used_
     use crate::latch::CrossLatch;
     use crate::request::handle::Slot;
     loom::model(|| {
-        let slot = Arc::new(Slot::<u32>::new());
+        let slot = Arc::new(Slot::<u32>::new(crate::hooks::PanicReporter::default()));
         let sleep = Arc::new(Sleep::new(1));
         let s = slot.clone();
         let root = thread::spawn(move || {

@@ -326,3 +326,45 @@ fn wait_timeout_gives_up_then_gets_the_result_once() {
     });
     assert_eq!(v, 11);
 }
+
+#[test]
+fn the_panic_of_a_request_whose_handle_was_dropped_reaches_the_panic_handler_once() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let s = seen.clone();
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(2)
+        .panic_handler(move |p| {
+            s.lock()
+                .unwrap()
+                .push(ontime_core::panic_message(&*p).to_owned())
+        })
+        .build()
+        .unwrap();
+    // Dropped first, panics later.
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    drop(pool.submit(Request::new(move || {
+        rx.recv().unwrap();
+        panic!("orphan after drop")
+    })));
+    tx.send(()).unwrap();
+    // Panicked first (finished, result not taken), dropped later.
+    let h = pool.submit(Request::new(|| -> u32 { panic!("orphan before drop") }));
+    while !h.is_finished() {
+        std::thread::yield_now();
+    }
+    assert!(seen
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|m| m != "orphan before drop"));
+    drop(h);
+    // A handle that returned its result reports nothing when dropped.
+    let taken = pool.submit(Request::new(|| -> u32 { panic!("seen by the caller") }));
+    assert!(taken.wait().is_err());
+    // A value nobody takes is just dropped.
+    drop(pool.submit(Request::new(|| 5)));
+    pool.shutdown();
+    let mut got = seen.lock().unwrap().clone();
+    got.sort();
+    assert_eq!(got, ["orphan after drop", "orphan before drop"]);
+}

@@ -8,6 +8,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use super::view::Outcome;
+use crate::hooks::PanicReporter;
 use crate::latch::{CrossLatch, Latch};
 use crate::sync::{lock, wait, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
 use crate::unwind;
@@ -82,6 +83,8 @@ struct SlotState<R> {
     waiter: Option<*const CrossLatch>,
     /// The task of an async caller awaiting the handle (see [`Slot::poll_take`]).
     waker: Option<Waker>,
+    /// The handle was dropped without taking the result: a panic goes to the reporter.
+    abandoned: bool,
 }
 
 /// Filled exactly once by the request's root job; read once by the handle.
@@ -92,6 +95,8 @@ pub(crate) struct Slot<R> {
     /// 1 + the index of the worker whose stack holds the request's running root frame;
     /// 0 before it starts and after it returns (see [`RequestHandle::wait`], "Deadlock").
     running_on: AtomicUsize,
+    /// Where the panic of a request whose handle was dropped goes (the pool's handler).
+    reporter: PanicReporter,
 }
 
 // SAFETY: the value is `Send` and moves between threads under the mutex; the waiter pointer
@@ -102,16 +107,18 @@ unsafe impl<R: Send> Send for Slot<R> {}
 unsafe impl<R: Send> Sync for Slot<R> {}
 
 impl<R> Slot<R> {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(reporter: PanicReporter) -> Self {
         Slot {
             state: Mutex::new(SlotState {
                 value: None,
                 waiter: None,
                 waker: None,
+                abandoned: false,
             }),
             ready: Condvar::new(),
             done: AtomicBool::new(false),
             running_on: AtomicUsize::new(0),
+            reporter,
         }
     }
 
@@ -140,6 +147,16 @@ impl<R> Slot<R> {
             Err(payload) => Err(RequestError { payload, outcome }),
         };
         let mut g = lock(&self.state);
+        if g.abandoned {
+            // Nobody will read it: a panic goes to the pool's handler, a value is dropped.
+            drop(g);
+            self.done.store(true, Ordering::Release);
+            if let Err(e) = v {
+                self.reporter
+                    .report("a request whose handle was dropped", e.payload);
+            }
+            return;
+        }
         g.value = Some(v);
         self.done.store(true, Ordering::Release);
         if let Some(latch) = g.waiter.take() {
@@ -246,6 +263,21 @@ impl<R> Slot<R> {
             .expect("ontime: a request's latch was set without its value")
     }
 
+    /// The handle is gone without having taken the result: a panic already stored goes to
+    /// the reporter now, one still to come when it is stored (`complete`). Both sides hold the
+    /// mutex, so exactly one of them reports it.
+    fn abandon(&self) {
+        let mut g = lock(&self.state);
+        g.abandoned = true;
+        g.waker = None;
+        let orphan = g.value.take();
+        drop(g);
+        if let Some(Err(e)) = orphan {
+            self.reporter
+                .report("a request whose handle was dropped", e.payload);
+        }
+    }
+
     pub(crate) fn try_take(&self) -> Option<SlotValue<R>> {
         if !self.is_done() {
             return None;
@@ -257,7 +289,8 @@ impl<R> Slot<R> {
 /// The caller's handle on a submitted request.
 ///
 /// Dropping it does not cancel the request: it still runs and still counts in the pool's
-/// statistics; only its value is dropped.
+/// statistics; its value is dropped, and its panic, if it panics, goes to the pool's
+/// `panic_handler` (nobody else would see it).
 pub struct RequestHandle<R> {
     slot: Arc<Slot<R>>,
     /// The pool's process-unique id (`ThreadPool::id`), to recognise its own workers.
@@ -440,6 +473,17 @@ impl<R> RequestHandle<R> {
         let r = self.slot.try_take();
         self.taken = r.is_some();
         r
+    }
+}
+
+/// Dropping a handle that has not returned the result lets the request run on (it is not
+/// cancelled); if it panics, or had panicked, the panic goes to the pool's `panic_handler`
+/// (or stderr), since nobody else will see it.
+impl<R> Drop for RequestHandle<R> {
+    fn drop(&mut self) {
+        if !self.taken {
+            self.slot.abandon();
+        }
     }
 }
 

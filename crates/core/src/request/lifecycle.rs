@@ -36,7 +36,7 @@ impl Registry {
         let id = this.counters.submitted.fetch_add(1, Ordering::Relaxed);
         let arrival = req.arrival.unwrap_or_else(|| this.hooks.now());
         let ctx = Arc::new(RequestCtx::new(id, req.info, arrival));
-        let slot = Arc::new(Slot::new());
+        let slot = Arc::new(Slot::new(this.hooks.panic_reporter()));
         let handle = RequestHandle::new(Arc::clone(&slot), this.id);
         let pool = this.id;
         let clock = StdArc::clone(&this.hooks.clock);

@@ -44,6 +44,8 @@ pub enum BuildError {
     /// `ONTIME_NUM_THREADS` is set to something other than a whole number of threads; the
     /// message quotes it.
     Env(String),
+    /// [`ThreadPoolBuilder::max_queued`] was given 0.
+    ZeroMaxQueued,
     /// [`ThreadPoolBuilder::build_global`] was called after the global pool was built (by an
     /// earlier `build_global`, or by first use of the global pool); the pool that call built,
     /// if any, was stopped.
@@ -72,6 +74,7 @@ impl fmt::Display for BuildError {
             BuildError::Handler(m) => write!(f, "a handler panicked during build: {m}"),
             BuildError::Pinning(m) => write!(f, "could not pin the workers to CPUs: {m}"),
             BuildError::Env(m) => write!(f, "{m}"),
+            BuildError::ZeroMaxQueued => write!(f, "max_queued(0): a queue bound must be at least 1"),
             BuildError::GlobalPoolExists => write!(f, "the global pool is already built"),
         }
     }
@@ -113,6 +116,7 @@ pub struct ThreadPoolBuilder {
     policy: Option<Box<dyn StealPolicy>>,
     heartbeat: Duration,
     min_work_size: usize,
+    max_queued: Option<usize>,
     clock: Option<std::sync::Arc<dyn Clock>>,
     pin_workers: bool,
 }
@@ -149,6 +153,7 @@ impl ThreadPoolBuilder {
             policy: None,
             heartbeat: DEFAULT_HEARTBEAT,
             min_work_size: 0,
+            max_queued: None,
             clock: None,
             pin_workers: false,
         }
@@ -222,6 +227,25 @@ impl ThreadPoolBuilder {
     /// spreads work faster; longer makes forks cheaper on average.
     pub fn heartbeat(mut self, interval: Duration) -> Self {
         self.heartbeat = interval;
+        self
+    }
+
+    /// Bounds the requests waiting to start (submitted, not yet admitted by a worker) at
+    /// `n`: [`ThreadPool::try_submit`] refuses a request while `n` wait, and gives it back
+    /// ([`Rejected`](crate::Rejected)); [`PoolStats::refused`](crate::PoolStats::refused)
+    /// counts the refusals. [`ThreadPool::submit`] is never refused: its requests count
+    /// toward the bound but always queue, so a server that wants backpressure uses
+    /// `try_submit` on its request path. Default: no bound. `build` returns
+    /// [`BuildError::ZeroMaxQueued`] for 0.
+    ///
+    /// ```
+    /// let pool = ontime_core::ThreadPoolBuilder::new().max_queued(64).build().unwrap();
+    /// let h = pool.try_submit(ontime_core::Request::new(|| 1)).unwrap();
+    /// assert_eq!(h.wait().unwrap().value, 1);
+    /// assert!(ontime_core::ThreadPoolBuilder::new().max_queued(0).build().is_err());
+    /// ```
+    pub fn max_queued(mut self, n: usize) -> Self {
+        self.max_queued = Some(n);
         self
     }
 
@@ -310,6 +334,9 @@ impl ThreadPoolBuilder {
                 return Err(BuildError::StackTooSmall(s));
             }
         }
+        if self.max_queued == Some(0) {
+            return Err(BuildError::ZeroMaxQueued);
+        }
         if self.heartbeat < MIN_HEARTBEAT || self.heartbeat > MAX_HEARTBEAT {
             return Err(BuildError::HeartbeatOutOfRange(self.heartbeat));
         }
@@ -346,6 +373,7 @@ impl ThreadPoolBuilder {
             hooks,
             heartbeat: self.heartbeat,
             min_work_size: self.min_work_size,
+            max_queued: self.max_queued.unwrap_or(usize::MAX),
             cpus,
         };
         let (registry, threads) = start(config).map_err(|e| match e {

@@ -45,6 +45,11 @@
 // injection), `gate` (shutdown), `global` (the global pool). Work itself: `job`, `pending`, `latch`,
 // `deque`. User-facing: `builder`, `pool`, `join`, `scope`, `spawn`, `slot`, `forall`,
 // `request`, `policy`, `clock`.
+// `docs/requests.md`'s examples run as doc tests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/requests.md")]
+struct RequestsDoctests;
+
 mod builder;
 mod clock;
 mod deque;
@@ -87,8 +92,8 @@ pub use join::join;
 pub use policy::{IdleOrder, IdleView, ShareView, StealFirst, StealPolicy};
 pub use pool::{PoolStats, ThreadPool};
 pub use request::{
-    AdmissionQueue, FifoQueue, Finished, Outcome, Queued, Request, RequestAction, RequestError,
-    RequestFlags, RequestHandle, RequestInfo, RequestView,
+    AdmissionQueue, FifoQueue, Finished, Outcome, Queued, Rejected, Request, RequestAction,
+    RequestError, RequestFlags, RequestHandle, RequestInfo, RequestView,
 };
 pub use scope::{scope, Scope};
 pub use slot::{JobSlot, SlotTask};

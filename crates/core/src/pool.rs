@@ -38,6 +38,10 @@ pub struct PoolStats {
     pub shed: u64,
     /// Shared jobs a thief handed back because their request had stopped sharing.
     pub handed_back: u64,
+    /// `try_submit` calls refused because `max_queued` requests were waiting.
+    pub refused: u64,
+    /// Requests waiting to start when the snapshot was taken (submitted, not yet admitted).
+    pub queued: u64,
 }
 
 /// A pool of worker threads running fork-join work.
@@ -290,7 +294,9 @@ impl ThreadPool {
     }
 
     /// Submits a request: it waits in the policy's admission queue until a worker admits it,
-    /// and everything it forks carries its context. Returns at once.
+    /// and everything it forks carries its context. Returns at once. It is never refused: with
+    /// a [`max_queued`](crate::ThreadPoolBuilder::max_queued) bound it counts toward the bound
+    /// but queues even past it (use [`try_submit`](Self::try_submit) to be refused instead).
     ///
     /// # Panics
     /// If the pool was shut down and the caller is not one of its workers (see
@@ -322,6 +328,33 @@ impl ThreadPool {
         R: Send + 'static,
     {
         Registry::submit(&self.registry, request)
+    }
+
+    /// Submits a request unless [`max_queued`](crate::ThreadPoolBuilder::max_queued)
+    /// requests already wait to start; then it returns the request, unrun, in
+    /// [`Rejected`](crate::Rejected) (counted in [`PoolStats::refused`]). Without a bound it
+    /// always submits. Nothing is dropped: a request is either queued (its handle returned)
+    /// or given back.
+    ///
+    /// # Panics
+    /// As [`submit`](Self::submit), after shutdown.
+    ///
+    /// ```
+    /// let pool = ontime_core::ThreadPoolBuilder::new().max_queued(8).build().unwrap();
+    /// match pool.try_submit(ontime_core::Request::new(|| "answer")) {
+    ///     Ok(h) => assert_eq!(h.wait().unwrap().value, "answer"),
+    ///     Err(ontime_core::Rejected(_req)) => println!("busy"),
+    /// }
+    /// ```
+    pub fn try_submit<F, R>(
+        &self,
+        request: crate::Request<F>,
+    ) -> Result<crate::RequestHandle<R>, crate::Rejected<crate::Request<F>>>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        Registry::try_submit(&self.registry, request)
     }
 
     /// The current reading of the pool's clock (the time base of request arrivals and
@@ -374,6 +407,8 @@ impl ThreadPool {
             stopped_sharing: get(&c.stop_sharing),
             shed: get(&c.shed),
             handed_back: get(&c.handed_back),
+            refused: get(&c.refused),
+            queued: self.registry.queued.load(Ordering::Relaxed) as u64,
             ..PoolStats::default()
         };
         for info in self.registry.infos.iter() {

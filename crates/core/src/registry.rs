@@ -89,6 +89,8 @@ pub(crate) struct RequestCounters {
     pub(crate) stop_sharing: AtomicU64,
     pub(crate) shed: AtomicU64,
     pub(crate) handed_back: AtomicU64,
+    /// `try_submit` calls refused because the queue was full.
+    pub(crate) refused: AtomicU64,
 }
 
 /// A process-unique pool number: how handles and messages name a pool (an address can be
@@ -113,6 +115,10 @@ pub(crate) struct Registry {
     pub(crate) sleep: Arc<Sleep>,
     pub(crate) heartbeat: Duration,
     pub(crate) min_work_size: AtomicUsize,
+    /// Requests submitted and not yet started (shared with their root jobs, which hold no
+    /// pool), and the bound `try_submit` keeps them under (`usize::MAX`: none).
+    pub(crate) queued: Arc<AtomicUsize>,
+    pub(crate) max_queued: usize,
     /// See `worker::max_admit_depth`.
     pub(crate) max_admit_depth: u32,
     pub(crate) injected: AtomicU64,
@@ -127,6 +133,7 @@ impl Registry {
         hooks: Hooks,
         heartbeat: Duration,
         min_work_size: usize,
+        max_queued: usize,
         max_admit_depth: u32,
     ) -> Self {
         let n = infos.len();
@@ -140,6 +147,8 @@ impl Registry {
             sleep: Arc::new(Sleep::new(n)),
             heartbeat,
             min_work_size: AtomicUsize::new(min_work_size),
+            queued: Arc::new(AtomicUsize::new(0)),
+            max_queued,
             max_admit_depth,
             injected: AtomicU64::new(0),
             gate: Gate::new(),

@@ -26,6 +26,8 @@ pub(crate) struct Config {
     pub(crate) hooks: Hooks,
     pub(crate) heartbeat: Duration,
     pub(crate) min_work_size: usize,
+    /// `ThreadPoolBuilder::max_queued` (`usize::MAX`: no bound).
+    pub(crate) max_queued: usize,
     /// Pin worker `i` to `cpus[i % cpus.len()]` (`ThreadPoolBuilder::pin_workers`).
     pub(crate) cpus: Option<Vec<core_affinity::CoreId>>,
 }
@@ -66,6 +68,7 @@ pub(crate) fn start(
         config.hooks,
         config.heartbeat,
         config.min_work_size,
+        config.max_queued,
         crate::worker::max_admit_depth(config.stack_size),
     ));
 

@@ -368,3 +368,67 @@ fn the_panic_of_a_request_whose_handle_was_dropped_reaches_the_panic_handler_onc
     got.sort();
     assert_eq!(got, ["orphan after drop", "orphan before drop"]);
 }
+
+#[test]
+fn try_submit_keeps_the_queue_bounded_and_gives_back_what_it_refuses() {
+    let pool = Arc::new(
+        ThreadPoolBuilder::new()
+            .num_threads(1)
+            .max_queued(5)
+            .build()
+            .unwrap(),
+    );
+    // Hold the only worker, so nothing leaves the queue while callers race.
+    let (release, hold) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started) = std::sync::mpsc::channel::<()>();
+    let blocker = pool.submit(Request::new(move || {
+        started_tx.send(()).unwrap();
+        hold.recv().unwrap()
+    }));
+    started.recv().unwrap();
+    let results: Vec<_> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..8u64)
+            .map(|t| {
+                let pool = &pool;
+                s.spawn(move || {
+                    (0..10u64)
+                        .map(|i| pool.try_submit(Request::new(move || t * 100 + i)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let accepted = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(accepted, 5, "exactly the bound was let in");
+    assert_eq!(pool.stats().queued, 5);
+    assert_eq!(pool.stats().refused, 75);
+    // `submit` still queues past the bound.
+    let extra = pool.submit(Request::new(|| 7));
+    assert_eq!(pool.stats().queued, 6);
+    release.send(()).unwrap();
+    blocker.wait().unwrap();
+    // Every request is either run (accepted) or given back unrun (refused): none lost.
+    let mut values = Vec::new();
+    for r in results {
+        match r {
+            Ok(h) => values.push(h.wait().unwrap().value),
+            Err(ontime_core::Rejected(req)) => values.push(pool.submit(req).wait().unwrap().value),
+        }
+    }
+    values.sort_unstable();
+    let mut want: Vec<u64> = (0..8)
+        .flat_map(|t| (0..10).map(move |i| t * 100 + i))
+        .collect();
+    want.sort_unstable();
+    assert_eq!(values, want);
+    assert_eq!(extra.wait().unwrap().value, 7);
+    assert_eq!(pool.stats().queued, 0);
+}
+
+#[test]
+fn a_zero_queue_bound_is_refused_at_build() {
+    let e = ThreadPoolBuilder::new().max_queued(0).build().unwrap_err();
+    assert!(matches!(e, ontime_core::BuildError::ZeroMaxQueued), "{e:?}");
+    assert!(e.to_string().contains("max_queued"));
+}

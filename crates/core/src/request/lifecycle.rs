@@ -16,7 +16,7 @@ use super::admission::Queued;
 use super::context::RequestCtx;
 use super::handle::{RequestHandle, Slot};
 use super::view::{Outcome, RequestAction};
-use super::Request;
+use super::{Rejected, Request};
 use crate::clock::Clock;
 use crate::job::{HeapJob, Task};
 use crate::registry::Registry;
@@ -32,7 +32,52 @@ impl Registry {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        this.queued.fetch_add(1, Ordering::Relaxed);
+        Self::submit_counted(this, req)
+    }
+
+    /// Submits `req` if fewer than `max_queued` requests wait to start; else gives it back.
+    /// The count is taken with a compare-and-swap, so concurrent callers never push it past
+    /// the bound.
+    pub(crate) fn try_submit<F, R>(
+        this: &Arc<Self>,
+        req: Request<F>,
+    ) -> Result<RequestHandle<R>, Rejected<Request<F>>>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let room = this
+            .queued
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| {
+                (q < this.max_queued).then_some(q + 1)
+            })
+            .is_ok();
+        if !room {
+            this.counters.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(Rejected(req));
+        }
+        Ok(Self::submit_counted(this, req))
+    }
+
+    /// `submit` once the request is counted in `queued`; its root job uncounts it when it
+    /// starts (on a worker, or detached after shutdown).
+    fn submit_counted<F, R>(this: &Arc<Self>, req: Request<F>) -> RequestHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        // If `enter` refuses the caller (the pool was shut down), the request never queues:
+        // uncount it before the panic leaves.
+        struct Uncount<'a>(&'a crate::sync::AtomicUsize);
+        impl Drop for Uncount<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        let refused = Uncount(&this.queued);
         let entering = this.own_worker().is_none().then(|| this.enter());
+        std::mem::forget(refused);
         let id = this.counters.submitted.fetch_add(1, Ordering::Relaxed);
         let arrival = req.arrival.unwrap_or_else(|| this.hooks.now());
         let ctx = Arc::new(RequestCtx::new(id, req.info, arrival));
@@ -41,8 +86,10 @@ impl Registry {
         let pool = this.id;
         let clock = StdArc::clone(&this.hooks.clock);
         let root_ctx = Arc::clone(&ctx);
+        let queued = Arc::clone(&this.queued);
         let f = req.f;
         let job = HeapJob::into_job_ref(move || {
+            queued.fetch_sub(1, Ordering::Relaxed);
             let wt = WorkerThread::current();
             // SAFETY: a non-null current worker pointer is valid on its own thread.
             let registry = unsafe { wt.as_ref() }

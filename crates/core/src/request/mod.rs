@@ -20,6 +20,43 @@ pub use admission::{AdmissionQueue, FifoQueue, Queued};
 pub use handle::{Finished, RequestError, RequestHandle};
 pub use view::{Outcome, RequestAction, RequestFlags, RequestInfo, RequestView};
 
+/// A request [`ThreadPool::try_submit`](crate::ThreadPool::try_submit) refused because the
+/// pool's queue was full ([`max_queued`](crate::ThreadPoolBuilder::max_queued)); it holds the
+/// request, unrun, so the caller can answer "busy", retry, or run it elsewhere.
+///
+/// ```
+/// use ontime_core::{Rejected, Request, ThreadPoolBuilder};
+/// let pool = ThreadPoolBuilder::new().num_threads(1).max_queued(1).build().unwrap();
+/// let (tx, rx) = std::sync::mpsc::channel::<()>();
+/// // One request holds the only worker; one waits in the queue: the queue is full.
+/// let (started_tx, started) = std::sync::mpsc::channel();
+/// let busy = pool.submit(Request::new(move || { started_tx.send(()).unwrap(); rx.recv().unwrap() }));
+/// started.recv().unwrap();
+/// let queued = pool.try_submit(Request::new(|| 1)).expect("room for one");
+/// let Err(Rejected(req)) = pool.try_submit(Request::new(|| 2)) else { panic!("full") };
+/// tx.send(()).unwrap();
+/// busy.wait().unwrap();
+/// assert_eq!(queued.wait().unwrap().value, 1);
+/// // The refused request was given back unrun; it can still be submitted.
+/// assert_eq!(pool.submit(req).wait().unwrap().value, 2);
+/// assert_eq!(pool.stats().refused, 1);
+/// ```
+pub struct Rejected<T>(pub T);
+
+impl<T> std::fmt::Debug for Rejected<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Rejected(..)")
+    }
+}
+
+impl<T> std::fmt::Display for Rejected<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the pool's request queue is full (max_queued)")
+    }
+}
+
+impl<T> std::error::Error for Rejected<T> {}
+
 /// A closure to run on a pool, with the latency it should meet.
 ///
 /// ```

@@ -367,6 +367,11 @@ fn owned_elements_are_dropped_once_even_when_a_search_stops_early() {
         let kept: Vec<Tracked> = v.into_par_iter().filter(|t| t.0 % 2 == 0).collect();
         assert_eq!(kept.len(), 10_000);
         drop(kept);
+        // Zipped with a shorter side: the longer side's extra elements are dropped too.
+        let a: Vec<Tracked> = (0..300).map(Tracked::new).collect();
+        let b: Vec<Tracked> = (0..100).map(Tracked::new).collect();
+        let pairs: Vec<usize> = a.into_par_iter().zip(b).map(|(x, y)| x.0 + y.0).collect();
+        assert_eq!(pairs.len(), 100);
         // Never driven: dropped as a Vec.
         let v: Vec<Tracked> = (0..10).map(Tracked::new).collect();
         drop(v.into_par_iter());

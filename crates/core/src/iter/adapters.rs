@@ -20,6 +20,10 @@ macro_rules! forward_base {
         fn begin(&mut self) {
             self.base.begin()
         }
+
+        fn truncate(&mut self, len: usize) {
+            self.base.truncate(len)
+        }
     };
 }
 
@@ -293,8 +297,17 @@ impl<A: IndexedParallelIterator, B: IndexedParallelIterator> ParallelIterator fo
     }
 
     fn begin(&mut self) {
+        // The longer side's extra elements are never reached: an owning side drops them now.
+        let n = self.base_len();
+        self.a.truncate(n);
+        self.b.truncate(n);
         self.a.begin();
         self.b.begin();
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.a.truncate(len);
+        self.b.truncate(len);
     }
 
     unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
@@ -340,6 +353,10 @@ impl<I: IndexedParallelIterator> ParallelIterator for MinLen<I> {
 
     fn begin(&mut self) {
         self.base.begin()
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.base.truncate(len)
     }
 
     unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {

@@ -34,7 +34,9 @@
 //! A panic in a closure stops nothing else: the loop finishes its other blocks, then the
 //! first panic is raised again at the caller; the pool is unharmed. Items already produced
 //! by a panicking `collect` are leaked, not dropped, and so are the elements of a consumed
-//! `Vec` that no piece reached.
+//! `Vec` that a panic kept any piece from reaching. Without a panic every element of a
+//! consumed `Vec` is moved out or dropped exactly once: short-circuiting consumers drop the
+//! rest of each piece, and `zip` drops the longer side's extra elements.
 
 mod adapters;
 mod consumers;
@@ -89,6 +91,13 @@ pub trait ParallelIterator: Sized + Send + Sync {
     #[doc(hidden)]
     /// Called once, before the first `piece`.
     fn begin(&mut self) {}
+
+    #[doc(hidden)]
+    /// Keeps only the first `len` base indices (before `begin`): an owning source drops the
+    /// rest now (`zip` with a shorter side), so nothing it owns is left behind.
+    fn truncate(&mut self, len: usize) {
+        let _ = len;
+    }
 
     #[doc(hidden)]
     /// The items of the base indices `range`, in order.

@@ -315,6 +315,13 @@ impl<T: Send> ParallelIterator for VecIter<T> {
         true
     }
 
+    fn truncate(&mut self, len: usize) {
+        if len < self.len {
+            self.vec.truncate(len);
+            self.len = len;
+        }
+    }
+
     fn begin(&mut self) {
         // SAFETY: shrinking the length only: the elements become the pieces' to move out (or
         // leak, if no piece reaches them), and the vector still frees its buffer.

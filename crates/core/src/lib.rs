@@ -1,9 +1,17 @@
 //! # ontime-core
 //!
 //! A work-stealing runtime whose forks cost nanoseconds: `join`, `scope`, `spawn`,
-//! `install`, parallel loops (`forall`, `forall_chunked`, tiled `forall_2d/3d/4d`), and a
-//! [`StealPolicy`] seam through which `ontime-policies` decides, on cold paths, when a worker
-//! steals, when it admits new work and whose work may be shared.
+//! `install`, parallel loops (`forall`, `forall_chunked`, tiled `forall_2d/3d/4d`),
+//! rayon-style parallel iterators and sorts ([`prelude`]), requests with a target latency
+//! (`ThreadPool::submit`, awaitable handles, bounded queues), and a [`StealPolicy`] seam
+//! through which `ontime-policies` decides, on cold paths, when a worker steals, when it
+//! admits new work and whose work may be shared.
+//!
+//! ```
+//! use ontime_core::prelude::*;
+//! let v: Vec<u64> = (0..100_000).collect();
+//! assert_eq!(v.par_iter().map(|x| x * 2).sum::<u64>(), 99_999 * 100_000);
+//! ```
 //!
 //! ```
 //! use ontime_core::{join, ThreadPoolBuilder};
@@ -29,11 +37,13 @@
 //! promotes the oldest pending fork into the deque (lazy fork exposure, as in Spice and
 //! chili). Idle workers sleep on an event count and burn no CPU. The design notes sit beside
 //! the code: `worker.rs` (pending forks and promotion), `sleep/README.md` (sleep and wake-up),
-//! `latch.rs`, `scope.rs` (completion) and `forall.rs` (splitting).
+//! `latch.rs`, `scope.rs` (completion), `forall.rs` (splitting), `iter/mod.rs` (parallel
+//! iterators) and `request/README.md` (requests and their handles).
 //!
 //! ## Panics
-//! A panic inside `join` or `scope` is re-raised at that call after all the work that borrows
-//! from its frame has finished; a panic in a `spawn`ed job goes to the pool's panic handler.
+//! A panic inside `join`, `scope` or a parallel iterator is re-raised at that call after all
+//! the work that borrows from its frame has finished; a panic in a `spawn`ed job, or in a
+//! request whose handle was dropped, goes to the pool's panic handler.
 //! No worker thread ever dies from a user panic.
 
 #![deny(unsafe_op_in_unsafe_fn)]

@@ -14,7 +14,7 @@
 //! # Design
 //! Every parallel iterator here stands on a *base* of `n` indices (a slice's elements, a
 //! range's values, a slice's chunks). Consuming one runs `0..n` as a loop
-//! ([`drive`](drive::drive)), with the same adaptive splitting as [`forall`](crate::forall):
+//! (`drive.rs`), with the same adaptive splitting as [`forall`](crate::forall):
 //! blocks run on one worker and a range is halved only when a heartbeat or an idle thief asks,
 //! stolen halves re-split at once, the loop reports its progress to the request it runs in,
 //! and a request that stops sharing sends the rest of its iterator home like any loop. Each

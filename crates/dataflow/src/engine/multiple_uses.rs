@@ -136,4 +136,49 @@ impl Graph {
     pub fn run_parallel(&mut self, pool: &ThreadPool) -> Result<RunReport, RunError> {
         self.engine.run_parallel(pool)
     }
+
+    /// Runs the graph `n` times in a row on `pool`, entering the pool once, and returns the
+    /// last run's report (a default report, nothing run, for `n = 0`). Stops at the first
+    /// run that fails and returns its error; the graph can be run again afterwards.
+    ///
+    /// Each run is a whole run: inputs and seeds are delivered again, nodes keep their
+    /// state. Calling [`run_parallel`](Self::run_parallel) from outside the pool pays the
+    /// pool's entry (waking a worker and handing the run over, tens of microseconds on a
+    /// cold pool; see `docs/dataflow.md`, "Entry cost") on every run; this pays it once, and
+    /// from inside the pool (`pool.install`) neither pays it.
+    ///
+    /// ```
+    /// use ontime_dataflow::common::FnTask;
+    /// use ontime_dataflow::multiple_uses::GraphBuilder;
+    /// use ontime_dataflow::{In, Out, ReceiverOnce, Scheduler, SenderOnce};
+    ///
+    /// // One node that adds its input to a running total it keeps between runs.
+    /// let mut g = GraphBuilder::new();
+    /// let (_x, x_rx) = g.input(2u64);
+    /// let (t_tx, t_rx) = g.port::<u64>();
+    /// let mut total = 0;
+    /// g.task(
+    ///     FnTask::new(move |_: &dyn Scheduler, (x,): (In<u64>,), (t,): (Out<'_, u64>,)| {
+    ///         total += x.recv_once().unwrap();
+    ///         t.send_once(total).unwrap();
+    ///     }),
+    ///     (x_rx,),
+    ///     (t_tx,),
+    /// );
+    /// let out = g.output(t_rx);
+    /// let mut graph = g.build().unwrap();
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// let report = graph.run_parallel_n(&pool, 1000).unwrap();
+    /// assert_eq!((out.take(), report.executed), (Ok(2000), 1));
+    /// ```
+    pub fn run_parallel_n(&mut self, pool: &ThreadPool, n: usize) -> Result<RunReport, RunError> {
+        let engine = &mut self.engine;
+        pool.install(|| {
+            let mut last = RunReport::default();
+            for _ in 0..n {
+                last = engine.run_parallel(pool)?;
+            }
+            Ok(last)
+        })
+    }
 }

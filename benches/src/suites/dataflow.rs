@@ -8,6 +8,11 @@
 //! - `ontime/single-use-seq`, `ontime/multiple-uses-seq`: the sequential engines.
 //! - `rayon-scope`: counters and values allocated per run, nodes spawned into a rayon scope.
 //! - `serial`: a loop over the nodes in topological order.
+//!
+//! `one-node-entry` times what a run costs when the graph is trivial: 1000 runs of a one-node
+//! multiple-use graph per sample, called from outside the pool one by one
+//! (`ontime/outside`), or batched with `run_parallel_n` (`ontime/run_parallel_n`), against
+//! 1000 rayon-scope runs from outside rayon's pool. `ns_per_task` is then ns per run.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -16,7 +21,7 @@ use std::time::Duration;
 use super::{ontime_pool, rayon_pool, Config};
 use crate::build_dataflow;
 use crate::dags::{run_rayon_scope, run_serial, Dag, Work};
-use crate::harness::measure_interleaved;
+use crate::harness::{measure_interleaved, Stats};
 use crate::load::Spin;
 use crate::results::{time_record, Record};
 
@@ -167,7 +172,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
                 .map(|(n, f)| (*n, &mut **f as &mut dyn FnMut()))
                 .collect();
             let stats = measure_interleaved(rounds, &mut refs);
-            let mut recs: Vec<Record> = stats
+            let recs: Vec<Record> = stats
                 .iter()
                 .map(|s| {
                     let mut rec = time_record(SUITE, &case.name, t, s);
@@ -177,22 +182,89 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
                     rec
                 })
                 .collect();
-            // The paired ratio of times is also the paired ratio of ns per task.
-            crate::pairing::annotate(&stats, &mut recs);
-            for (s, rec) in stats.iter().zip(recs) {
-                let mut per = rec.clone();
-                per.metric = "ns_per_task".into();
-                per.value = s.median / tasks;
-                per.min = Some(s.min / tasks);
-                per.max = Some(s.max / tasks);
-                per.extra
-                    .insert("median_lo".into(), (s.median_lo / tasks).into());
-                per.extra
-                    .insert("median_hi".into(), (s.median_hi / tasks).into());
-                out.push(rec);
-                out.push(per);
-            }
+            out.extend(with_ns_per_task(&stats, recs, tasks));
         }
+    }
+    out.extend(entry_cost(cfg, progress));
+    out
+}
+
+/// Runs a one-node graph 1000 times per sample: the cost of entering the pool per run.
+fn entry_cost(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
+    const BATCH: u64 = 1000;
+    let t = cfg.threads;
+    progress("dataflow: one-node-entry");
+    let dag = Dag::linear_chain(1);
+    let work = Work(None);
+    let expect = run_serial(&dag, work, &mut Vec::new());
+    let o = ontime_pool(t);
+    let r = rayon_pool(t, "rayon-dataflow-");
+    let (acc1, acc2) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let mut one_by_one = build_dataflow!(
+        ontime_dataflow::multiple_uses::GraphBuilder,
+        &dag,
+        work,
+        acc1
+    );
+    let mut batched = build_dataflow!(
+        ontime_dataflow::multiple_uses::GraphBuilder,
+        &dag,
+        work,
+        acc2
+    );
+    let stats = measure_interleaved(
+        cfg.rounds(60),
+        &mut [
+            ("ontime/outside", &mut || {
+                acc1.store(0, Ordering::Relaxed);
+                for _ in 0..BATCH {
+                    one_by_one.run_parallel(&o).expect("no task panics");
+                }
+                assert_eq!(acc1.load(Ordering::Relaxed), BATCH * expect);
+            }),
+            ("ontime/run_parallel_n", &mut || {
+                acc2.store(0, Ordering::Relaxed);
+                batched
+                    .run_parallel_n(&o, BATCH as usize)
+                    .expect("no task panics");
+                assert_eq!(acc2.load(Ordering::Relaxed), BATCH * expect);
+            }),
+            ("rayon-scope", &mut || {
+                for _ in 0..BATCH {
+                    assert_eq!(run_rayon_scope(&r, &dag, work), expect);
+                }
+            }),
+        ],
+    );
+    let case = "one-node-entry";
+    let recs: Vec<Record> = stats
+        .iter()
+        .map(|s| {
+            let mut rec = time_record(SUITE, case, t, s);
+            rec.extra.insert("runs_per_sample".into(), BATCH.into());
+            rec
+        })
+        .collect();
+    with_ns_per_task(&stats, recs, BATCH as f64)
+}
+
+/// Each time record (annotated with its paired ratio, which is also the paired ratio of ns
+/// per task) followed by its `ns_per_task` twin: the time divided by `tasks`.
+fn with_ns_per_task(stats: &[Stats], mut recs: Vec<Record>, tasks: f64) -> Vec<Record> {
+    crate::pairing::annotate(stats, &mut recs);
+    let mut out = Vec::new();
+    for (s, rec) in stats.iter().zip(recs) {
+        let mut per = rec.clone();
+        per.metric = "ns_per_task".into();
+        per.value = s.median / tasks;
+        per.min = Some(s.min / tasks);
+        per.max = Some(s.max / tasks);
+        per.extra
+            .insert("median_lo".into(), (s.median_lo / tasks).into());
+        per.extra
+            .insert("median_hi".into(), (s.median_hi / tasks).into());
+        out.push(rec);
+        out.push(per);
     }
     out
 }

@@ -33,6 +33,22 @@ use crate::task::{InputList, OutputList, Task, TaskMut, TaskOnce};
 /// assert_eq!(sum.take(), Ok(5));
 /// ```
 ///
+/// # Arity
+/// The closure takes 0 to 7 arguments (one per input port, in order, of the ports' types)
+/// and returns a tuple of 0 to 4 values (one per output port; one output is `(x,)`). A
+/// closure that does not fit is reported as "not a task taking inputs ... and giving outputs
+/// ..."; for more ports, or to use only some of them, write a [`FnTask`].
+///
+/// ```compile_fail
+/// use ontime_dataflow::common::StrictTask;
+/// use ontime_dataflow::single_use::GraphBuilder;
+/// let mut g = GraphBuilder::new();
+/// let x = g.input(2u64);
+/// let (tx, _rx) = g.port::<u64>();
+/// // One output is a one-element tuple, `(x + 1,)`: a bare value is not a task.
+/// g.task(StrictTask::new(|x: u64| x + 1), (x,), (tx,));
+/// ```
+///
 /// # Panics
 /// The run panics (and the engine reports the node) if a port misbehaves: an input without a
 /// value, or an output written twice before its reader ran.

@@ -31,18 +31,36 @@ use crate::port::{In, InputCell, Out, OutPort, PortError, ReceiverOnce, SenderOn
 use crate::scheduler::{NodeId, Scheduler};
 
 /// A task run at most once.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a task taking inputs `{I}` and giving outputs `{O}`",
+    label = "not a task for these ports",
+    note = "a `StrictTask` closure takes one argument per input port (up to 7) and returns a tuple with one value per output port (up to 4; one output is `(x,)`); the types must match the ports'",
+    note = "for more ports, or to use only some of them, write a `FnTask` (tuples of up to 8 `In` and `Out` ports)"
+)]
 pub trait TaskOnce<I: InputList, O: OutputList> {
     /// Runs the task.
     fn run_once(self, sched: &dyn Scheduler, inputs: I::Ports, outputs: O::Ports<'_>);
 }
 
 /// A task that may run many times and may change its own state.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a reusable task taking inputs `{I}` and giving outputs `{O}`",
+    label = "not a task for these ports",
+    note = "a `StrictTask` closure takes one argument per input port (up to 7) and returns a tuple with one value per output port (up to 4; one output is `(x,)`); the types must match the ports'",
+    note = "for more ports, or to use only some of them, write a `FnTask` (tuples of up to 8 `In` and `Out` ports)"
+)]
 pub trait TaskMut<I: InputList, O: OutputList> {
     /// Runs the task.
     fn run_mut(&mut self, sched: &dyn Scheduler, inputs: I::Ports, outputs: O::Ports<'_>);
 }
 
 /// A task that may run many times without changing its own state.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a shared task taking inputs `{I}` and giving outputs `{O}`",
+    label = "not a task for these ports",
+    note = "a `StrictTask` closure takes one argument per input port (up to 7) and returns a tuple with one value per output port (up to 4; one output is `(x,)`); the types must match the ports'",
+    note = "for more ports, or to use only some of them, write a `FnTask` (tuples of up to 8 `In` and `Out` ports)"
+)]
 pub trait Task<I: InputList, O: OutputList> {
     /// Runs the task.
     fn run(&self, sched: &dyn Scheduler, inputs: I::Ports, outputs: O::Ports<'_>);
@@ -83,11 +101,17 @@ pub trait OutputList: Sized + Send + 'static {
 }
 
 /// A tuple of input handles `(Rx<A>, Rx<B>, ...)`, as given to a graph builder.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tuple of input ports",
+    label = "expected a tuple of `Rx` handles",
+    note = "a task's inputs are a tuple of up to 8 `Rx` handles: `()`, `(rx,)`, `(a, b)`, ..."
+)]
 pub trait InputHandles {
     /// The value types: `(A, B, ...)`.
     type Values: InputList;
     #[doc(hidden)]
     /// Panics if a handle belongs to another builder.
+    #[track_caller]
     fn check(&self, wiring: &Wiring);
     #[doc(hidden)]
     fn cells(&self) -> <Self::Values as InputList>::Cells;
@@ -103,11 +127,17 @@ pub trait InputHandles {
 }
 
 /// A tuple of output handles `(Tx<A>, Tx<B>, ...)`, as given to a graph builder.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tuple of output ports",
+    label = "expected a tuple of `Tx` handles",
+    note = "a task's outputs are a tuple of up to 8 `Tx` handles: `()`, `(tx,)`, `(a, b)`, ..."
+)]
 pub trait OutputHandles {
     /// The value types: `(A, B, ...)`.
     type Values: OutputList;
     #[doc(hidden)]
     /// Panics if a handle belongs to another builder.
+    #[track_caller]
     fn check(&self, wiring: &Wiring);
     #[doc(hidden)]
     fn senders(&self) -> <Self::Values as OutputList>::Senders;
@@ -159,6 +189,7 @@ macro_rules! lists {
 
         impl<$($T: Send + 'static),*> InputHandles for ($(Rx<$T>,)*) {
             type Values = ($($T,)*);
+            #[track_caller]
             fn check(&self, _wiring: &Wiring) {
                 $(_wiring.check(self.$i.graph, self.$i.port);)*
             }
@@ -185,6 +216,7 @@ macro_rules! lists {
 
         impl<$($T: Send + 'static),*> OutputHandles for ($(Tx<$T>,)*) {
             type Values = ($($T,)*);
+            #[track_caller]
             fn check(&self, _wiring: &Wiring) {
                 $(_wiring.check(self.$i.graph, self.$i.port);)*
             }

@@ -60,6 +60,7 @@ impl graph::GraphBuilder<dyn NodeMut> {
     ///
     /// # Panics
     /// If a handle belongs to another builder.
+    #[track_caller]
     pub fn task<IH, OH, T>(&mut self, task: T, inputs: IH, outputs: OH) -> NodeId
     where
         IH: InputHandles,
@@ -71,6 +72,7 @@ impl graph::GraphBuilder<dyn NodeMut> {
 
     /// A graph input: its consumers get (a clone of) its value at the start of every run;
     /// change it between runs with [`Graph::set_input`].
+    #[track_caller]
     pub fn input<T: Clone + Send + 'static>(&mut self, value: T) -> (Input<T>, Rx<T>) {
         let (tx, rx) = self.port::<T>();
         let graph = tx.graph;
@@ -83,6 +85,7 @@ impl graph::GraphBuilder<dyn NodeMut> {
     ///
     /// # Panics
     /// If the port already has a seed or belongs to another builder.
+    #[track_caller]
     pub fn initial<T: Clone + Send + 'static>(&mut self, tx: &Tx<T>, value: T) -> Input<T> {
         self.push_initial(tx.graph, tx.port, value, Some(<T as Clone>::clone))
     }
@@ -107,6 +110,7 @@ impl Graph {
     ///
     /// # Panics
     /// If `input` belongs to another graph.
+    #[track_caller]
     pub fn set_input<T: Send + 'static>(&mut self, input: &Input<T>, value: T) {
         assert!(
             input.graph == self.engine.graph,

@@ -39,6 +39,7 @@ impl graph::GraphBuilder<dyn NodeBox> {
     ///
     /// # Panics
     /// If a handle belongs to another builder.
+    #[track_caller]
     pub fn task<IH, OH, T>(&mut self, task: T, inputs: IH, outputs: OH) -> NodeId
     where
         IH: InputHandles,
@@ -49,6 +50,7 @@ impl graph::GraphBuilder<dyn NodeBox> {
     }
 
     /// A graph input: a port holding `value` when the run starts.
+    #[track_caller]
     pub fn input<T: Send + 'static>(&mut self, value: T) -> Rx<T> {
         let (tx, rx) = self.port::<T>();
         let graph = tx.graph;

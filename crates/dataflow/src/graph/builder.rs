@@ -153,6 +153,7 @@ impl<N: ?Sized> GraphBuilder<N> {
     }
 
     /// Makes `rx` a graph output: after a run it holds the last value written.
+    #[track_caller]
     pub fn output<T: Send + 'static>(&mut self, rx: Rx<T>) -> PortReceiver<T> {
         self.wiring.output(rx)
     }
@@ -162,6 +163,7 @@ impl<N: ?Sized> GraphBuilder<N> {
     ///
     /// # Panics
     /// If either node is not in this graph.
+    #[track_caller]
     pub fn precede(&mut self, before: NodeId, after: NodeId) {
         let n = self.len();
         assert!(
@@ -178,6 +180,7 @@ impl<N: ?Sized> GraphBuilder<N> {
     ///
     /// # Panics
     /// If the node is not in this graph.
+    #[track_caller]
     pub fn name(&mut self, node: NodeId, name: impl Into<Arc<str>>) -> &mut Self {
         assert!(
             node.index() < self.len(),
@@ -210,6 +213,7 @@ impl<N: ?Sized> GraphBuilder<N> {
     }
 
     /// Wires `task` (as the engine holds it: `Once` or `Reusable`) to its ports and adds it.
+    #[track_caller]
     pub(crate) fn push_task<IH, OH, W>(&mut self, task: W, inputs: IH, outputs: OH) -> NodeId
     where
         IH: InputHandles,
@@ -234,6 +238,7 @@ impl<N: ?Sized> GraphBuilder<N> {
         id
     }
 
+    #[track_caller]
     pub(crate) fn push_initial<T: Send + 'static>(
         &mut self,
         graph: u64,

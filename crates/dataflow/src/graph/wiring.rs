@@ -214,6 +214,7 @@ impl Wiring {
     }
 
     /// Panics unless the handle belongs to this builder (then its `T` is the port's).
+    #[track_caller]
     pub(crate) fn check(&self, graph: u64, port: PortId) {
         assert!(
             graph == self.graph,
@@ -298,6 +299,7 @@ impl Wiring {
     }
 
     /// `rx` is read by the program after a run.
+    #[track_caller]
     pub(crate) fn output<T: Send + 'static>(&mut self, rx: Rx<T>) -> PortReceiver<T> {
         self.check(rx.graph, rx.port);
         let (tx, out) = Port::split();
@@ -308,6 +310,7 @@ impl Wiring {
     }
 
     /// Panics if `port` belongs to another builder or already has an initial value.
+    #[track_caller]
     pub(crate) fn check_seed(&self, graph: u64, port: PortId) {
         self.check(graph, port);
         assert!(

@@ -537,7 +537,7 @@ pub fn render(r: &Results, dir: &Path) -> Result<Vec<String>, String> {
 pub fn repeat_spread(runs: &[Results]) -> String {
     let mut lines: Vec<(String, Vec<f64>, Vec<String>)> = Vec::new();
     for r in runs {
-        for suite in RATIO_SUITES {
+        for suite in ratio_suites() {
             for ((case, threads, metric), recs) in rows(r, suite, summary_metrics(suite)) {
                 for x in ratios(&recs, &metric) {
                     let key = format!(
@@ -576,17 +576,16 @@ pub fn repeat_spread(runs: &[Results]) -> String {
     s
 }
 
-/// The metrics the summary and the spread report per suite (all, where empty).
-/// The suites whose records carry ratios to a peer, in the order summaries list them.
-const RATIO_SUITES: [&str; 6] = [
-    "fork-join",
-    "forall",
-    "iter",
-    "latency",
-    "micropools",
-    "dataflow",
-];
+/// The suites whose records carry ratios to a peer, in the order a full run takes them: every
+/// suite but the simulator's, whose report has its own table.
+fn ratio_suites() -> impl Iterator<Item = &'static str> {
+    crate::suites::ALL
+        .iter()
+        .map(|s| s.name)
+        .filter(|&name| name != "sim")
+}
 
+/// The metrics the summary and the spread report per suite (all, where empty).
 fn summary_metrics(suite: &str) -> &'static [&'static str] {
     match suite {
         "latency" => &["miss_ratio", "goodput_per_s"],
@@ -604,7 +603,7 @@ pub fn summary(r: &Results) -> String {
         "{:<11} {:<26} {:>3} {:<12} {:<26} {:>12} {:>8}  best peer",
         "suite", "case", "thr", "metric", "impl", "value", "ratio"
     );
-    for suite in RATIO_SUITES {
+    for suite in ratio_suites() {
         for ((case, threads, metric), recs) in rows(r, suite, summary_metrics(suite)) {
             for r in ratios(&recs, &metric) {
                 let v = recs

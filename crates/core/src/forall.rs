@@ -215,7 +215,9 @@ where
     with_registry(|r| forall_nd_in(r, ranges, tile, &f))
 }
 
-fn auto_grain(len: usize, threads: usize) -> usize {
+/// The automatic block size of a loop of `len` indices on `threads` workers (also the
+/// parallel iterators').
+pub(crate) fn auto_grain(len: usize, threads: usize) -> usize {
     (len / (threads * BLOCKS_PER_WORKER).max(1)).clamp(1, MAX_AUTO_GRAIN)
 }
 

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::drive::{drive, Consumer};
 use super::ParallelIterator;
+use crate::SyncPtr;
 
 pub(crate) struct ForEach<F>(pub(crate) F);
 
@@ -247,20 +248,20 @@ impl<T: Send> Consumer<T> for CollectBlocks {
 /// result. Each block checks that it wrote exactly one item per index of its range, and the
 /// result's length is set only when every block has, so no slot is ever read uninitialised;
 /// a panic leaks the items already written.
+///
+/// Blocks share the buffer through a `SyncPtr`: they write disjoint positions (each base
+/// index is in one block, and a block writes only the positions of its own range), and
+/// `T: Send` items move into it.
 pub(crate) struct CollectInPlace<T> {
-    out: *mut MaybeUninit<T>,
+    out: SyncPtr<MaybeUninit<T>>,
 }
-
-// SAFETY: blocks write disjoint positions of the buffer (each base index is in one block, and
-// a block writes only the positions of its own range), and `T: Send` items move into it.
-unsafe impl<T: Send> Sync for CollectInPlace<T> {}
 
 impl<T: Send> CollectInPlace<T> {
     pub(crate) fn run<P: ParallelIterator<Item = T>>(iter: P) -> Vec<T> {
         let n = iter.base_len();
         let mut out: Vec<T> = Vec::with_capacity(n);
         let c = CollectInPlace {
-            out: out.spare_capacity_mut().as_mut_ptr(),
+            out: SyncPtr::new(out.spare_capacity_mut().as_mut_ptr()),
         };
         let written = drive(iter, &c);
         assert_eq!(
@@ -291,7 +292,7 @@ impl<T: Send> Consumer<T> for CollectInPlace<T> {
             );
             // SAFETY: `range.start + k < range.end <= n`, the reserved capacity, and no other
             // block writes this position (see the `Sync` impl).
-            unsafe { (*self.out.add(range.start + k)).write(item) };
+            unsafe { (*self.out.get().add(range.start + k)).write(item) };
             k += 1;
         }
         assert_eq!(

@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use crate::forall::{run_blocks, BlockFold, Blocks};
+use crate::forall::{auto_grain, run_blocks, BlockFold, Blocks};
 use crate::global::with_registry;
 
 use super::ParallelIterator;
@@ -25,11 +25,6 @@ pub(crate) trait Consumer<T>: Sync {
     /// `left` covers the indices just before `right`'s.
     fn combine(&self, left: Self::Acc, right: Self::Acc) -> Self::Acc;
 }
-
-/// Most base indices in one block; blocks are otherwise sized as `forall`'s.
-const MAX_GRAIN: usize = 4096;
-/// Blocks per worker the automatic size aims for.
-const BLOCKS_PER_WORKER: usize = 256;
 
 struct Blocked<'a, P, C> {
     iter: &'a P,
@@ -66,8 +61,8 @@ pub(crate) fn drive<P: ParallelIterator, C: Consumer<P::Item>>(
     iter.begin();
     let len = iter.base_len();
     with_registry(|r| {
-        let auto = (len / (r.num_threads() * BLOCKS_PER_WORKER).max(1)).clamp(1, MAX_GRAIN);
-        let grain = auto.max(iter.min_len());
+        // Blocks sized as `forall`'s, but never below `with_min_len`.
+        let grain = auto_grain(len, r.num_threads()).max(iter.min_len());
         let fold = Blocked {
             iter: &iter,
             consumer,

@@ -362,20 +362,23 @@ impl<R> RequestHandle<R> {
     /// let v = pool.install(|| pool.submit(ontime_core::Request::new(|| 7)).wait().unwrap().value);
     /// assert_eq!(v, 7);
     /// ```
-    pub fn wait(self) -> Result<Finished<R>, RequestError> {
+    pub fn wait(mut self) -> Result<Finished<R>, RequestError> {
         assert!(
             !self.taken,
             "ontime: RequestHandle::wait after try_wait returned the result"
         );
         let wt = WorkerThread::current();
         // SAFETY: a non-null current worker pointer is valid on its own thread.
-        match unsafe { wt.as_ref() } {
+        let r = match unsafe { wt.as_ref() } {
             Some(wt) => {
                 self.refuse_self_deadlock(wt, "wait");
                 self.slot.wait_on_worker(wt)
             }
             None => self.slot.wait(),
-        }
+        };
+        // Taken: the drop that follows has nothing to hand over (no second lock).
+        self.taken = true;
+        r
     }
 
     /// Panics if the request's root frame is suspended beneath the caller on its worker.

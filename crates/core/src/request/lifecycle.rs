@@ -18,6 +18,7 @@ use super::handle::{RequestHandle, Slot};
 use super::view::{Outcome, RequestAction};
 use super::{Rejected, Request};
 use crate::clock::Clock;
+use crate::gate::Pass;
 use crate::job::{HeapJob, Task};
 use crate::registry::Registry;
 use crate::sync::{lock, Arc, Ordering};
@@ -32,8 +33,9 @@ impl Registry {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        let entering = this.own_worker().is_none().then(|| this.enter());
         this.queued.fetch_add(1, Ordering::Relaxed);
-        Self::submit_counted(this, req)
+        Self::queue(this, req, entering)
     }
 
     /// Submits `req` if fewer than `max_queued` requests wait to start; else gives it back.
@@ -47,6 +49,7 @@ impl Registry {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        let entering = this.own_worker().is_none().then(|| this.enter());
         let room = this
             .queued
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| {
@@ -57,27 +60,21 @@ impl Registry {
             this.counters.refused.fetch_add(1, Ordering::Relaxed);
             return Err(Rejected(req));
         }
-        Ok(Self::submit_counted(this, req))
+        Ok(Self::queue(this, req, entering))
     }
 
-    /// `submit` once the request is counted in `queued`; its root job uncounts it when it
-    /// starts (on a worker, or detached after shutdown).
-    fn submit_counted<F, R>(this: &Arc<Self>, req: Request<F>) -> RequestHandle<R>
+    /// Queues `req`, already counted in `queued` (its root job uncounts it when it starts, on
+    /// a worker or detached after shutdown), holding the caller's pass through the shutdown
+    /// gate (`None` on a worker) until it is queued.
+    fn queue<F, R>(
+        this: &Arc<Self>,
+        req: Request<F>,
+        entering: Option<Pass<'_>>,
+    ) -> RequestHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        // If `enter` refuses the caller (the pool was shut down), the request never queues:
-        // uncount it before the panic leaves.
-        struct Uncount<'a>(&'a crate::sync::AtomicUsize);
-        impl Drop for Uncount<'_> {
-            fn drop(&mut self) {
-                self.0.fetch_sub(1, Ordering::Relaxed);
-            }
-        }
-        let refused = Uncount(&this.queued);
-        let entering = this.own_worker().is_none().then(|| this.enter());
-        std::mem::forget(refused);
         let id = this.counters.submitted.fetch_add(1, Ordering::Relaxed);
         let arrival = req.arrival.unwrap_or_else(|| this.hooks.now());
         let ctx = Arc::new(RequestCtx::new(id, req.info, arrival));

@@ -19,10 +19,10 @@ use std::cmp::Ordering;
 use std::mem::MaybeUninit;
 use std::ptr;
 
+use super::SERIAL;
 use crate::join::join;
+use crate::SyncPtr;
 
-/// Slices this short are sorted serially.
-const SERIAL: usize = 1 << 13;
 /// Merges this short run serially.
 const SERIAL_MERGE: usize = 1 << 14;
 /// Sorted pieces per worker (a power of two): few, because each level of merging copies the
@@ -68,53 +68,37 @@ where
         // Already in order: nothing to merge.
         return;
     }
-    let src = Raw::new(v.as_mut_ptr());
-    let dst = Raw::new(buf.as_mut_ptr().cast::<T>());
+    let src = SyncPtr::new(v.as_mut_ptr());
+    let dst = SyncPtr::new(buf.as_mut_ptr().cast::<T>());
     // SAFETY: `src` holds `v.len()` initialised elements, `dst` room for as many; the merge
     // reads the two halves and writes each of `dst`'s slots once, in disjoint parallel
     // parts. `v` is not used meanwhile.
-    unsafe { merge(src, mid, src.add(mid), v.len() - mid, dst, compare) };
+    unsafe { merge(src, mid, offset(src, mid), v.len() - mid, dst, compare) };
     // SAFETY: every slot of `dst` holds a bitwise copy of one element of `v` (a permutation
     // of them); copying them back over `v` keeps each element owned once, by `v`.
     unsafe { copy_back(dst, src, v.len()) };
 }
 
-/// A pointer that parallel parts of one merge may carry to other workers: they touch
-/// disjoint elements, and an element is only moved from one worker to another, never shared,
-/// which `T: Send` allows.
-struct Raw<T>(*mut T);
+// The parallel parts of one merge carry `SyncPtr`s to other workers: they touch disjoint
+// elements, and an element only moves from one worker to another, never shared, which
+// `T: Send` allows (`SyncPtr`'s contract).
 
-impl<T> Clone for Raw<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
+/// `p + n`.
+///
+/// # Safety
+/// As `pointer::add`.
+unsafe fn offset<T>(p: SyncPtr<T>, n: usize) -> SyncPtr<T> {
+    // SAFETY: the caller's.
+    SyncPtr::new(unsafe { p.get().add(n) })
 }
 
-impl<T> Copy for Raw<T> {}
-
-// SAFETY: see the type's docs.
-unsafe impl<T: Send> Send for Raw<T> {}
-// SAFETY: see the type's docs.
-unsafe impl<T: Send> Sync for Raw<T> {}
-
-impl<T> Raw<T> {
-    fn new(p: *mut T) -> Self {
-        Raw(p)
-    }
-
-    /// # Safety
-    /// As `pointer::add`.
-    unsafe fn add(self, n: usize) -> Self {
-        // SAFETY: the caller's.
-        Raw(unsafe { self.0.add(n) })
-    }
-
-    /// # Safety
-    /// `i` is in bounds of an initialised run, and no one writes it meanwhile.
-    unsafe fn at<'a>(self, i: usize) -> &'a T {
-        // SAFETY: the caller's.
-        unsafe { &*self.0.add(i) }
-    }
+/// The element at `p + i`.
+///
+/// # Safety
+/// `i` is in bounds of an initialised run, and no one writes it meanwhile.
+unsafe fn at<'a, T>(p: SyncPtr<T>, i: usize) -> &'a T {
+    // SAFETY: the caller's.
+    unsafe { &*p.get().add(i) }
 }
 
 /// Merges the sorted runs `a[..na]` and `b[..nb]` into `dst[..na + nb]` by bitwise copies.
@@ -122,8 +106,14 @@ impl<T> Raw<T> {
 /// # Safety
 /// The runs are initialised and not written meanwhile; `dst` has room for `na + nb` elements
 /// and overlaps neither run.
-unsafe fn merge<T, F>(a: Raw<T>, na: usize, b: Raw<T>, nb: usize, dst: Raw<T>, compare: &F)
-where
+unsafe fn merge<T, F>(
+    a: SyncPtr<T>,
+    na: usize,
+    b: SyncPtr<T>,
+    nb: usize,
+    dst: SyncPtr<T>,
+    compare: &F,
+) where
     T: Send,
     F: Fn(&T, &T) -> Ordering + Sync,
 {
@@ -135,26 +125,26 @@ where
     let (ia, ib) = if na >= nb {
         let ia = na / 2;
         // SAFETY: indices below `na` / `nb`, in initialised runs.
-        let k = unsafe { a.at(ia) };
+        let k = unsafe { at(a, ia) };
         let ib = partition_point(nb, |j| {
             // SAFETY: `j < nb`, in the initialised run `b`.
-            compare(unsafe { b.at(j) }, k) == Ordering::Less
+            compare(unsafe { at(b, j) }, k) == Ordering::Less
         });
         (ia, ib)
     } else {
         let ib = nb / 2;
         // SAFETY: as above.
-        let k = unsafe { b.at(ib) };
+        let k = unsafe { at(b, ib) };
         let ia = partition_point(na, |i| {
             // SAFETY: `i < na`, in the initialised run `a`.
-            compare(unsafe { a.at(i) }, k) != Ordering::Greater
+            compare(unsafe { at(a, i) }, k) != Ordering::Greater
         });
         (ia, ib)
     };
     // SAFETY: the parts split both runs and `dst` at matching points, so each part's
     // destination has room for its runs and the parts touch disjoint elements.
     unsafe {
-        let (a2, b2, dst2) = (a.add(ia), b.add(ib), dst.add(ia + ib));
+        let (a2, b2, dst2) = (offset(a, ia), offset(b, ib), offset(dst, ia + ib));
         join(
             move || merge(a, ia, b, ib, dst, compare),
             move || merge(a2, na - ia, b2, nb - ib, dst2, compare),
@@ -178,11 +168,17 @@ fn partition_point(n: usize, pred: impl Fn(usize) -> bool) -> usize {
 
 /// # Safety
 /// As [`merge`].
-unsafe fn merge_serial<T, F>(a: Raw<T>, na: usize, b: Raw<T>, nb: usize, dst: Raw<T>, compare: &F)
-where
+unsafe fn merge_serial<T, F>(
+    a: SyncPtr<T>,
+    na: usize,
+    b: SyncPtr<T>,
+    nb: usize,
+    dst: SyncPtr<T>,
+    compare: &F,
+) where
     F: Fn(&T, &T) -> Ordering,
 {
-    let (a, b, dst) = (a.0.cast_const(), b.0.cast_const(), dst.0);
+    let (a, b, dst) = (a.get().cast_const(), b.get().cast_const(), dst.get());
     let (mut i, mut j, mut k) = (0, 0, 0);
     while i < na && j < nb {
         // SAFETY: `i < na` and `j < nb` index the runs; `k = i + j < na + nb` indexes `dst`.
@@ -206,10 +202,10 @@ where
 ///
 /// # Safety
 /// Both hold `n` slots and do not overlap.
-unsafe fn copy_back<T: Send>(src: Raw<T>, dst: Raw<T>, n: usize) {
+unsafe fn copy_back<T: Send>(src: SyncPtr<T>, dst: SyncPtr<T>, n: usize) {
     const PART: usize = 1 << 16;
     crate::forall_chunked(0..n, PART, |r| {
         // SAFETY: `r` lies in `0..n`, and the parts are disjoint.
-        unsafe { ptr::copy_nonoverlapping(src.add(r.start).0, dst.add(r.start).0, r.len()) }
+        unsafe { ptr::copy_nonoverlapping(src.get().add(r.start), dst.get().add(r.start), r.len()) }
     });
 }

@@ -4,6 +4,9 @@
 mod merge;
 mod sort;
 
+/// Slices this short are sorted serially by `std`, by either parallel sort.
+const SERIAL: usize = 1 << 13;
+
 use std::cmp::Ordering;
 
 use crate::iter::{Chunks, ChunksMut};

@@ -11,10 +11,9 @@
 
 use std::cmp::Ordering;
 
+use super::SERIAL;
 use crate::join::join;
 
-/// Slices this short are sorted serially.
-const SERIAL: usize = 1 << 13;
 /// Pieces per worker the recursion aims for, so that stealing can even out the workers.
 const PIECES_PER_THREAD: usize = 8;
 

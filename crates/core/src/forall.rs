@@ -44,6 +44,7 @@ use crate::job::StackJob;
 use crate::join::join_in_worker;
 use crate::latch::SpinLatch;
 use crate::registry::Registry;
+use crate::request::cancel;
 use crate::request::context::RequestCtx;
 use crate::worker::WorkerThread;
 
@@ -74,12 +75,15 @@ impl Progress {
     }
 
     /// What a block boundary on worker `me` must do for the request (one relaxed load while
-    /// the request shares, one branch outside requests).
+    /// the request shares, one branch outside requests). A cancelled request stops sharing,
+    /// so its loops find the cancellation here, on the slow path, and unwind
+    /// (`request/cancel.rs`).
     #[inline]
     fn at_boundary(self, me: usize) -> Boundary {
         // SAFETY: as in `announce`.
         match unsafe { self.0.as_ref() } {
             Some(ctx) if !ctx.shareable() => match ctx.unshared_home(me) {
+                _ if ctx.is_cancelled() => cancel::raise(),
                 Some(home) => Boundary::SendHome(home),
                 None if ctx.yields() => Boundary::Yield,
                 None => Boundary::Continue,

@@ -60,7 +60,11 @@ impl PanicReporter {
 
     /// Hands `payload` to the handler (a panic in the handler is caught and printed), or
     /// prints `what` and the message.
+    /// A cancelled request's unwind (`request/cancel.rs`) is not a panic and is not reported.
     pub(crate) fn report(&self, what: &str, payload: Box<dyn Any + Send>) {
+        if crate::request::cancel::is_cancellation(&*payload) {
+            return;
+        }
         match &self.0 {
             Some(h) => {
                 if unwind::catch(|| h(payload)).is_err() {

@@ -102,8 +102,9 @@ pub use join::join;
 pub use policy::{IdleOrder, IdleView, ShareView, StealFirst, StealPolicy};
 pub use pool::{PoolStats, ThreadPool};
 pub use request::{
-    AdmissionQueue, FifoQueue, Finished, Outcome, Queued, Rejected, Request, RequestAction,
-    RequestError, RequestFlags, RequestHandle, RequestInfo, RequestView,
+    cancellation_point, is_cancellation, is_cancelled, AdmissionQueue, FifoQueue, Finished,
+    Outcome, Queued, Rejected, Request, RequestAction, RequestError, RequestFlags, RequestHandle,
+    RequestInfo, RequestView,
 };
 pub use scope::{scope, Scope};
 pub use slot::{JobSlot, SlotTask};

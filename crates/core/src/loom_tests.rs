@@ -299,6 +299,73 @@ fn outcome(id: u64) -> crate::request::Outcome {
     }
 }
 
+/// A fresh request's context and a book with a manual clock, for handle models.
+fn request_parts() -> (
+    Arc<crate::request::context::RequestCtx>,
+    Arc<crate::request::book::RequestBook>,
+) {
+    let ctx = crate::request::context::RequestCtx::new(
+        0,
+        crate::request::RequestInfo::default(),
+        std::time::Duration::ZERO,
+    );
+    let clock: std::sync::Arc<dyn crate::Clock> = std::sync::Arc::new(crate::ManualClock::new());
+    let book = crate::request::book::RequestBook::new(clock);
+    (Arc::new(ctx), Arc::new(book))
+}
+
+/// The cancel-versus-admit protocol (`request/cancel.rs`): a worker runs the request's root
+/// job (`lifecycle::run_root`, detached: the pool's bookkeeping is not part of the race)
+/// while the submitter cancels it. Exactly one outcome: it ran and kept its value, it ran
+/// and resolved `Cancelled` (cancelled while running), or it never ran and resolved
+/// `Cancelled`; the handle resolves once and the queue count comes back to zero.
+#[test]
+fn cancel_versus_admit_runs_the_request_or_resolves_it_cancelled_never_both() {
+    use crate::request::handle::{RequestHandle, Slot};
+    loom::model(|| {
+        let slot = Arc::new(Slot::<u32>::new(crate::hooks::PanicReporter::default()));
+        let (ctx, book) = request_parts();
+        book.queued.fetch_add(1, Ordering::Relaxed);
+        let handle = RequestHandle::new(slot.clone(), 0, ctx.clone(), book.clone(), false);
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (s, c, b, r) = (slot.clone(), ctx.clone(), book.clone(), runs.clone());
+        let worker = thread::spawn(move || {
+            crate::request::lifecycle::run_root(None, &c, &b, &s, move || {
+                r.fetch_add(1, Ordering::SeqCst);
+                11
+            });
+        });
+        let cancelled = handle.cancel();
+        let result = handle.wait();
+        worker.join().unwrap();
+        let ran = runs.load(Ordering::SeqCst);
+        assert!(ran <= 1, "the closure ran twice");
+        match result {
+            Ok(f) => {
+                assert!(
+                    !cancelled,
+                    "a cancel that took effect left the value standing"
+                );
+                assert_eq!((f.value, ran), (11, 1));
+            }
+            Err(e) => {
+                assert!(
+                    e.is_cancelled() && cancelled,
+                    "resolved cancelled without a cancel"
+                );
+            }
+        }
+        assert_eq!(
+            book.queued.load(Ordering::Relaxed),
+            0,
+            "the queue count is off"
+        );
+        let counted = book.cancelled.load(Ordering::Relaxed);
+        assert_eq!(counted, u64::from(cancelled), "cancellations miscounted");
+        assert!(slot.try_take().is_none(), "resolved exactly once");
+    });
+}
+
 #[test]
 fn request_handle_wait_returns_the_completed_value_exactly_once() {
     use crate::request::handle::Slot;
@@ -371,7 +438,8 @@ fn a_dropped_handle_s_panic_is_reported_once_whichever_of_drop_and_completion_co
             r.fetch_add(1, Ordering::SeqCst);
         })));
         let slot = Arc::new(Slot::<u32>::new(reporter));
-        let handle = crate::request::handle::RequestHandle::new(slot.clone(), 0);
+        let (ctx, book) = request_parts();
+        let handle = crate::request::handle::RequestHandle::new(slot.clone(), 0, ctx, book, false);
         let s = slot.clone();
         let root = thread::spawn(move || {
             s.complete(Err(Box::new("boom")), outcome(3));

@@ -28,10 +28,14 @@ pub struct PoolStats {
     pub admitted: u64,
     /// Requests whose closure has returned (or panicked).
     pub completed: u64,
-    /// Completed requests that met their target (or had none).
+    /// Completed requests, not cancelled, that met their target (or had none).
     pub met: u64,
-    /// Completed requests that missed their target.
+    /// Completed requests, not cancelled, that missed their target.
     pub missed: u64,
+    /// Requests cancelled ([`RequestHandle::cancel`](crate::RequestHandle::cancel)): before
+    /// they started (never admitted nor completed) or while running (completed, since their
+    /// closure returned, but neither met nor missed).
+    pub cancelled: u64,
     /// Requests the policy stopped sharing.
     pub stopped_sharing: u64,
     /// Requests the policy shed.
@@ -408,7 +412,8 @@ impl ThreadPool {
             shed: get(&c.shed),
             handed_back: get(&c.handed_back),
             refused: get(&c.refused),
-            queued: self.registry.queued.load(Ordering::Relaxed) as u64,
+            queued: self.registry.book.queued.load(Ordering::Relaxed) as u64,
+            cancelled: self.registry.book.cancelled.load(Ordering::Relaxed),
             ..PoolStats::default()
         };
         for info in self.registry.infos.iter() {

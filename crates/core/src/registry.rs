@@ -18,6 +18,7 @@ use crate::hooks::Hooks;
 use crate::job::Task;
 use crate::latch::CoreLatch;
 use crate::request::admission::Queued;
+use crate::request::book::RequestBook;
 use crate::request::context::RequestCtx;
 use crate::sleep::Sleep;
 use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
@@ -115,9 +116,10 @@ pub(crate) struct Registry {
     pub(crate) sleep: Arc<Sleep>,
     pub(crate) heartbeat: Duration,
     pub(crate) min_work_size: AtomicUsize,
-    /// Requests submitted and not yet started (shared with their root jobs, which hold no
-    /// pool), and the bound `try_submit` keeps them under (`usize::MAX`: none).
-    pub(crate) queued: Arc<AtomicUsize>,
+    /// Requests submitted and not yet started, cancelled requests and the clock (shared with
+    /// root jobs and handles, which hold no pool); `max_queued` is the bound `try_submit`
+    /// keeps the queued count under (`usize::MAX`: none).
+    pub(crate) book: Arc<RequestBook>,
     pub(crate) max_queued: usize,
     /// See `worker::max_admit_depth`.
     pub(crate) max_admit_depth: u32,
@@ -137,6 +139,7 @@ impl Registry {
         max_admit_depth: u32,
     ) -> Self {
         let n = infos.len();
+        let book = Arc::new(RequestBook::new(std::sync::Arc::clone(&hooks.clock)));
         Registry {
             id: next_pool_id(),
             infos,
@@ -147,7 +150,7 @@ impl Registry {
             sleep: Arc::new(Sleep::new(n)),
             heartbeat,
             min_work_size: AtomicUsize::new(min_work_size),
-            queued: Arc::new(AtomicUsize::new(0)),
+            book,
             max_queued,
             max_admit_depth,
             injected: AtomicU64::new(0),

@@ -4,7 +4,43 @@ use std::time::Duration;
 
 use super::view::{Outcome, RequestFlags, RequestInfo, RequestView};
 use super::RequestAction;
-use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+
+/// A request's place in its life (`RequestCtx::life`); see `cancel.rs` for the protocol.
+pub(crate) mod life {
+    /// Submitted, waiting in the admission queue.
+    pub(crate) const QUEUED: u8 = 0;
+    /// Its root job won the start: the closure runs (or ran).
+    pub(crate) const RUNNING: u8 = 1;
+    /// Its root closure returned and the result was not cancelled.
+    pub(crate) const FINISHED: u8 = 2;
+    /// Cancelled before it started: the canceller resolved the handle; the queued job is a
+    /// tombstone that runs nothing.
+    pub(crate) const CANCELLED_QUEUED: u8 = 3;
+    /// Cancelled while running: its loops unwind at their next block boundary and its handle
+    /// resolves `Cancelled` when the root closure returns.
+    pub(crate) const CANCELLED_RUNNING: u8 = 4;
+}
+
+/// What [`RequestCtx::cancel`] found.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CancelFrom {
+    /// It was queued: the caller now resolves the handle (the request will never run).
+    Queued,
+    /// It is running: it was told; its root job resolves the handle.
+    Running,
+    /// It had already been cancelled.
+    Again,
+    /// It had already finished: nothing changes.
+    Finished,
+}
+
+/// How the root job's finish went (`RequestCtx::finish`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Finish {
+    Done,
+    Cancelled,
+}
 
 /// Shared by the request's root job, every task it forks, the timer's active set, and
 /// nothing else. Flags are monotonic (they only ever go from their initial value to the
@@ -27,6 +63,11 @@ pub(crate) struct RequestCtx {
     home: AtomicUsize,
     work_done: AtomicU64,
     work_total: AtomicU64,
+    /// One of the [`life`] states.
+    life: AtomicU8,
+    /// Whether the request's handle still holds a reference (the timer's active set tells
+    /// "no task left alive" by the reference count, less this one).
+    held_by_handle: AtomicBool,
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -47,7 +88,86 @@ impl RequestCtx {
             home: AtomicUsize::new(usize::MAX),
             work_done: AtomicU64::new(0),
             work_total: AtomicU64::new(0),
+            life: AtomicU8::new(life::QUEUED),
+            held_by_handle: AtomicBool::new(true),
         }
+    }
+
+    /// The root job asks to start: true unless the request was cancelled while queued (then
+    /// it must run nothing and touch nothing: the canceller resolved the handle).
+    pub(crate) fn try_start(&self) -> bool {
+        self.life
+            .compare_exchange(
+                life::QUEUED,
+                life::RUNNING,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+    }
+
+    /// The root closure has returned: whether its result stands or was cancelled meanwhile.
+    /// After this, [`cancel`](Self::cancel) finds it finished.
+    pub(crate) fn finish(&self) -> Finish {
+        match self.life.compare_exchange(
+            life::RUNNING,
+            life::FINISHED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => Finish::Done,
+            Err(state) => {
+                debug_assert_eq!(state, life::CANCELLED_RUNNING);
+                Finish::Cancelled
+            }
+        }
+    }
+
+    /// Cancels the request: a queued one will never run (the caller resolves its handle); a
+    /// running one stops sharing (so its loops reach the cancellation check on their slow
+    /// path) and is told through [`is_cancelled`](Self::is_cancelled).
+    pub(crate) fn cancel(&self) -> CancelFrom {
+        let mut state = self.life.load(Ordering::Acquire);
+        loop {
+            let (to, from) = match state {
+                life::QUEUED => (life::CANCELLED_QUEUED, CancelFrom::Queued),
+                life::RUNNING => (life::CANCELLED_RUNNING, CancelFrom::Running),
+                life::FINISHED => return CancelFrom::Finished,
+                _ => return CancelFrom::Again,
+            };
+            match self
+                .life
+                .compare_exchange(state, to, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => {
+                    if from == CancelFrom::Running {
+                        // Loops test for cancellation only once their request stops sharing
+                        // (`forall::Progress::at_boundary`): the fast path stays one load.
+                        self.shareable.store(false, Ordering::Release);
+                    }
+                    return from;
+                }
+                Err(now) => state = now,
+            }
+        }
+    }
+
+    /// Whether the request was cancelled while running (its work should stop).
+    #[inline]
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.life.load(Ordering::Acquire) == life::CANCELLED_RUNNING
+    }
+
+    /// The handle lets go of its reference (called just before it drops it).
+    pub(crate) fn release_handle(&self) {
+        self.held_by_handle.store(false, Ordering::Release);
+    }
+
+    /// References held by something other than the request's tasks and the timer's set:
+    /// read before the reference count, so a handle dropping meanwhile can only make the
+    /// count look higher (a review too many), never lower.
+    pub(crate) fn outside_refs(&self) -> usize {
+        usize::from(self.held_by_handle.load(Ordering::Acquire))
     }
 
     /// The one relaxed load a promotion or a steal pays for request awareness.
@@ -138,6 +258,7 @@ impl RequestCtx {
         v.shed = self.is_shed();
         v.deprioritized = self.yields();
         v.root_finished = self.root_finished.load(Ordering::Relaxed);
+        v.cancelled = self.is_cancelled();
         v
     }
 }

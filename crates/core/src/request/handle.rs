@@ -7,6 +7,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use super::book::RequestBook;
+use super::context::{CancelFrom, RequestCtx};
 use super::view::Outcome;
 use crate::hooks::PanicReporter;
 use crate::latch::{CrossLatch, Latch};
@@ -24,7 +26,8 @@ pub struct Finished<R> {
     pub outcome: Outcome,
 }
 
-/// A request whose closure panicked. The worker survived; the panic is carried here.
+/// Why a request gave no value: its closure panicked, or it was cancelled
+/// ([`RequestHandle::cancel`]). The worker survived either way.
 ///
 /// ```
 /// let pool = ontime_core::ThreadPool::new(1).unwrap();
@@ -33,42 +36,82 @@ pub struct Finished<R> {
 ///     .wait()
 ///     .unwrap_err();
 /// assert_eq!(err.to_string(), "request 0 panicked: boom");
+/// assert!(err.is_panic() && !err.is_cancelled());
 /// assert!(err.outcome().finish >= err.outcome().start);
 /// ```
 pub struct RequestError {
-    payload: Box<dyn Any + Send>,
+    kind: ErrorKind,
     outcome: Outcome,
 }
 
+enum ErrorKind {
+    Panicked(Box<dyn Any + Send>),
+    Cancelled,
+}
+
 impl RequestError {
-    /// When the request arrived, started and stopped.
+    pub(crate) fn panicked(payload: Box<dyn Any + Send>, outcome: Outcome) -> Self {
+        RequestError {
+            kind: ErrorKind::Panicked(payload),
+            outcome,
+        }
+    }
+
+    pub(crate) fn cancelled(outcome: Outcome) -> Self {
+        RequestError {
+            kind: ErrorKind::Cancelled,
+            outcome,
+        }
+    }
+
+    /// When the request arrived, started and stopped. A request cancelled before it started
+    /// has `start == finish`, the time of the cancel.
     pub fn outcome(&self) -> &Outcome {
         &self.outcome
     }
 
-    /// The panic payload, e.g. to `std::panic::resume_unwind` it.
-    pub fn into_panic(self) -> Box<dyn Any + Send> {
-        self.payload
+    /// Whether the request was cancelled ([`RequestHandle::cancel`]).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.kind, ErrorKind::Cancelled)
+    }
+
+    /// Whether the request's closure panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.kind, ErrorKind::Panicked(_))
+    }
+
+    /// The panic payload, e.g. to `std::panic::resume_unwind` it; `None` for a cancelled
+    /// request.
+    pub fn into_panic(self) -> Option<Box<dyn Any + Send>> {
+        match self.kind {
+            ErrorKind::Panicked(p) => Some(p),
+            ErrorKind::Cancelled => None,
+        }
     }
 }
 
 impl fmt::Debug for RequestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequestError")
-            .field("panic", &unwind::message(&*self.payload))
-            .field("outcome", &self.outcome)
-            .finish()
+        let mut d = f.debug_struct("RequestError");
+        match &self.kind {
+            ErrorKind::Panicked(p) => d.field("panic", &unwind::message(&**p)),
+            ErrorKind::Cancelled => d.field("cancelled", &true),
+        };
+        d.field("outcome", &self.outcome).finish()
     }
 }
 
 impl fmt::Display for RequestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "request {} panicked: {}",
-            self.outcome.id,
-            unwind::message(&*self.payload)
-        )
+        match &self.kind {
+            ErrorKind::Panicked(p) => write!(
+                f,
+                "request {} panicked: {}",
+                self.outcome.id,
+                unwind::message(&**p)
+            ),
+            ErrorKind::Cancelled => write!(f, "request {} was cancelled", self.outcome.id),
+        }
     }
 }
 
@@ -144,16 +187,20 @@ impl<R> Slot<R> {
     pub(crate) fn complete(&self, result: std::thread::Result<R>, outcome: Outcome) {
         let v = match result {
             Ok(value) => Ok(Finished { value, outcome }),
-            Err(payload) => Err(RequestError { payload, outcome }),
+            Err(payload) => Err(RequestError::panicked(payload, outcome)),
         };
+        self.resolve(v)
+    }
+
+    /// Stores `v` (a value, a panic, or a cancellation) and wakes whoever waits for it.
+    pub(crate) fn resolve(&self, v: SlotValue<R>) {
         let mut g = lock(&self.state);
         if g.abandoned {
             // Nobody will read it: a panic goes to the pool's handler, a value is dropped.
             drop(g);
             self.done.store(true, Ordering::Release);
             if let Err(e) = v {
-                self.reporter
-                    .report("a request whose handle was dropped", e.payload);
+                self.report_orphan(e);
             }
             return;
         }
@@ -273,8 +320,15 @@ impl<R> Slot<R> {
         let orphan = g.value.take();
         drop(g);
         if let Some(Err(e)) = orphan {
+            self.report_orphan(e);
+        }
+    }
+
+    /// A panic nobody will read goes to the pool's handler; a cancellation is no news.
+    fn report_orphan(&self, e: RequestError) {
+        if let Some(p) = e.into_panic() {
             self.reporter
-                .report("a request whose handle was dropped", e.payload);
+                .report("a request whose handle was dropped", p);
         }
     }
 
@@ -288,14 +342,19 @@ impl<R> Slot<R> {
 
 /// The caller's handle on a submitted request.
 ///
-/// Dropping it does not cancel the request: it still runs and still counts in the pool's
-/// statistics; its value is dropped, and its panic, if it panics, goes to the pool's
-/// `panic_handler` (nobody else would see it).
+/// Dropping it does not cancel the request (unless it was submitted with
+/// [`Request::cancel_on_drop`](crate::Request::cancel_on_drop)): it still runs and still
+/// counts in the pool's statistics; its value is dropped, and its panic, if it panics, goes
+/// to the pool's `panic_handler` (nobody else would see it).
 pub struct RequestHandle<R> {
     slot: Arc<Slot<R>>,
     /// The pool's process-unique id (`ThreadPool::id`), to recognise its own workers.
     pool: u64,
     taken: bool,
+    /// The request's state, for [`cancel`](Self::cancel).
+    ctx: Arc<RequestCtx>,
+    book: Arc<RequestBook>,
+    cancel_on_drop: bool,
 }
 
 impl<R> fmt::Debug for RequestHandle<R> {
@@ -308,11 +367,66 @@ impl<R> fmt::Debug for RequestHandle<R> {
 }
 
 impl<R> RequestHandle<R> {
-    pub(crate) fn new(slot: Arc<Slot<R>>, pool: u64) -> Self {
+    pub(crate) fn new(
+        slot: Arc<Slot<R>>,
+        pool: u64,
+        ctx: Arc<RequestCtx>,
+        book: Arc<RequestBook>,
+        cancel_on_drop: bool,
+    ) -> Self {
         RequestHandle {
             slot,
             pool,
             taken: false,
+            ctx,
+            book,
+            cancel_on_drop,
+        }
+    }
+
+    /// Cancels the request. Returns true if it will resolve `Cancelled`
+    /// ([`RequestError::is_cancelled`]), false if it had already finished (its result stands).
+    ///
+    /// - **Queued** (not started): it is taken out of the queue's count at once (a
+    ///   [`max_queued`](crate::ThreadPoolBuilder::max_queued) bound frees its place), its
+    ///   handle resolves `Cancelled` now, and its closure never runs.
+    /// - **Running**: it is told. Its loops and parallel iterators stop at their next block
+    ///   boundary (unwinding to the request's root, printing nothing), code that checks
+    ///   [`is_cancelled`](crate::is_cancelled) or calls
+    ///   [`cancellation_point`](crate::cancellation_point) stops there, and the handle resolves
+    ///   `Cancelled` when the closure returns; whatever it returns is dropped. A closure that
+    ///   never looks keeps running to its end. A panic of its own still resolves as a panic.
+    ///
+    /// Calling it again, or from several threads, is harmless. Cancelled requests count in
+    /// [`PoolStats::cancelled`](crate::PoolStats::cancelled), not in `met` or `missed`.
+    ///
+    /// ```
+    /// use ontime_core::{Request, ThreadPool};
+    /// let pool = ThreadPool::new(1).unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
+    /// let (started_tx, started) = std::sync::mpsc::channel();
+    /// let busy = pool.submit(Request::new(move || { started_tx.send(()).unwrap(); rx.recv().unwrap() }));
+    /// started.recv().unwrap();
+    /// let queued = pool.submit(Request::new(|| unreachable!("never runs")));
+    /// assert!(queued.cancel());
+    /// let err = queued.wait().unwrap_err();
+    /// assert!(err.is_cancelled());
+    /// tx.send(()).unwrap();
+    /// busy.wait().unwrap();
+    /// ```
+    pub fn cancel(&self) -> bool {
+        match self.ctx.cancel() {
+            CancelFrom::Queued => {
+                self.book.unqueue();
+                self.book.cancelled.fetch_add(1, Ordering::Relaxed);
+                let now = self.book.now_or(self.ctx.arrival);
+                self.ctx.set_start(now);
+                self.slot
+                    .resolve(Err(RequestError::cancelled(self.ctx.outcome(now))));
+                true
+            }
+            CancelFrom::Running | CancelFrom::Again => true,
+            CancelFrom::Finished => false,
         }
     }
 
@@ -485,8 +599,13 @@ impl<R> RequestHandle<R> {
 impl<R> Drop for RequestHandle<R> {
     fn drop(&mut self) {
         if !self.taken {
+            if self.cancel_on_drop {
+                self.cancel();
+            }
             self.slot.abandon();
         }
+        // Before the reference goes (see `RequestCtx::outside_refs`).
+        self.ctx.release_handle();
     }
 }
 

@@ -10,14 +10,13 @@
 //! the pool itself is dropped with the item still inside a faulty queue), it runs detached:
 //! the closure runs, the handle resolves, and only the pool's counters miss it.
 
-use std::sync::Arc as StdArc;
-
 use super::admission::Queued;
-use super::context::RequestCtx;
-use super::handle::{RequestHandle, Slot};
+use super::book::RequestBook;
+use super::cancel;
+use super::context::{Finish, RequestCtx};
+use super::handle::{RequestError, RequestHandle, Slot};
 use super::view::{Outcome, RequestAction};
 use super::{Rejected, Request};
-use crate::clock::Clock;
 use crate::gate::Pass;
 use crate::job::{HeapJob, Task};
 use crate::registry::Registry;
@@ -34,7 +33,7 @@ impl Registry {
         R: Send + 'static,
     {
         let entering = this.own_worker().is_none().then(|| this.enter());
-        this.queued.fetch_add(1, Ordering::Relaxed);
+        this.book.queued.fetch_add(1, Ordering::Relaxed);
         Self::queue(this, req, entering)
     }
 
@@ -51,6 +50,7 @@ impl Registry {
     {
         let entering = this.own_worker().is_none().then(|| this.enter());
         let room = this
+            .book
             .queued
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| {
                 (q < this.max_queued).then_some(q + 1)
@@ -79,31 +79,24 @@ impl Registry {
         let arrival = req.arrival.unwrap_or_else(|| this.hooks.now());
         let ctx = Arc::new(RequestCtx::new(id, req.info, arrival));
         let slot = Arc::new(Slot::new(this.hooks.panic_reporter()));
-        let handle = RequestHandle::new(Arc::clone(&slot), this.id);
+        let book = Arc::clone(&this.book);
+        let handle = RequestHandle::new(
+            Arc::clone(&slot),
+            this.id,
+            Arc::clone(&ctx),
+            Arc::clone(&book),
+            req.cancel_on_drop,
+        );
         let pool = this.id;
-        let clock = StdArc::clone(&this.hooks.clock);
         let root_ctx = Arc::clone(&ctx);
-        let queued = Arc::clone(&this.queued);
         let f = req.f;
         let job = HeapJob::into_job_ref(move || {
-            queued.fetch_sub(1, Ordering::Relaxed);
             let wt = WorkerThread::current();
             // SAFETY: a non-null current worker pointer is valid on its own thread.
-            let registry = unsafe { wt.as_ref() }
-                .map(WorkerThread::registry)
-                .filter(|r| r.id == pool);
-            match registry {
-                Some(r) => {
-                    r.request_started(&root_ctx);
-                    // SAFETY: `registry` came from the non-null current worker above.
-                    slot.set_running_on(Some(unsafe { (*wt).index() }));
-                    let result = unwind::catch(f);
-                    slot.set_running_on(None);
-                    let outcome = r.request_finished(&root_ctx);
-                    slot.complete(result, outcome);
-                }
-                None => run_detached(&*clock, &root_ctx, f, &slot),
-            }
+            let on = unsafe { wt.as_ref() }
+                .filter(|wt| wt.registry().id == pool)
+                .map(|wt| (wt.registry(), wt.index()));
+            run_root(on, &root_ctx, &book, &slot, f);
         });
         this.admit_later(Queued::new(Task::new(job, Some(ctx)), true));
         drop(entering);
@@ -127,12 +120,15 @@ impl Registry {
         }
     }
 
-    fn request_finished(&self, ctx: &RequestCtx) -> Outcome {
+    /// Bookkeeping when the root closure has returned: a cancelled request counts as
+    /// completed, but neither met nor missed (`resolve` counts it cancelled).
+    fn request_finished(&self, ctx: &RequestCtx, how: Finish) -> Outcome {
         let finish = self.hooks.now();
         ctx.set_root_finished();
         let outcome = ctx.outcome(finish);
         let c = &self.counters;
-        if outcome.met() {
+        if how == Finish::Cancelled {
+        } else if outcome.met() {
             c.met.fetch_add(1, Ordering::Relaxed);
         } else {
             c.missed.fetch_add(1, Ordering::Relaxed);
@@ -173,8 +169,10 @@ impl Registry {
         let now = self.hooks.now();
         let n = self.num_threads();
         active.retain(|_, ctx| {
-            // Only the set itself still holds it: every task of the request is done.
-            if Arc::strong_count(ctx) == 1 {
+            // Only the set itself (and the handle, if alive) still holds it: every task of
+            // the request is done. The handle's share is read first (`outside_refs`).
+            let outside = ctx.outside_refs();
+            if Arc::strong_count(ctx) <= 1 + outside {
                 return false;
             }
             self.apply(ctx, self.hooks.review(&ctx.view(now, n)));
@@ -183,16 +181,73 @@ impl Registry {
     }
 }
 
+/// The body of a request's root job, run by `worker` of `registry` (`on`), or detached
+/// (`None`, see the module docs).
+pub(crate) fn run_root<F, R>(
+    on: Option<(&Registry, usize)>,
+    ctx: &Arc<RequestCtx>,
+    book: &RequestBook,
+    slot: &Slot<R>,
+    f: F,
+) where
+    F: FnOnce() -> R,
+{
+    // Cancelled while queued: the canceller resolved the handle and uncounted it
+    // (`cancel.rs`); this job is a tombstone.
+    if !ctx.try_start() {
+        return;
+    }
+    book.unqueue();
+    match on {
+        Some((r, worker)) => {
+            r.request_started(ctx);
+            slot.set_running_on(Some(worker));
+            let result = unwind::catch(f);
+            slot.set_running_on(None);
+            let finish = ctx.finish();
+            let outcome = r.request_finished(ctx, finish);
+            resolve(slot, book, result, outcome, finish);
+        }
+        None => run_detached(book, ctx, f, slot),
+    }
+}
+
+/// Resolves a request whose root closure returned (or unwound). A cancelled request resolves
+/// `Cancelled` unless its closure panicked for a reason of its own: a real panic is never
+/// hidden, and the cancellation unwind (`cancel::raise`) is never reported as one.
+fn resolve<R>(
+    slot: &Slot<R>,
+    book: &RequestBook,
+    result: std::thread::Result<R>,
+    outcome: Outcome,
+    how: Finish,
+) {
+    // Only a cancelled request's work unwinds with the cancellation payload, and
+    // cancellation is final, so `Done` never comes with it.
+    match (how, result) {
+        (Finish::Done, result) => slot.complete(result, outcome),
+        (Finish::Cancelled, Err(p)) if !cancel::is_cancellation(&*p) => {
+            book.cancelled.fetch_add(1, Ordering::Relaxed);
+            slot.complete(Err(p), outcome)
+        }
+        (Finish::Cancelled, _) => {
+            book.cancelled.fetch_add(1, Ordering::Relaxed);
+            slot.resolve(Err(RequestError::cancelled(outcome)));
+        }
+    }
+}
+
 /// Runs a request whose pool is gone or out of reach (see the module docs): no counters, no
 /// policy; times from the pool's clock (a panicking clock gives the arrival time).
 #[cold]
-fn run_detached<F, R>(clock: &dyn Clock, ctx: &RequestCtx, f: F, slot: &Slot<R>)
+fn run_detached<F, R>(book: &RequestBook, ctx: &RequestCtx, f: F, slot: &Slot<R>)
 where
     F: FnOnce() -> R,
 {
-    let now = || unwind::catch(|| clock.now()).unwrap_or(ctx.arrival);
-    ctx.set_start(now());
+    ctx.set_start(book.now_or(ctx.arrival));
     let result = unwind::catch(f);
     ctx.set_root_finished();
-    slot.complete(result, ctx.outcome(now()));
+    let finish = ctx.finish();
+    let outcome = ctx.outcome(book.now_or(ctx.arrival));
+    resolve(slot, book, result, outcome, finish);
 }

@@ -9,14 +9,17 @@
 //! beside this file.
 
 pub(crate) mod admission;
+pub(crate) mod book;
+pub(crate) mod cancel;
 pub(crate) mod context;
 pub(crate) mod handle;
-mod lifecycle;
+pub(crate) mod lifecycle;
 pub(crate) mod view;
 
 use std::time::Duration;
 
 pub use admission::{AdmissionQueue, FifoQueue, Queued};
+pub use cancel::{cancellation_point, is_cancellation, is_cancelled};
 pub use handle::{Finished, RequestError, RequestHandle};
 pub use view::{Outcome, RequestAction, RequestFlags, RequestInfo, RequestView};
 
@@ -78,6 +81,7 @@ pub struct Request<F> {
     pub(crate) f: F,
     pub(crate) info: RequestInfo,
     pub(crate) arrival: Option<Duration>,
+    pub(crate) cancel_on_drop: bool,
 }
 
 impl<F> std::fmt::Debug for Request<F> {
@@ -85,6 +89,7 @@ impl<F> std::fmt::Debug for Request<F> {
         f.debug_struct("Request")
             .field("info", &self.info)
             .field("arrival", &self.arrival)
+            .field("cancel_on_drop", &self.cancel_on_drop)
             .finish_non_exhaustive()
     }
 }
@@ -101,6 +106,7 @@ where
             f,
             info: RequestInfo::default(),
             arrival: None,
+            cancel_on_drop: false,
         }
     }
 
@@ -125,6 +131,31 @@ where
     /// Priority level (higher is more urgent) for priority admission.
     pub fn priority(mut self, level: u8) -> Self {
         self.info.priority = level;
+        self
+    }
+
+    /// Cancels the request when its handle is dropped without having returned the result
+    /// (for a server whose client went away: drop the handle, and the work stops). By
+    /// default a dropped handle lets the request run on.
+    ///
+    /// ```
+    /// use ontime_core::{Request, ThreadPool};
+    /// let pool = ThreadPool::new(1).unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
+    /// let (started_tx, started) = std::sync::mpsc::channel();
+    /// let busy = pool.submit(Request::new(move || { started_tx.send(()).unwrap(); rx.recv().unwrap() }));
+    /// started.recv().unwrap();
+    /// // Queued behind `busy`; its client goes away.
+    /// let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    /// let r = ran.clone();
+    /// drop(pool.submit(Request::new(move || r.store(true, std::sync::atomic::Ordering::SeqCst)).cancel_on_drop()));
+    /// tx.send(()).unwrap();
+    /// busy.wait().unwrap();
+    /// assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+    /// assert_eq!(pool.stats().cancelled, 1);
+    /// ```
+    pub fn cancel_on_drop(mut self) -> Self {
+        self.cancel_on_drop = true;
         self
     }
 

@@ -45,6 +45,9 @@ pub struct RequestView {
     pub deprioritized: bool,
     /// Whether its root closure has returned (spawned work may still be running).
     pub root_finished: bool,
+    /// Whether it was cancelled while running ([`RequestHandle::cancel`](crate::RequestHandle::cancel)):
+    /// its loops are unwinding and its result will be discarded.
+    pub cancelled: bool,
     /// Workers in the pool.
     pub num_threads: usize,
 }
@@ -83,6 +86,7 @@ impl RequestView {
             shed: false,
             deprioritized: false,
             root_finished: false,
+            cancelled: false,
             num_threads,
         }
     }

@@ -55,6 +55,9 @@ where
         v.sort_by(compare);
         return;
     }
+    // A cancelled request stops here, before it splits again (`request/cancel.rs`); an
+    // unwind here is safe for the reason a panicking comparison is.
+    crate::request::cancel::cancellation_point();
     let mid = v.len() / 2;
     {
         let (vl, vr) = v.split_at_mut(mid);

@@ -42,6 +42,8 @@ where
         v.sort_unstable_by(compare);
         return;
     }
+    // A cancelled request stops here, before it splits again (`request/cancel.rs`).
+    crate::request::cancel::cancellation_point();
     let p = pivot(v, compare);
     v.swap(0, p);
     let (head, rest) = v.split_at_mut(1);

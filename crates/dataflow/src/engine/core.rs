@@ -323,6 +323,12 @@ impl<M: Mode> Engine<M> {
         let failure = self.failure_slot().take();
         match failure {
             None => Ok(report),
+            // The run belongs to a cancelled request (a loop in a task unwound): go on
+            // unwinding to the request's root, as any loop there would, rather than report
+            // the cancellation as a task's panic.
+            Some((_, payload)) if ontime_core::is_cancellation(&*payload) => {
+                std::panic::resume_unwind(payload)
+            }
             Some((node, payload)) => Err(RunError::new(self.node_ref(node), payload, report)),
         }
     }

@@ -104,7 +104,7 @@ pub use pool::{PoolStats, ThreadPool};
 pub use request::{
     cancellation_point, is_cancellation, is_cancelled, AdmissionQueue, FifoQueue, Finished,
     Outcome, Queued, Rejected, Request, RequestAction, RequestError, RequestFlags, RequestHandle,
-    RequestInfo, RequestView,
+    RequestInfo, RequestView, Series,
 };
 pub use scope::{scope, Scope};
 pub use slot::{JobSlot, SlotTask};

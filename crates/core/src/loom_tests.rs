@@ -132,7 +132,7 @@ fn sleep_timer_parked_on_idle_gate_restarts_when_the_pool_wakes() {
         // the transition out of "all asleep" is never signalled to it.
         let timer = {
             let s = s.clone();
-            thread::spawn(move || s.sleep.wait_while_idle())
+            thread::spawn(move || s.sleep.wait_while_idle(None, || false))
         };
         let publisher = publish(&s, &queue, 7);
         let got = pop_or_sleep(&s.sleep, &queue);
@@ -142,6 +142,77 @@ fn sleep_timer_parked_on_idle_gate_restarts_when_the_pool_wakes() {
         assert_eq!(s.sleep.sleepers(), 0);
         publisher.join().unwrap();
         timer.join().unwrap();
+    });
+}
+
+/// The schedule's wake-up (`request/schedule.rs`): while every worker sleeps, the timer
+/// parks on the idle gate unless the schedule changed; an insertion raises the generation
+/// and then notifies under the gate's lock. Loom reports a deadlock if the timer can park
+/// after the insertion without being woken.
+#[test]
+fn a_timer_parked_on_the_idle_gate_sees_a_new_schedule_entry() {
+    loom::model(|| {
+        let s = shared(1);
+        // The only worker is announced as a sleeper: the pool is idle.
+        let _ticket = s.sleep.prepare();
+        let generation = Arc::new(AtomicUsize::new(0));
+        let timer = {
+            let (s, g) = (s.clone(), generation.clone());
+            thread::spawn(move || {
+                s.sleep
+                    .wait_while_idle(None, || g.load(Ordering::SeqCst) != 0)
+            })
+        };
+        generation.fetch_add(1, Ordering::SeqCst);
+        s.sleep.nudge_timer_for_schedule();
+        timer.join().unwrap();
+    });
+}
+
+/// A scheduled request's release (`RequestCtx::release_scheduled`, by the timer) against its
+/// cancel (through the handle): exactly one wins; the queue count is raised only by a release
+/// and lowered only by a start, and the handle resolves once.
+#[test]
+fn release_versus_cancel_of_a_scheduled_request_has_one_winner() {
+    use crate::request::handle::{RequestHandle, Slot};
+    loom::model(|| {
+        let slot = Arc::new(Slot::<u32>::new(crate::hooks::PanicReporter::default()));
+        let (ctx, book) = request_parts();
+        ctx.mark_scheduled();
+        book.scheduled.fetch_add(1, Ordering::Relaxed);
+        let handle = RequestHandle::new(slot.clone(), 0, ctx.clone(), book.clone(), false);
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (s, c, b, r) = (slot.clone(), ctx.clone(), book.clone(), runs.clone());
+        let timer = thread::spawn(move || {
+            // The timer's release, then the worker that pops the item (here, at once).
+            if c.release_scheduled() {
+                b.scheduled.fetch_sub(1, Ordering::Relaxed);
+                b.queued.fetch_add(1, Ordering::Relaxed);
+            }
+            crate::request::lifecycle::run_root(None, &c, &b, &s, move || {
+                r.fetch_add(1, Ordering::SeqCst);
+                5
+            });
+        });
+        let cancelled = handle.cancel();
+        let result = handle.wait();
+        timer.join().unwrap();
+        let ran = runs.load(Ordering::SeqCst);
+        match result {
+            Ok(f) => assert_eq!((f.value, ran, cancelled), (5, 1, false)),
+            Err(e) => assert!(e.is_cancelled() && cancelled && ran <= 1),
+        }
+        assert_eq!(
+            book.queued.load(Ordering::Relaxed),
+            0,
+            "the queue count is off"
+        );
+        assert_eq!(
+            book.scheduled.load(Ordering::Relaxed),
+            0,
+            "the scheduled count is off"
+        );
+        assert!(slot.try_take().is_none(), "resolved exactly once");
     });
 }
 

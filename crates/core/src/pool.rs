@@ -46,6 +46,9 @@ pub struct PoolStats {
     pub refused: u64,
     /// Requests waiting to start when the snapshot was taken (submitted, not yet admitted).
     pub queued: u64,
+    /// Requests waiting for their instant ([`ThreadPool::submit_at`]) when the snapshot was
+    /// taken (not counted in `queued`).
+    pub scheduled: u64,
 }
 
 /// A pool of worker threads running fork-join work.
@@ -361,6 +364,110 @@ impl ThreadPool {
         Registry::try_submit(&self.registry, request)
     }
 
+    /// Submits `request` to arrive at `at` on the pool's clock ([`now`](Self::now)): it
+    /// waits in the pool's schedule until then (not counted as queued, so not against
+    /// [`max_queued`](crate::ThreadPoolBuilder::max_queued)), then is queued like any
+    /// request, with `at` as its arrival (its target counts from `at`; an arrival set on the
+    /// request is replaced). An instant already past queues it at once.
+    ///
+    /// The pool's timer thread serves the schedule (no thread per request): it queues a
+    /// request within about a heartbeat of its instant, and reads the clock at least every
+    /// 2 ms while anything is scheduled, so a [`ManualClock`](crate::ManualClock) moved by a
+    /// test is noticed. The handle can be waited on, awaited or
+    /// [`cancel`](crate::RequestHandle::cancel)led before its instant (it then never runs). If
+    /// the pool shuts down first, the request resolves `Cancelled`.
+    ///
+    /// # Panics
+    /// Like [`submit`](Self::submit), when called from outside the pool after shutdown.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use ontime_core::{ManualClock, Request, ThreadPoolBuilder};
+    ///
+    /// let clock = Arc::new(ManualClock::new());
+    /// let pool = ThreadPoolBuilder::new().clock(clock.clone()).build().unwrap();
+    /// let h = pool.submit_at(Duration::from_secs(10), Request::new(|| "later"));
+    /// assert!(!h.is_finished(), "its instant has not come on the pool's clock");
+    /// assert_eq!(pool.stats().scheduled, 1);
+    /// clock.set(Duration::from_secs(10));
+    /// let done = h.wait().unwrap();
+    /// assert_eq!((done.value, done.outcome.arrival), ("later", Duration::from_secs(10)));
+    /// ```
+    pub fn submit_at<F, R>(
+        &self,
+        at: std::time::Duration,
+        request: crate::Request<F>,
+    ) -> crate::RequestHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        Registry::submit_at(&self.registry, at, request)
+    }
+
+    /// Submits `request` to arrive `delay` from now on the pool's clock:
+    /// [`submit_at`](Self::submit_at)`(self.now() + delay, request)`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ontime_core::{Request, ThreadPool};
+    /// let pool = ThreadPool::new(1).unwrap();
+    /// let t = pool.now();
+    /// let done = pool.submit_after(Duration::from_millis(5), Request::new(|| 1)).wait().unwrap();
+    /// assert!(done.outcome.arrival >= t + Duration::from_millis(5));
+    /// assert!(done.outcome.start >= done.outcome.arrival);
+    /// ```
+    pub fn submit_after<F, R>(
+        &self,
+        delay: std::time::Duration,
+        request: crate::Request<F>,
+    ) -> crate::RequestHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let at = self.now().saturating_add(delay);
+        Registry::submit_at(&self.registry, at, request)
+    }
+
+    /// Runs `f` as a request every `period` on the pool's clock, the first time one period
+    /// from now, each run with `period` as its target, until the returned [`Series`]
+    /// (crate::Series) is cancelled or the pool shuts down. Runs never pile up: a tick whose
+    /// previous run is still queued or running waits for it, and is skipped
+    /// ([`Series::skipped`](crate::Series::skipped)) if the next tick comes first. A run that panics goes to the pool's panic handler; the series
+    /// goes on. Served by the timer thread, like [`submit_at`](Self::submit_at).
+    ///
+    /// # Panics
+    /// If `period` is zero; like [`submit`](Self::submit) after shutdown.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use ontime_core::{ManualClock, ThreadPoolBuilder};
+    ///
+    /// let clock = Arc::new(ManualClock::new());
+    /// let pool = ThreadPoolBuilder::new().clock(clock.clone()).build().unwrap();
+    /// let ticks = Arc::new(AtomicU32::new(0));
+    /// let t = ticks.clone();
+    /// let series = pool.every(Duration::from_secs(1), move || { t.fetch_add(1, Ordering::SeqCst); });
+    /// for second in 1..=3 {
+    ///     clock.set(Duration::from_secs(second));
+    ///     while ticks.load(Ordering::SeqCst) < second as u32 { std::thread::yield_now(); }
+    /// }
+    /// series.cancel();
+    /// clock.set(Duration::from_secs(10));
+    /// assert_eq!(series.runs(), 3);
+    /// assert!(series.is_stopped());
+    /// ```
+    pub fn every<F>(&self, period: std::time::Duration, f: F) -> crate::Series
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        Registry::every(&self.registry, period, Box::new(f))
+    }
+
     /// The current reading of the pool's clock (the time base of request arrivals and
     /// [`Outcome`](crate::Outcome)s).
     ///
@@ -414,6 +521,7 @@ impl ThreadPool {
             refused: get(&c.refused),
             queued: self.registry.book.queued.load(Ordering::Relaxed) as u64,
             cancelled: self.registry.book.cancelled.load(Ordering::Relaxed),
+            scheduled: self.registry.book.scheduled.load(Ordering::Relaxed) as u64,
             ..PoolStats::default()
         };
         for info in self.registry.infos.iter() {

@@ -20,6 +20,7 @@ use crate::latch::CoreLatch;
 use crate::request::admission::Queued;
 use crate::request::book::RequestBook;
 use crate::request::context::RequestCtx;
+use crate::request::schedule::Schedule;
 use crate::sleep::Sleep;
 use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 
@@ -126,6 +127,8 @@ pub(crate) struct Registry {
     pub(crate) injected: AtomicU64,
     /// Lets callers from outside in until shutdown (`gate.rs`).
     pub(crate) gate: Gate,
+    /// Requests and series waiting for their instants (`request/schedule.rs`).
+    pub(crate) schedule: Schedule,
 }
 
 impl Registry {
@@ -155,6 +158,7 @@ impl Registry {
             max_admit_depth,
             injected: AtomicU64::new(0),
             gate: Gate::new(),
+            schedule: Schedule::new(),
         }
     }
 
@@ -171,6 +175,8 @@ impl Registry {
         if !self.gate.close() {
             return;
         }
+        // Requests waiting for an instant that will not come resolve `Cancelled`.
+        self.schedule.close(&self.book);
         for (i, info) in self.infos.iter().enumerate() {
             // SAFETY: the latch lives in the registry, which outlives this call.
             if unsafe { CoreLatch::set(&info.terminate) } {

@@ -14,6 +14,10 @@
 //! needs reviews starts (`Sleep::nudge_if_resting`), and ticks at once. A rest lasts at most
 //! `REST_INTERVALS` intervals, a safety net that no protocol relies on. See
 //! `sleep/README.md`.
+//!
+//! The same thread moves scheduled requests into the admission queue when their instant
+//! comes (`request/schedule.rs`): while anything is scheduled, none of its waits lasts past
+//! the earliest instant, and a new entry cuts a wait short.
 
 use std::thread;
 
@@ -29,25 +33,35 @@ const REST_INTERVALS: u32 = 1000;
 pub(crate) fn main_loop(registry: Arc<Registry>) {
     registry.sleep.register_timer();
     loop {
-        registry.sleep.wait_while_idle();
+        // Scheduled requests (`request/schedule.rs`) bound every wait below: the timer looks
+        // at the schedule again by the earliest instant (and every `schedule::POLL`).
+        let generation = registry.schedule.generation();
+        let due_within = registry
+            .schedule
+            .wait_at_most(registry.hooks.now(), registry.heartbeat);
+        let changed = || registry.schedule.generation() != generation;
+        registry.sleep.wait_while_idle(due_within, changed);
         if registry.is_terminating() {
             return;
         }
         if registry.sleep.sleepers() == 0 && !registry.needs_reviews() {
             // Every worker is busy and no request needs its deadline watched: nobody could
-            // take promoted work, so rest until a worker runs dry or a request that needs
-            // reviews starts (either nudges us).
+            // take promoted work, so rest until a worker runs dry, a request that needs
+            // reviews starts, or something is scheduled (each nudges us), or the earliest
+            // scheduled instant.
+            let rest = registry.heartbeat * REST_INTERVALS;
             registry
                 .sleep
-                .rest_while_busy(registry.heartbeat * REST_INTERVALS, || {
-                    !registry.needs_reviews()
+                .rest_while_busy(due_within.map_or(rest, |d| d.min(rest)), || {
+                    !registry.needs_reviews() && !changed()
                 });
         } else {
-            thread::sleep(registry.heartbeat);
+            thread::sleep(due_within.map_or(registry.heartbeat, |d| d.min(registry.heartbeat)));
         }
         for info in registry.infos.iter() {
             info.heartbeat.store(true, Ordering::Relaxed);
         }
         registry.review_running();
+        Registry::fire_due(&registry);
     }
 }

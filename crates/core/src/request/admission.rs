@@ -66,7 +66,7 @@ impl Queued {
             .expect("a Queued holds its task until taken")
     }
 
-    fn ctx(&self) -> &RequestCtx {
+    pub(crate) fn ctx(&self) -> &RequestCtx {
         self.task
             .as_ref()
             .and_then(|t| t.ctx.as_deref())

@@ -17,6 +17,8 @@ pub(crate) struct RequestBook {
     pub(crate) queued: AtomicUsize,
     /// Requests cancelled, queued or running.
     pub(crate) cancelled: AtomicU64,
+    /// Requests waiting for their instant (`schedule.rs`), not yet queued nor cancelled.
+    pub(crate) scheduled: AtomicUsize,
     clock: StdArc<dyn Clock>,
 }
 
@@ -25,6 +27,7 @@ impl RequestBook {
         RequestBook {
             queued: AtomicUsize::new(0),
             cancelled: AtomicU64::new(0),
+            scheduled: AtomicUsize::new(0),
             clock,
         }
     }

@@ -10,6 +10,11 @@ use crate::sync::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 pub(crate) mod life {
     /// Submitted, waiting in the admission queue.
     pub(crate) const QUEUED: u8 = 0;
+    /// Submitted for a later instant, waiting in the pool's schedule (`schedule.rs`).
+    pub(crate) const SCHEDULED: u8 = 5;
+    /// Its instant will never come (the pool shut down first): its root job, run once by the
+    /// schedule, resolves the handle `Cancelled`.
+    pub(crate) const UNSCHEDULED: u8 = 6;
     /// Its root job won the start: the closure runs (or ran).
     pub(crate) const RUNNING: u8 = 1;
     /// Its root closure returned and the result was not cancelled.
@@ -25,8 +30,12 @@ pub(crate) mod life {
 /// What [`RequestCtx::cancel`] found.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum CancelFrom {
-    /// It was queued: the caller now resolves the handle (the request will never run).
+    /// It was queued: the caller now uncounts it and resolves the handle (it will never
+    /// run).
     Queued,
+    /// It was waiting for its instant: the caller resolves the handle (it will never run;
+    /// it was never counted as queued).
+    Scheduled,
     /// It is running: it was told; its root job resolves the handle.
     Running,
     /// It had already been cancelled.
@@ -106,6 +115,52 @@ impl RequestCtx {
             .is_ok()
     }
 
+    /// A request submitted for a later instant starts out waiting for it (before anyone else
+    /// sees the context).
+    pub(crate) fn mark_scheduled(&self) {
+        self.life.store(life::SCHEDULED, Ordering::Relaxed);
+    }
+
+    /// Its instant came: the schedule moves it to the queue. False if it was cancelled
+    /// meanwhile (its handle is resolved; its job is a tombstone).
+    pub(crate) fn release_scheduled(&self) -> bool {
+        self.life
+            .compare_exchange(
+                life::SCHEDULED,
+                life::QUEUED,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+    }
+
+    /// The pool shuts down before the request's instant: its root job will resolve it
+    /// `Cancelled`. False (and nothing done) if the handle cancelled it first.
+    pub(crate) fn unschedule(&self) -> bool {
+        self.life
+            .compare_exchange(
+                life::SCHEDULED,
+                life::UNSCHEDULED,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+    }
+
+    /// After a failed [`try_start`](Self::try_start): whether the root job must resolve the
+    /// request `Cancelled` itself (it was unscheduled, not cancelled through its handle).
+    /// True once: the state moves on to cancelled.
+    pub(crate) fn take_unscheduled(&self) -> bool {
+        self.life
+            .compare_exchange(
+                life::UNSCHEDULED,
+                life::CANCELLED_QUEUED,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+    }
+
     /// The root closure has returned: whether its result stands or was cancelled meanwhile.
     /// After this, [`cancel`](Self::cancel) finds it finished.
     pub(crate) fn finish(&self) -> Finish {
@@ -131,6 +186,7 @@ impl RequestCtx {
         loop {
             let (to, from) = match state {
                 life::QUEUED => (life::CANCELLED_QUEUED, CancelFrom::Queued),
+                life::SCHEDULED => (life::CANCELLED_QUEUED, CancelFrom::Scheduled),
                 life::RUNNING => (life::CANCELLED_RUNNING, CancelFrom::Running),
                 life::FINISHED => return CancelFrom::Finished,
                 _ => return CancelFrom::Again,

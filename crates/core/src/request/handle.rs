@@ -416,8 +416,13 @@ impl<R> RequestHandle<R> {
     /// ```
     pub fn cancel(&self) -> bool {
         match self.ctx.cancel() {
-            CancelFrom::Queued => {
-                self.book.unqueue();
+            from @ (CancelFrom::Queued | CancelFrom::Scheduled) => {
+                match from {
+                    CancelFrom::Queued => self.book.unqueue(),
+                    _ => {
+                        self.book.scheduled.fetch_sub(1, Ordering::Relaxed);
+                    }
+                }
                 self.book.cancelled.fetch_add(1, Ordering::Relaxed);
                 let now = self.book.now_or(self.ctx.arrival);
                 self.ctx.set_start(now);

@@ -66,7 +66,7 @@ impl Registry {
     /// Queues `req`, already counted in `queued` (its root job uncounts it when it starts, on
     /// a worker or detached after shutdown), holding the caller's pass through the shutdown
     /// gate (`None` on a worker) until it is queued.
-    fn queue<F, R>(
+    pub(crate) fn queue<F, R>(
         this: &Arc<Self>,
         req: Request<F>,
         entering: Option<Pass<'_>>,
@@ -75,9 +75,32 @@ impl Registry {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let id = this.counters.submitted.fetch_add(1, Ordering::Relaxed);
         let arrival = req.arrival.unwrap_or_else(|| this.hooks.now());
-        let ctx = Arc::new(RequestCtx::new(id, req.info, arrival));
+        let (handle, item) = Self::prepare(this, req, arrival, false);
+        this.admit_later(item);
+        drop(entering);
+        handle
+    }
+
+    /// Makes `req` a request of this pool arriving at `arrival`: its handle, and its root job
+    /// as a queue item. `scheduled`: it waits for its instant in the schedule
+    /// (`schedule.rs`) before it is queued.
+    pub(crate) fn prepare<F, R>(
+        this: &Arc<Self>,
+        req: Request<F>,
+        arrival: std::time::Duration,
+        scheduled: bool,
+    ) -> (RequestHandle<R>, Queued)
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let id = this.counters.submitted.fetch_add(1, Ordering::Relaxed);
+        let ctx = RequestCtx::new(id, req.info, arrival);
+        if scheduled {
+            ctx.mark_scheduled();
+        }
+        let ctx = Arc::new(ctx);
         let slot = Arc::new(Slot::new(this.hooks.panic_reporter()));
         let book = Arc::clone(&this.book);
         let handle = RequestHandle::new(
@@ -98,9 +121,7 @@ impl Registry {
                 .map(|wt| (wt.registry(), wt.index()));
             run_root(on, &root_ctx, &book, &slot, f);
         });
-        this.admit_later(Queued::new(Task::new(job, Some(ctx)), true));
-        drop(entering);
-        handle
+        (handle, Queued::new(Task::new(job, Some(ctx)), true))
     }
 
     /// Bookkeeping when a worker admits a request: start time, the policy's first verdict,
@@ -193,8 +214,15 @@ pub(crate) fn run_root<F, R>(
     F: FnOnce() -> R,
 {
     // Cancelled while queued: the canceller resolved the handle and uncounted it
-    // (`cancel.rs`); this job is a tombstone.
+    // (`cancel.rs`); this job is a tombstone. Unless the pool shut down before its instant
+    // (`schedule.rs`): then it resolves the handle itself.
     if !ctx.try_start() {
+        if ctx.take_unscheduled() {
+            book.cancelled.fetch_add(1, Ordering::Relaxed);
+            let now = book.now_or(ctx.arrival);
+            ctx.set_start(now);
+            slot.resolve(Err(RequestError::cancelled(ctx.outcome(now))));
+        }
         return;
     }
     book.unqueue();

@@ -14,6 +14,7 @@ pub(crate) mod cancel;
 pub(crate) mod context;
 pub(crate) mod handle;
 pub(crate) mod lifecycle;
+pub(crate) mod schedule;
 pub(crate) mod view;
 
 use std::time::Duration;
@@ -21,6 +22,7 @@ use std::time::Duration;
 pub use admission::{AdmissionQueue, FifoQueue, Queued};
 pub use cancel::{cancellation_point, is_cancellation, is_cancelled};
 pub use handle::{Finished, RequestError, RequestHandle};
+pub use schedule::Series;
 pub use view::{Outcome, RequestAction, RequestFlags, RequestInfo, RequestView};
 
 /// A request [`ThreadPool::try_submit`](crate::ThreadPool::try_submit) refused because the

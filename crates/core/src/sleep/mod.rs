@@ -234,14 +234,39 @@ impl Sleep {
     }
 
     /// Blocks the calling (timer) thread while every worker is asleep. Returns at once when
-    /// some worker is awake or the pool is shutting down.
-    pub(crate) fn wait_while_idle(&self) {
+    /// some worker is awake or the pool is shutting down; with `max`, after at most that long
+    /// (something is scheduled); and when `changed` says the schedule changed. `changed` is
+    /// checked under the gate's lock, which [`nudge_timer_for_schedule`]
+    /// (Self::nudge_timer_for_schedule) takes to notify, so no insertion is missed.
+    pub(crate) fn wait_while_idle(
+        &self,
+        max: Option<std::time::Duration>,
+        changed: impl Fn() -> bool,
+    ) {
         let mut g = lock(&self.idle_gate);
         while self.sleepers.load(Ordering::SeqCst) == self.slots.len()
             && !self.closed.load(Ordering::SeqCst)
+            && !changed()
         {
-            g = wait(&self.idle_cv, g);
+            match max {
+                // One timed wait: the caller's loop reads the clock and the schedule again.
+                Some(d) => {
+                    drop(crate::sync::wait_timeout(&self.idle_cv, g, d));
+                    return;
+                }
+                None => g = wait(&self.idle_cv, g),
+            }
         }
+    }
+
+    /// Something was scheduled (`request/schedule.rs`): the timer, parked on the idle gate or
+    /// resting, looks at the schedule again.
+    pub(crate) fn nudge_timer_for_schedule(&self) {
+        {
+            let _g = lock(&self.idle_gate);
+            self.idle_cv.notify_all();
+        }
+        self.nudge_if_resting();
     }
 
     /// Number of workers announced as sleepers right now (a snapshot).

@@ -117,6 +117,7 @@ pub struct ThreadPoolBuilder {
     heartbeat: Duration,
     min_work_size: usize,
     max_queued: Option<usize>,
+    complete_on_close_classes: Vec<u32>,
     clock: Option<std::sync::Arc<dyn Clock>>,
     pin_workers: bool,
 }
@@ -154,6 +155,7 @@ impl ThreadPoolBuilder {
             heartbeat: DEFAULT_HEARTBEAT,
             min_work_size: 0,
             max_queued: None,
+            complete_on_close_classes: Vec::new(),
             clock: None,
             pin_workers: false,
         }
@@ -246,6 +248,33 @@ impl ThreadPoolBuilder {
     /// ```
     pub fn max_queued(mut self, n: usize) -> Self {
         self.max_queued = Some(n);
+        self
+    }
+
+    /// Requests of class `class` ([`Request::class`](crate::Request::class)) run even if the
+    /// pool is closed with [`CloseMode::Cancel`](crate::CloseMode::Cancel) before they start,
+    /// as if each were marked [`complete_on_close`](crate::Request::complete_on_close). May be
+    /// called for several classes.
+    ///
+    /// ```
+    /// use ontime_core::{CloseMode, Request, ThreadPoolBuilder};
+    /// const WRITES: u32 = 7;
+    /// let pool = ThreadPoolBuilder::new().num_threads(1).complete_on_close_class(WRITES).build().unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
+    /// let (started_tx, started) = std::sync::mpsc::channel();
+    /// let busy = pool.submit(Request::new(move || { started_tx.send(()).unwrap(); rx.recv().unwrap() }));
+    /// started.recv().unwrap();
+    /// let write = pool.submit(Request::new(|| "written").class(WRITES));
+    /// let read = pool.submit(Request::new(|| "read"));
+    /// let closed = pool.close(CloseMode::Cancel);
+    /// tx.send(()).unwrap();
+    /// closed.wait();
+    /// busy.wait().unwrap();
+    /// assert_eq!(write.wait().unwrap().value, "written");
+    /// assert!(read.wait().unwrap_err().is_cancelled());
+    /// ```
+    pub fn complete_on_close_class(mut self, class: u32) -> Self {
+        self.complete_on_close_classes.push(class);
         self
     }
 
@@ -375,6 +404,7 @@ impl ThreadPoolBuilder {
             min_work_size: self.min_work_size,
             max_queued: self.max_queued.unwrap_or(usize::MAX),
             cpus,
+            complete_on_close_classes: self.complete_on_close_classes,
         };
         let (registry, threads) = start(config).map_err(|e| match e {
             StartError::Io(e) => BuildError::Spawn(e),

@@ -62,6 +62,7 @@ struct RequestsDoctests;
 
 mod builder;
 mod clock;
+mod close;
 mod deque;
 mod entry;
 mod forall;
@@ -97,6 +98,7 @@ pub use builder::{
     MIN_STACK_SIZE, NUM_THREADS_ENV,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use close::{CloseMode, Closed};
 pub use forall::{forall, forall_2d, forall_3d, forall_4d, forall_chunked, SyncPtr};
 pub use join::join;
 pub use policy::{IdleOrder, IdleView, ShareView, StealFirst, StealPolicy};

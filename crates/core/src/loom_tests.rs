@@ -216,6 +216,37 @@ fn release_versus_cancel_of_a_scheduled_request_has_one_winner() {
     });
 }
 
+/// `close.rs`: two workers count themselves out while a caller waits and a task awaits; the
+/// last exit must release the waiter (loom reports a deadlock otherwise) and wake the task.
+#[test]
+fn the_last_worker_to_exit_releases_close_waiters_and_wakes_awaiters() {
+    use crate::close::ExitSignal;
+    loom::model(|| {
+        let exit = Arc::new(ExitSignal::new(2));
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let e = exit.clone();
+                thread::spawn(move || e.worker_exited())
+            })
+            .collect();
+        let flag = std::sync::Arc::new(FlagWaker(AtomicUsize::new(0)));
+        let waker = std::task::Waker::from(flag.clone());
+        let ready_at_once = exit.poll(&waker);
+        exit.wait();
+        for w in workers {
+            w.join().unwrap();
+        }
+        if !ready_at_once {
+            assert_eq!(
+                flag.0.load(Ordering::SeqCst),
+                1,
+                "an awaiting task was not woken"
+            );
+        }
+        assert!(exit.poll(&waker));
+    });
+}
+
 #[test]
 fn sleep_two_sleepers_one_job_someone_takes_it() {
     loom::model(|| {

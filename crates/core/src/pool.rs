@@ -85,6 +85,10 @@ impl ThreadPool {
             .build()
     }
 
+    pub(crate) fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
     pub(crate) fn from_parts(registry: Arc<Registry>, threads: Vec<JoinHandle<()>>) -> Self {
         ThreadPool {
             registry,

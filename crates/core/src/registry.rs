@@ -12,6 +12,7 @@ use std::time::Duration;
 use crossbeam_utils::CachePadded;
 use slab::Slab;
 
+use crate::close::ExitSignal;
 use crate::deque::{Injector, StealQueue};
 use crate::gate::Gate;
 use crate::hooks::Hooks;
@@ -22,7 +23,7 @@ use crate::request::book::RequestBook;
 use crate::request::context::RequestCtx;
 use crate::request::schedule::Schedule;
 use crate::sleep::Sleep;
-use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
+use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Mutex, Ordering};
 
 /// Per-worker counters, written only by their worker (load + store, no RMW) and readable by
 /// anyone at any time.
@@ -129,6 +130,11 @@ pub(crate) struct Registry {
     pub(crate) gate: Gate,
     /// Requests and series waiting for their instants (`request/schedule.rs`).
     pub(crate) schedule: Schedule,
+    /// `close.rs`: the mode the pool was closed with, and the workers' exit count.
+    pub(crate) close_mode: AtomicU8,
+    pub(crate) exit: Arc<ExitSignal>,
+    /// Classes whose requests run even under `CloseMode::Cancel`.
+    pub(crate) complete_on_close_classes: Box<[u32]>,
 }
 
 impl Registry {
@@ -140,6 +146,7 @@ impl Registry {
         min_work_size: usize,
         max_queued: usize,
         max_admit_depth: u32,
+        complete_on_close_classes: Box<[u32]>,
     ) -> Self {
         let n = infos.len();
         let book = Arc::new(RequestBook::new(std::sync::Arc::clone(&hooks.clock)));
@@ -159,6 +166,9 @@ impl Registry {
             injected: AtomicU64::new(0),
             gate: Gate::new(),
             schedule: Schedule::new(),
+            close_mode: crate::close::new_mode(),
+            exit: Arc::new(ExitSignal::new(n)),
+            complete_on_close_classes,
         }
     }
 
@@ -190,6 +200,14 @@ impl Registry {
     pub(crate) fn admit_later(&self, item: Queued) {
         self.hooks.push(item);
         self.sleep.new_work(1);
+    }
+
+    /// Whether a request that has not started must resolve `Cancelled` instead of running
+    /// (`CloseMode::Cancel`, unless it or its class completes on close).
+    pub(crate) fn cancels_on_close(&self, ctx: &RequestCtx) -> bool {
+        self.close_mode.load(Ordering::SeqCst) == crate::close::mode::CANCEL
+            && !ctx.complete_on_close
+            && !self.complete_on_close_classes.contains(&ctx.info.class)
     }
 
     pub(crate) fn is_terminating(&self) -> bool {

@@ -30,6 +30,8 @@ pub(crate) struct Config {
     pub(crate) max_queued: usize,
     /// Pin worker `i` to `cpus[i % cpus.len()]` (`ThreadPoolBuilder::pin_workers`).
     pub(crate) cpus: Option<Vec<core_affinity::CoreId>>,
+    /// `ThreadPoolBuilder::complete_on_close_class`.
+    pub(crate) complete_on_close_classes: Vec<u32>,
 }
 
 /// Why `start` failed.
@@ -70,6 +72,7 @@ pub(crate) fn start(
         config.min_work_size,
         config.max_queued,
         crate::worker::max_admit_depth(config.stack_size),
+        config.complete_on_close_classes.into_boxed_slice(),
     ));
 
     let mut handles = Vec::with_capacity(n + 1);
@@ -106,7 +109,10 @@ pub(crate) fn start(
                     let _ = pinned_tx.send(pin_current_worker(index, cpu));
                 }
                 drop(pinned_tx);
-                WorkerThread::main_loop(r, index, local)
+                let exit = Arc::clone(&r.exit);
+                WorkerThread::main_loop(r, index, local);
+                // Last: `Closed` waiters may go on once every worker is out (`close.rs`).
+                exit.worker_exited();
             }),
         )
         .map_err(StartError::Io);

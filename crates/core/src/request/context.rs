@@ -74,6 +74,8 @@ pub(crate) struct RequestCtx {
     work_total: AtomicU64,
     /// One of the [`life`] states.
     life: AtomicU8,
+    /// Runs even when the pool is closed with `CloseMode::Cancel` (set before sharing).
+    pub(crate) complete_on_close: bool,
     /// Whether the request's handle still holds a reference (the timer's active set tells
     /// "no task left alive" by the reference count, less this one).
     held_by_handle: AtomicBool,
@@ -99,6 +101,7 @@ impl RequestCtx {
             work_total: AtomicU64::new(0),
             life: AtomicU8::new(life::QUEUED),
             held_by_handle: AtomicBool::new(true),
+            complete_on_close: false,
         }
     }
 
@@ -159,6 +162,13 @@ impl RequestCtx {
                 Ordering::Acquire,
             )
             .is_ok()
+    }
+
+    /// The root job won the start but the pool was closed with `CloseMode::Cancel`: it
+    /// resolves the request `Cancelled` without running it (a later cancel finds it
+    /// cancelled).
+    pub(crate) fn close_cancelled(&self) {
+        self.life.store(life::CANCELLED_QUEUED, Ordering::Release);
     }
 
     /// The root closure has returned: whether its result stands or was cancelled meanwhile.

@@ -96,7 +96,8 @@ impl Registry {
         R: Send + 'static,
     {
         let id = this.counters.submitted.fetch_add(1, Ordering::Relaxed);
-        let ctx = RequestCtx::new(id, req.info, arrival);
+        let mut ctx = RequestCtx::new(id, req.info, arrival);
+        ctx.complete_on_close = req.complete_on_close;
         if scheduled {
             ctx.mark_scheduled();
         }
@@ -227,6 +228,14 @@ pub(crate) fn run_root<F, R>(
     }
     book.unqueue();
     match on {
+        Some((r, _)) if r.cancels_on_close(ctx) => {
+            // Closed with `CloseMode::Cancel` before it started (`close.rs`).
+            ctx.close_cancelled();
+            book.cancelled.fetch_add(1, Ordering::Relaxed);
+            let now = book.now_or(ctx.arrival);
+            ctx.set_start(now);
+            slot.resolve(Err(RequestError::cancelled(ctx.outcome(now))));
+        }
         Some((r, worker)) => {
             r.request_started(ctx);
             slot.set_running_on(Some(worker));

@@ -84,6 +84,7 @@ pub struct Request<F> {
     pub(crate) info: RequestInfo,
     pub(crate) arrival: Option<Duration>,
     pub(crate) cancel_on_drop: bool,
+    pub(crate) complete_on_close: bool,
 }
 
 impl<F> std::fmt::Debug for Request<F> {
@@ -109,6 +110,7 @@ where
             info: RequestInfo::default(),
             arrival: None,
             cancel_on_drop: false,
+            complete_on_close: false,
         }
     }
 
@@ -158,6 +160,14 @@ where
     /// ```
     pub fn cancel_on_drop(mut self) -> Self {
         self.cancel_on_drop = true;
+        self
+    }
+
+    /// Runs the request even if the pool is closed with [`CloseMode::Cancel`]
+    /// (crate::CloseMode::Cancel) before it starts (a write that must reach the disk, say).
+    /// See [`ThreadPool::close`](crate::ThreadPool::close).
+    pub fn complete_on_close(mut self) -> Self {
+        self.complete_on_close = true;
         self
     }
 

@@ -103,6 +103,8 @@ pub use forall::{forall, forall_2d, forall_3d, forall_4d, forall_chunked, SyncPt
 pub use join::join;
 pub use policy::{IdleOrder, IdleView, ShareView, StealFirst, StealPolicy};
 pub use pool::{PoolStats, ThreadPool};
+#[cfg(not(loom))]
+pub use request::FromFuture;
 pub use request::{
     cancellation_point, is_cancellation, is_cancelled, AdmissionQueue, FifoQueue, Finished,
     Outcome, Queued, Rejected, Request, RequestAction, RequestError, RequestFlags, RequestHandle,

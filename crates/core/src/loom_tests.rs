@@ -247,6 +247,30 @@ fn the_last_worker_to_exit_releases_close_waiters_and_wakes_awaiters() {
     });
 }
 
+/// A future request's wake against its poll (`request/future.rs`, "Protocol"): the waker
+/// publishes data and wakes while a worker polls. Either the poll saw the data, or exactly one
+/// more poll is queued (by the waker, or by the poller that finds itself notified), never two.
+#[test]
+fn a_wake_during_a_poll_leads_to_exactly_one_more_poll() {
+    use crate::request::poll_state::PollState;
+    loom::model(|| {
+        let state = Arc::new(PollState::new());
+        let data = Arc::new(AtomicUsize::new(0));
+        let (s, d) = (state.clone(), data.clone());
+        let waker = thread::spawn(move || {
+            d.store(1, Ordering::SeqCst);
+            s.wake()
+        });
+        state.start_poll();
+        let saw = data.load(Ordering::SeqCst) == 1;
+        let requeued = state.pending();
+        let queued_by_waker = waker.join().unwrap();
+        let more = usize::from(requeued) + usize::from(queued_by_waker);
+        assert!(more <= 1, "two polls queued at once");
+        assert!(saw || more == 1, "a wake was lost");
+    });
+}
+
 #[test]
 fn sleep_two_sleepers_one_job_someone_takes_it() {
     loom::model(|| {

@@ -472,6 +472,74 @@ impl ThreadPool {
         Registry::every(&self.registry, period, Box::new(f))
     }
 
+    /// Submits a request made from a future ([`Request::from_future`](crate::Request::from_future)):
+    /// its polls run on the pool's workers, the first admitted like any request, each later
+    /// one queued as a follow-up ([`Queued::is_followup`](crate::Queued::is_followup)) when
+    /// the future's waker is called. Loops and iterators inside `poll` run for the request
+    /// as anywhere else. The handle resolves when the future is ready (or panics); a
+    /// [`cancel`](crate::RequestHandle::cancel) drops the future at its next poll. If the pool
+    /// shuts down while the future waits, it resolves `Cancelled` when next woken (or when
+    /// its last waker is dropped).
+    ///
+    /// # Panics
+    /// Like [`submit`](Self::submit), when called from outside the pool after shutdown.
+    ///
+    /// ```
+    /// use ontime_core::{Request, ThreadPool};
+    /// let pool = ThreadPool::new(2).unwrap();
+    /// let (tx, rx) = futures_channel_like::oneshot();
+    /// let h = pool.submit_future(Request::from_future(async move {
+    ///     let n = rx.await; // rests without holding a worker
+    ///     ontime_core::forall(0..n, |_| {}); // loops inside poll run in parallel
+    ///     n * 2
+    /// }));
+    /// tx.send(21);
+    /// assert_eq!(h.wait().unwrap().value, 42);
+    /// # mod futures_channel_like {
+    /// #     use std::sync::{Arc, Mutex};
+    /// #     use std::task::{Context, Poll, Waker};
+    /// #     type Shared = Arc<Mutex<(Option<usize>, Option<Waker>)>>;
+    /// #     pub struct Tx(Shared);
+    /// #     pub struct Rx(Shared);
+    /// #     pub fn oneshot() -> (Tx, Rx) { let s: Shared = Default::default(); (Tx(s.clone()), Rx(s)) }
+    /// #     impl Tx { pub fn send(self, v: usize) { let w = { let mut g = self.0.lock().unwrap(); g.0 = Some(v); g.1.take() }; if let Some(w) = w { w.wake() } } }
+    /// #     impl std::future::Future for Rx {
+    /// #         type Output = usize;
+    /// #         fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+    /// #             let mut g = self.0.lock().unwrap();
+    /// #             match g.0.take() { Some(v) => Poll::Ready(v), None => { g.1 = Some(cx.waker().clone()); Poll::Pending } }
+    /// #         }
+    /// #     }
+    /// # }
+    /// ```
+    #[cfg(not(loom))]
+    pub fn submit_future<Fut>(
+        &self,
+        request: crate::Request<crate::FromFuture<Fut>>,
+    ) -> crate::RequestHandle<Fut::Output>
+    where
+        Fut: std::future::Future + Send + 'static,
+        Fut::Output: Send + 'static,
+    {
+        Registry::submit_future(&self.registry, request)
+    }
+
+    /// Polls `fut` on the pool as a request with no target:
+    /// [`submit_future`](Self::submit_future)`(Request::from_future(fut))`.
+    ///
+    /// ```
+    /// let pool = ontime_core::ThreadPool::new(1).unwrap();
+    /// assert_eq!(pool.spawn_future(async { "ready" }).wait().unwrap().value, "ready");
+    /// ```
+    #[cfg(not(loom))]
+    pub fn spawn_future<Fut>(&self, fut: Fut) -> crate::RequestHandle<Fut::Output>
+    where
+        Fut: std::future::Future + Send + 'static,
+        Fut::Output: Send + 'static,
+    {
+        Registry::submit_future(&self.registry, crate::Request::from_future(fut))
+    }
+
     /// The current reading of the pool's clock (the time base of request arrivals and
     /// [`Outcome`](crate::Outcome)s).
     ///

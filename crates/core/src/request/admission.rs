@@ -16,6 +16,7 @@ use crate::job::Task;
 pub struct Queued {
     task: Option<Task>,
     root: bool,
+    followup: bool,
 }
 
 impl Queued {
@@ -27,6 +28,7 @@ impl Queued {
         Queued {
             task: Some(task),
             root,
+            followup: false,
         }
     }
 
@@ -99,6 +101,22 @@ impl Queued {
         self.root
     }
 
+    /// True for the next poll of a future request that was woken ([`ThreadPool::submit_future`]
+    /// (crate::ThreadPool::submit_future)): the request has started already, and this item
+    /// continues it (Smartpool's follow-up channel). A policy may rank follow-ups ahead of new
+    /// requests, since finishing what has started is what meets targets.
+    pub fn is_followup(&self) -> bool {
+        self.followup
+    }
+
+    /// This entry as the follow-up poll of a started future request (`is_root` false,
+    /// `is_followup` true).
+    pub(crate) fn into_followup(mut self) -> Queued {
+        self.root = false;
+        self.followup = true;
+        self
+    }
+
     /// Whether the policy shed this request (its re-scheduled work is routed anew).
     pub fn is_shed(&self) -> bool {
         self.ctx().is_shed()
@@ -113,6 +131,7 @@ impl fmt::Debug for Queued {
                 .field("id", &ctx.id)
                 .field("info", &ctx.info)
                 .field("root", &self.root)
+                .field("followup", &self.followup)
                 .finish(),
             None => f.write_str("Queued(taken)"),
         }

@@ -355,6 +355,8 @@ pub struct RequestHandle<R> {
     ctx: Arc<RequestCtx>,
     book: Arc<RequestBook>,
     cancel_on_drop: bool,
+    /// A future request's waker: a cancel wakes it, so its future is dropped promptly.
+    cancel_waker: Option<Waker>,
 }
 
 impl<R> fmt::Debug for RequestHandle<R> {
@@ -381,7 +383,14 @@ impl<R> RequestHandle<R> {
             ctx,
             book,
             cancel_on_drop,
+            cancel_waker: None,
         }
+    }
+
+    /// A future request's handle wakes its future when cancelled (`future.rs`).
+    #[cfg(not(loom))]
+    pub(crate) fn set_cancel_waker(&mut self, waker: Waker) {
+        self.cancel_waker = Some(waker);
     }
 
     /// Cancels the request. Returns true if it will resolve `Cancelled`
@@ -430,7 +439,13 @@ impl<R> RequestHandle<R> {
                     .resolve(Err(RequestError::cancelled(self.ctx.outcome(now))));
                 true
             }
-            CancelFrom::Running | CancelFrom::Again => true,
+            CancelFrom::Running => {
+                if let Some(w) = &self.cancel_waker {
+                    w.wake_by_ref();
+                }
+                true
+            }
+            CancelFrom::Again => true,
             CancelFrom::Finished => false,
         }
     }

@@ -127,7 +127,7 @@ impl Registry {
 
     /// Bookkeeping when a worker admits a request: start time, the policy's first verdict,
     /// and registration for the timer's reviews.
-    fn request_started(&self, ctx: &Arc<RequestCtx>) {
+    pub(crate) fn request_started(&self, ctx: &Arc<RequestCtx>) {
         let now = self.hooks.now();
         ctx.set_start(now);
         if let Some(wt) = self.own_worker() {
@@ -144,7 +144,7 @@ impl Registry {
 
     /// Bookkeeping when the root closure has returned: a cancelled request counts as
     /// completed, but neither met nor missed (`resolve` counts it cancelled).
-    fn request_finished(&self, ctx: &RequestCtx, how: Finish) -> Outcome {
+    pub(crate) fn request_finished(&self, ctx: &RequestCtx, how: Finish) -> Outcome {
         let finish = self.hooks.now();
         ctx.set_root_finished();
         let outcome = ctx.outcome(finish);
@@ -252,7 +252,7 @@ pub(crate) fn run_root<F, R>(
 /// Resolves a request whose root closure returned (or unwound). A cancelled request resolves
 /// `Cancelled` unless its closure panicked for a reason of its own: a real panic is never
 /// hidden, and the cancellation unwind (`cancel::raise`) is never reported as one.
-fn resolve<R>(
+pub(crate) fn resolve<R>(
     slot: &Slot<R>,
     book: &RequestBook,
     result: std::thread::Result<R>,

@@ -12,8 +12,11 @@ pub(crate) mod admission;
 pub(crate) mod book;
 pub(crate) mod cancel;
 pub(crate) mod context;
+#[cfg(not(loom))]
+pub(crate) mod future;
 pub(crate) mod handle;
 pub(crate) mod lifecycle;
+pub(crate) mod poll_state;
 pub(crate) mod schedule;
 pub(crate) mod view;
 
@@ -21,6 +24,8 @@ use std::time::Duration;
 
 pub use admission::{AdmissionQueue, FifoQueue, Queued};
 pub use cancel::{cancellation_point, is_cancellation, is_cancelled};
+#[cfg(not(loom))]
+pub use future::FromFuture;
 pub use handle::{Finished, RequestError, RequestHandle};
 pub use schedule::Series;
 pub use view::{Outcome, RequestAction, RequestFlags, RequestInfo, RequestView};
@@ -113,7 +118,10 @@ where
             complete_on_close: false,
         }
     }
+}
 
+/// The builder methods apply to every request, made from a closure or from a future.
+impl<F> Request<F> {
     /// The latency the request should meet, measured from its arrival.
     pub fn target(mut self, target: Duration) -> Self {
         self.info.target = Some(target);

@@ -218,6 +218,14 @@ impl RequestCtx {
         }
     }
 
+    /// Whether the root job won the start (running, finished, or cancelled while running).
+    pub(crate) fn was_started(&self) -> bool {
+        matches!(
+            self.life.load(Ordering::Acquire),
+            life::RUNNING | life::FINISHED | life::CANCELLED_RUNNING
+        )
+    }
+
     /// Whether the request was cancelled while running (its work should stop).
     #[inline]
     pub(crate) fn is_cancelled(&self) -> bool {

@@ -455,6 +455,22 @@ impl<R> RequestHandle<R> {
         self.slot.is_done()
     }
 
+    /// Whether a worker has started the request (it left the queue and was not cancelled
+    /// there). A server that gives up on a request still queued at its deadline can
+    /// [`cancel`](Self::cancel) it and answer "busy" at once; one already started may be worth
+    /// its late answer.
+    ///
+    /// ```
+    /// let pool = ontime_core::ThreadPool::new(1).unwrap();
+    /// let h = pool.submit(ontime_core::Request::new(|| 1));
+    /// let started_or_not = h.is_started(); // either, depending on the worker
+    /// assert_eq!(h.wait().unwrap().value, 1);
+    /// # let _ = started_or_not;
+    /// ```
+    pub fn is_started(&self) -> bool {
+        self.ctx.was_started()
+    }
+
     /// The id of the pool the request was submitted to ([`ThreadPool::id`](crate::ThreadPool::id)).
     ///
     /// ```

@@ -13,7 +13,10 @@
 //!   on a worker (some panic: their handle must resolve with the panic),
 //! - cross-pool installs (A → B → A),
 //! - spawns racing with `shutdown` from another thread: each is either refused with a panic
-//!   (and must never run) or accepted (and must run exactly once).
+//!   (and must never run) or accepted (and must run exactly once),
+//! - requests (plain, with a loop, scheduled a few hundred microseconds ahead, or futures)
+//!   cancelled from another thread while they wait or run: each resolves with its value (and
+//!   ran once) or `Cancelled` (and ran at most once), as its `cancel` said.
 //!
 //! A unit that ran fewer times than it should is *lost*, more times *duplicated*. The exit
 //! status is non-zero if any unit was lost or duplicated, any handle did not resolve as it
@@ -75,6 +78,7 @@ struct Totals {
     handle_errors: AtomicU64,
     bad_handles: AtomicU64,
     refused: AtomicU64,
+    cancelled: AtomicU64,
     progress: AtomicU64,
 }
 
@@ -104,6 +108,12 @@ impl Ledger {
     }
     fn never_runs(&self, unit: usize) {
         self.expect[unit].store(0, Ordering::Relaxed);
+    }
+    /// A cancelled request's unit: it may have run before the cancel took effect, or not,
+    /// but never twice.
+    fn at_most_once(&self, unit: usize) {
+        let ran = self.ran[unit].load(Ordering::Relaxed);
+        self.expect[unit].store(ran.min(1), Ordering::Relaxed);
     }
     fn settle(&self, t: &Totals) {
         let n = self.next.load(Ordering::Relaxed);
@@ -247,7 +257,7 @@ fn operation(
     l: &Ledger,
     t: &Totals,
 ) {
-    match rng.below(8) {
+    match rng.below(9) {
         0 => {
             let n = 1 + rng.below(2000) as usize;
             let first = l.units(n);
@@ -390,6 +400,7 @@ fn operation(
                 )
             });
         }
+        7 => cancel_race(rng, pool, l, t),
         6 => {
             let n = 1 + rng.below(500) as usize;
             let first = l.units(n);
@@ -417,6 +428,67 @@ fn operation(
         }
     }
     t.progress.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Requests of four kinds, a random subset cancelled from another thread while they wait or
+/// run: a handle resolves with its value only if its cancel (if any) said it was too late,
+/// and `Cancelled` only if its cancel said it took effect.
+fn cancel_race(rng: &mut Rng, pool: &Arc<ThreadPool>, l: &Ledger, t: &Totals) {
+    let n = 1 + rng.below(40) as usize;
+    let first = l.units(n);
+    let l: &'static Ledger = leak_free_ref(l);
+    let handles: Vec<_> = (first..first + n)
+        .map(|i| {
+            let h = match rng.below(4) {
+                0 => pool.submit(Request::new(move || {
+                    unit(l, i, false);
+                    i
+                })),
+                // A loop first: a cancel while it runs unwinds it before the unit runs.
+                1 => pool.submit(Request::new(move || {
+                    ontime_core::forall(0..2000, |k| {
+                        std::hint::black_box(k);
+                    });
+                    unit(l, i, false);
+                    i
+                })),
+                2 => pool.submit_after(
+                    Duration::from_micros(rng.below(400)),
+                    Request::new(move || {
+                        unit(l, i, false);
+                        i
+                    }),
+                ),
+                _ => pool.spawn_future(async move {
+                    unit(l, i, false);
+                    i
+                }),
+            };
+            (i, rng.chance(2), h)
+        })
+        .collect();
+    let handles = Arc::new(handles);
+    let h2 = handles.clone();
+    let canceller = std::thread::spawn(move || {
+        h2.iter()
+            .map(|(_, cancel, h)| *cancel && h.cancel())
+            .collect::<Vec<bool>>()
+    });
+    let said = canceller.join().expect("soak: canceller");
+    let handles = Arc::into_inner(handles).expect("soak: handles");
+    for ((i, _, h), cancelled) in handles.into_iter().zip(said) {
+        t.handles.fetch_add(1, Ordering::Relaxed);
+        match h.wait() {
+            Ok(f) if f.value == i && !cancelled => {}
+            Err(e) if e.is_cancelled() && cancelled => {
+                t.cancelled.fetch_add(1, Ordering::Relaxed);
+                l.at_most_once(i);
+            }
+            _ => {
+                t.bad_handles.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 /// Checks what a handle resolved to: the value, or the request's panic if it panicked.
@@ -541,7 +613,7 @@ fn main() {
     println!(
         "soak: {:.1} s, seed {seed}, {rounds} rounds, {} units of work, {} panics injected in \
          user work and {} in policy hooks ({} reported to panic handlers), {} handles resolved \
-         ({} with their request's panic), {} spawns refused after shutdown",
+         ({} with their request's panic, {} cancelled), {} spawns refused after shutdown",
         start.elapsed().as_secs_f64(),
         g(&t.units),
         g(&t.user_panics),
@@ -549,6 +621,7 @@ fn main() {
         g(&t.reported),
         g(&t.handles),
         g(&t.handle_errors),
+        g(&t.cancelled),
         g(&t.refused),
     );
     println!(

@@ -56,6 +56,11 @@ impl Activator {
         self.count.load(Ordering::Acquire)
     }
 
+    /// [`missing`](Self::missing) with no other thread running (after a run, under `&mut`).
+    pub(crate) fn missing_now(&mut self) -> usize {
+        *self.count.get_mut()
+    }
+
     /// One input was written: decrements the count and, when it reaches zero, schedules the
     /// node on `sched`. Returns whether it did.
     #[inline]

@@ -56,7 +56,9 @@ mod task;
 mod loom_tests;
 
 pub use activator::Activator;
-pub use engine::{multiple_uses, single_use, NodeRef, RunError, RunReport};
+pub use engine::{
+    multiple_uses, single_use, NodeRef, RunCancel, RunError, RunErrorKind, RunOptions, RunReport,
+};
 pub use graph::{BuildError, GraphBuilder, Input, Rx, Tx, Wiring};
 pub use node::{NodeBox, NodeMut, NodeOnce, TaskNode};
 pub use port::{

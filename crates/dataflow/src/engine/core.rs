@@ -11,7 +11,8 @@ use std::sync::Mutex;
 use ontime_core::JobSlot;
 
 use super::initial::Initial;
-use super::report::{NodeRef, RunError, RunReport};
+use super::options::{stop, Control, RunOptions};
+use super::report::{NodeRef, RunError, RunErrorKind, RunReport};
 use crate::activator::Activator;
 use crate::graph::{spare, Arena, Built, Shape};
 use crate::node::EngineNode;
@@ -68,6 +69,9 @@ pub(crate) struct Slot<M: Mode> {
     /// The node, in the engine's arena.
     node: NonNull<dyn EngineNode>,
     runs: UnsafeCell<u64>,
+    /// Came up while the run was stopping, so its task did not run (`options.rs`); touched
+    /// like `runs`.
+    skipped: UnsafeCell<bool>,
     /// `IDLE`, `QUEUED` or `RUNNING`: a `schedule` is accepted only from `IDLE`.
     state: AtomicU8,
     /// The engine, for parallel runs (set at the start of each one).
@@ -94,6 +98,8 @@ pub(crate) struct Engine<M: Mode> {
     /// first sequential run).
     pub(crate) ready: Vec<u32>,
     failure: Mutex<Option<(NodeId, Box<dyn Any + Send>)>>,
+    /// The current run's options and stop state.
+    control: Control,
     pub(crate) shape: Shape,
     pub(crate) graph: u64,
     /// Owns the nodes and initial values; dropped last (fields drop in order).
@@ -124,6 +130,7 @@ impl<M: Mode> Engine<M> {
                         activator: Activator::new(NodeId::from_index(i), inputs as usize),
                         node,
                         runs: UnsafeCell::new(0),
+                        skipped: UnsafeCell::new(false),
                         state: AtomicU8::new(IDLE),
                         engine: std::ptr::null(),
                         mode: PhantomData,
@@ -136,6 +143,7 @@ impl<M: Mode> Engine<M> {
             roots,
             ready: Vec::new(),
             failure: Mutex::new(None),
+            control: Control::default(),
             shape,
             graph,
             arena,
@@ -167,11 +175,13 @@ impl<M: Mode> Engine<M> {
 
     /// Before a run: counters to zero, and for reusable nodes, activators armed and stale
     /// inputs dropped (a run that failed may have left some).
-    pub(crate) fn prepare(&mut self) {
+    pub(crate) fn prepare(&mut self, opts: &RunOptions) {
+        self.control.reset(opts);
         let me: *const Engine<M> = self;
         for slot in self.nodes.iter_mut() {
             let s = slot.task_mut();
             *s.runs.get_mut() = 0;
+            *s.skipped.get_mut() = false;
             s.state = AtomicU8::new(IDLE);
             s.engine = me;
             if M::REUSABLE {
@@ -190,6 +200,15 @@ impl<M: Mode> Engine<M> {
     pub(crate) fn execute(&self, i: usize, sched: &dyn Scheduler) {
         let slot = self.nodes[i].task();
         slot.state.store(RUNNING, Ordering::Relaxed);
+        if self.control.skip() {
+            // The run is stopping: this activation ends without its task (`options.rs`).
+            // SAFETY: as `runs` below.
+            unsafe { *slot.skipped.get() = true };
+            if M::REUSABLE {
+                slot.state.store(IDLE, Ordering::Release);
+            }
+            return;
+        }
         // SAFETY: the node lives in the arena as long as the engine. The activator scheduled
         // node `i` exactly once for this activation, and it cannot be scheduled again before
         // the `rearm` below: this thread alone runs the node.
@@ -211,6 +230,8 @@ impl<M: Mode> Engine<M> {
                 if f.is_none() {
                     *f = Some((NodeId::from_index(i), p));
                 }
+                drop(f);
+                self.control.task_failed();
             }
         }
         if M::REUSABLE {
@@ -298,6 +319,25 @@ impl<M: Mode> Engine<M> {
         self.failure.get_mut().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// `finish`'s rare case: a node that never ran or holds inputs.
+    #[cold]
+    fn note_node(
+        &self,
+        i: usize,
+        runs: u64,
+        holds: bool,
+        never_ran: &mut Vec<NodeRef>,
+        pending: &mut Vec<NodeRef>,
+    ) {
+        let id = NodeId::from_index(i);
+        if holds {
+            pending.push(self.node_ref(id));
+        }
+        if runs == 0 {
+            never_ran.push(self.node_ref(id));
+        }
+    }
+
     pub(crate) fn node_ref(&self, id: NodeId) -> NodeRef {
         NodeRef {
             id,
@@ -307,19 +347,62 @@ impl<M: Mode> Engine<M> {
 
     /// After a run: what ran, and the first panic if any.
     pub(crate) fn finish(&mut self) -> Result<RunReport, RunError> {
+        let stopped = self.control.stopped();
         let mut executed = 0;
         let mut never_ran = Vec::new();
+        let mut pending = Vec::new();
+        let mut first_skipped = None;
         for i in 0..self.nodes.len() {
-            let runs = *self.nodes[i].task_mut().runs.get_mut();
+            let s = self.nodes[i].task_mut();
+            let runs = *s.runs.get_mut();
             executed += runs;
-            if runs == 0 {
-                never_ran.push(self.node_ref(NodeId::from_index(i)));
+            // Some inputs in, not all: the node holds values no task read (a stall). A node
+            // with no inputs counts 0 missing, one fully re-armed counts all of them. A
+            // single-use node that ran took all its inputs and gets no more: only the nodes
+            // that never ran need looking at.
+            let partial = (M::REUSABLE || runs == 0) && {
+                let missing = s.activator.missing_now();
+                missing != 0 && missing != s.activator.inputs()
+            };
+            // Skipped (stopping runs only): all its inputs in, its task not run.
+            let skipped = stopped != stop::NO && *s.skipped.get_mut();
+            if runs == 0 || partial || skipped {
+                self.note_node(i, runs, partial || skipped, &mut never_ran, &mut pending);
+                if skipped && first_skipped.is_none() {
+                    first_skipped = Some(NodeId::from_index(i));
+                }
             }
         }
         let report = RunReport {
             executed,
             never_ran,
+            pending,
         };
+        if let Some(node) = first_skipped {
+            let node = self.node_ref(node);
+            match stopped {
+                stop::LIMIT => {
+                    let limit = self.control.limit();
+                    return Err(RunError::stopped(
+                        RunErrorKind::ActivationLimit,
+                        node,
+                        format!(
+                            "the run reached its limit of {limit} task runs                              (RunOptions::max_activations); a cycle with no exit condition?"
+                        ),
+                        report,
+                    ));
+                }
+                stop::CANCELLED => {
+                    return Err(RunError::stopped(
+                        RunErrorKind::Cancelled,
+                        node,
+                        "the run was cancelled (RunCancel::cancel)".into(),
+                        report,
+                    ));
+                }
+                _ => {}
+            }
+        }
         let failure = self.failure_slot().take();
         match failure {
             None => Ok(report),

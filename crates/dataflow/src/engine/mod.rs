@@ -35,10 +35,12 @@ macro_rules! graph_basics {
 mod core;
 mod initial;
 pub mod multiple_uses;
+mod options;
 mod parallel;
 mod report;
 mod sequential;
 pub mod single_use;
 
 pub(crate) use initial::{Initial, InitialValue};
-pub use report::{NodeRef, RunError, RunReport};
+pub use options::{RunCancel, RunOptions};
+pub use report::{NodeRef, RunError, RunErrorKind, RunReport};

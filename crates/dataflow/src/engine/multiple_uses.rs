@@ -46,6 +46,7 @@ use ontime_core::ThreadPool;
 
 use super::core::{Engine, MultipleUses};
 use super::initial::InitialValue;
+use super::options::RunOptions;
 use super::report::{RunError, RunReport};
 use crate::graph::{self, BuildError, Input, Rx, Tx};
 use crate::node::{NodeMut, Reusable};
@@ -129,7 +130,12 @@ impl Graph {
     ///
     /// Allocates nothing once built (unless a task does).
     pub fn run_sequential(&mut self) -> Result<RunReport, RunError> {
-        self.engine.run_sequential()
+        self.engine.run_sequential(&RunOptions::default())
+    }
+
+    /// [`run_sequential`](Self::run_sequential), bounded or stopped as `opts` says.
+    pub fn run_sequential_with(&mut self, opts: &RunOptions) -> Result<RunReport, RunError> {
+        self.engine.run_sequential(opts)
     }
 
     /// Runs the graph on `pool` until no node is active or activatable; a node never runs
@@ -138,7 +144,44 @@ impl Graph {
     /// After a task panic the run still finishes, the pool is unharmed, and the graph can be
     /// run again (every input cell is emptied at the start of a run).
     pub fn run_parallel(&mut self, pool: &ThreadPool) -> Result<RunReport, RunError> {
-        self.engine.run_parallel(pool)
+        self.engine.run_parallel(pool, &RunOptions::default())
+    }
+
+    /// [`run_parallel`](Self::run_parallel), bounded or stopped as `opts` says: a cycle
+    /// with no exit condition ends at `max_activations` instead of running forever, a task
+    /// panic ends the run with `stop_on_error`, and another thread can end it with a
+    /// [`RunCancel`](crate::RunCancel). A run that stops lets running tasks finish and starts
+    /// no more; [`RunReport::pending`](crate::RunReport::pending) names the nodes it left
+    /// holding inputs.
+    ///
+    /// ```
+    /// use ontime_dataflow::common::FnTask;
+    /// use ontime_dataflow::multiple_uses::GraphBuilder;
+    /// use ontime_dataflow::{In, Out, ReceiverOnce, RunErrorKind, RunOptions, Scheduler, SenderOnce};
+    ///
+    /// // A counter in a cycle with no exit condition: it would run forever.
+    /// let mut g = GraphBuilder::new();
+    /// let (n_tx, n_rx) = g.port::<u64>();
+    /// g.initial(&n_tx, 0);
+    /// g.task(
+    ///     FnTask::new(|_: &dyn Scheduler, (n,): (In<u64>,), (next,): (Out<'_, u64>,)| {
+    ///         next.send_once(n.recv_once().unwrap() + 1).unwrap();
+    ///     }),
+    ///     (n_rx,),
+    ///     (n_tx,),
+    /// );
+    /// let mut graph = g.build().unwrap();
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// let err = graph.run_parallel_with(&pool, &RunOptions::new().max_activations(1000)).unwrap_err();
+    /// assert_eq!(err.kind(), RunErrorKind::ActivationLimit);
+    /// assert_eq!(err.report().executed, 1000);
+    /// ```
+    pub fn run_parallel_with(
+        &mut self,
+        pool: &ThreadPool,
+        opts: &RunOptions,
+    ) -> Result<RunReport, RunError> {
+        self.engine.run_parallel(pool, opts)
     }
 
     /// Runs the graph `n` times in a row on `pool`, entering the pool once, and returns the
@@ -180,7 +223,7 @@ impl Graph {
         pool.install(|| {
             let mut last = RunReport::default();
             for _ in 0..n {
-                last = engine.run_parallel(pool)?;
+                last = engine.run_parallel(pool, &RunOptions::default())?;
             }
             Ok(last)
         })

@@ -15,6 +15,7 @@ use std::cell::Cell;
 use ontime_core::{JobSlot, Scope, SlotTask, ThreadPool};
 
 use super::core::{Engine, Mode, Slot};
+use super::options::RunOptions;
 use super::report::{RunError, RunReport};
 use crate::activator::Activator;
 use crate::scheduler::{NodeId, Scheduler};
@@ -78,8 +79,12 @@ impl<M: Mode> SlotTask for Slot<M> {
 
 impl<M: Mode> Engine<M> {
     /// Runs the graph to completion on `pool`, blocking the caller.
-    pub(crate) fn run_parallel(&mut self, pool: &ThreadPool) -> Result<RunReport, RunError> {
-        self.prepare();
+    pub(crate) fn run_parallel(
+        &mut self,
+        pool: &ThreadPool,
+        opts: &RunOptions,
+    ) -> Result<RunReport, RunError> {
+        self.prepare(opts);
         let this = &*self;
         pool.scope(|scope| {
             let sched = ParSched {

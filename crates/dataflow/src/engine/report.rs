@@ -31,6 +31,10 @@ pub struct RunReport {
     pub executed: u64,
     /// Nodes that never became active in this run: some input was never written.
     pub never_ran: Vec<NodeRef>,
+    /// Nodes the run left holding inputs no task read: some of their inputs arrived but not
+    /// all (a stall: a producer never wrote), or all arrived but the run was stopping
+    /// ([`RunOptions`](crate::RunOptions)) and skipped them.
+    pub pending: Vec<NodeRef>,
 }
 
 impl RunReport {
@@ -49,31 +53,76 @@ impl fmt::Display for RunReport {
                 write!(f, " {n}")?;
             }
         }
+        if !self.pending.is_empty() {
+            write!(f, "; left holding inputs:")?;
+            for n in &self.pending {
+                write!(f, " {n}")?;
+            }
+        }
         Ok(())
     }
 }
 
-/// A task panicked during a run. The run still finished: every other activated node ran (the
-/// panicking node's successors did not, as it wrote nothing more), and the pool is unharmed.
+/// Why a run failed ([`RunError::kind`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RunErrorKind {
+    /// A task panicked (or broke a rule the engine enforces, such as writing a port twice).
+    TaskPanicked,
+    /// The run reached [`RunOptions::max_activations`](crate::RunOptions::max_activations).
+    ActivationLimit,
+    /// The run was cancelled ([`RunCancel`](crate::RunCancel)).
+    Cancelled,
+}
+
+/// A run failed: a task panicked, or the run was stopped ([`RunOptions`](crate::RunOptions)).
+/// After a panic the run still finished (unless `stop_on_error`): every other activated node
+/// ran (the panicking node's successors did not, as it wrote nothing more), and the pool is
+/// unharmed.
 pub struct RunError {
+    kind: RunErrorKind,
     node: NodeRef,
     message: String,
     payload: Box<dyn Any + Send>,
-    report: RunReport,
+    /// Boxed: keeps `Result<RunReport, RunError>` small.
+    report: Box<RunReport>,
 }
 
 impl RunError {
     pub(crate) fn new(node: NodeRef, payload: Box<dyn Any + Send>, report: RunReport) -> Self {
         let message = ontime_core::panic_message(&*payload).to_owned();
         RunError {
+            kind: RunErrorKind::TaskPanicked,
             node,
             message,
             payload,
-            report,
+            report: Box::new(report),
         }
     }
 
-    /// The node whose task panicked (the first, if several did).
+    /// A stopped run's error: `node` is the first node it skipped.
+    pub(crate) fn stopped(
+        kind: RunErrorKind,
+        node: NodeRef,
+        message: String,
+        report: RunReport,
+    ) -> Self {
+        RunError {
+            kind,
+            node,
+            payload: Box::new(message.clone()),
+            message,
+            report: Box::new(report),
+        }
+    }
+
+    /// Why the run failed.
+    pub fn kind(&self) -> RunErrorKind {
+        self.kind
+    }
+
+    /// The node whose task panicked (the first, if several did); for a stopped run, the
+    /// first node it skipped.
     pub fn node(&self) -> &NodeRef {
         &self.node
     }
@@ -88,7 +137,8 @@ impl RunError {
         &self.report
     }
 
-    /// The panic payload, e.g. for `std::panic::resume_unwind`.
+    /// The panic payload, e.g. for `std::panic::resume_unwind` (for a stopped run, its
+    /// message as a `String`).
     pub fn into_panic(self) -> Box<dyn Any + Send> {
         self.payload
     }
@@ -97,6 +147,7 @@ impl RunError {
 impl fmt::Debug for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RunError")
+            .field("kind", &self.kind)
             .field("node", &self.node)
             .field("message", &self.message)
             .field("report", &self.report)
@@ -106,7 +157,12 @@ impl fmt::Debug for RunError {
 
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the task of {} panicked: {}", self.node, self.message)
+        match self.kind {
+            RunErrorKind::TaskPanicked => {
+                write!(f, "the task of {} panicked: {}", self.node, self.message)
+            }
+            _ => write!(f, "{} (stopped before {})", self.message, self.node),
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 use std::cell::{Cell, RefCell};
 
 use super::core::{Engine, Mode};
+use super::options::RunOptions;
 use super::report::{RunError, RunReport};
 use crate::activator::Activator;
 use crate::scheduler::{NodeId, Scheduler};
@@ -36,8 +37,8 @@ impl<M: Mode> Scheduler for SeqSched<'_, M> {
 
 impl<M: Mode> Engine<M> {
     /// Runs the graph to completion on the calling thread.
-    pub(crate) fn run_sequential(&mut self) -> Result<RunReport, RunError> {
-        self.prepare();
+    pub(crate) fn run_sequential(&mut self, opts: &RunOptions) -> Result<RunReport, RunError> {
+        self.prepare(opts);
         if self.ready.capacity() < self.nodes.len() {
             // The first sequential run reserves the stack; later runs allocate nothing.
             self.ready.reserve_exact(self.nodes.len());

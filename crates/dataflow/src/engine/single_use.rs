@@ -25,6 +25,7 @@
 use ontime_core::ThreadPool;
 
 use super::core::{Engine, SingleUse};
+use super::options::RunOptions;
 use super::report::{RunError, RunReport};
 use crate::graph::{self, BuildError, Rx};
 use crate::node::{NodeBox, Once};
@@ -78,7 +79,13 @@ impl Graph {
     ///
     /// Returns a report (which nodes never became active), or the first task panic.
     pub fn run_sequential(mut self) -> Result<RunReport, RunError> {
-        self.engine.run_sequential()
+        self.engine.run_sequential(&RunOptions::default())
+    }
+
+    /// [`run_sequential`](Self::run_sequential), bounded or stopped as `opts` says (see
+    /// [`RunOptions`](crate::RunOptions)).
+    pub fn run_sequential_with(mut self, opts: &RunOptions) -> Result<RunReport, RunError> {
+        self.engine.run_sequential(opts)
     }
 
     /// Runs the graph on `pool` and blocks until no node is active or activatable.
@@ -86,6 +93,17 @@ impl Graph {
     /// Returns a report (which nodes never became active), or the first task panic; after a
     /// panic the pool is unharmed and no task has run twice.
     pub fn run_parallel(mut self, pool: &ThreadPool) -> Result<RunReport, RunError> {
-        self.engine.run_parallel(pool)
+        self.engine.run_parallel(pool, &RunOptions::default())
+    }
+
+    /// [`run_parallel`](Self::run_parallel), bounded or stopped as `opts` says (see
+    /// [`RunOptions`](crate::RunOptions)): with `stop_on_error`, the first task panic stops
+    /// the run from starting more tasks.
+    pub fn run_parallel_with(
+        mut self,
+        pool: &ThreadPool,
+        opts: &RunOptions,
+    ) -> Result<RunReport, RunError> {
+        self.engine.run_parallel(pool, opts)
     }
 }

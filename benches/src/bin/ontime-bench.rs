@@ -111,6 +111,13 @@ fn main() {
     };
     merged.save(&path).unwrap_or_else(|e| fail(&e));
     eprintln!("wrote {}", path.display());
+    if chosen.iter().any(|s| s.name == "dataflow") {
+        // An execution trace of one graph, beside the report (docs/dataflow.md, "Traces").
+        match suites::dataflow::write_trace(&cfg, &out) {
+            Ok(p) => eprintln!("wrote {} (open it in https://ui.perfetto.dev)", p.display()),
+            Err(e) => fail(&e),
+        }
+    }
     render(&merged, &out);
     if repeat > 1 {
         print!("{}", report::repeat_spread(&runs));

@@ -268,3 +268,33 @@ fn with_ns_per_task(stats: &[Stats], mut recs: Vec<Record>, tasks: f64) -> Vec<R
     }
     out
 }
+
+/// File name of the trace `cargo xtask bench` writes beside its report.
+pub const TRACE_FILE: &str = "trace-wavefront.json";
+
+/// Runs the 10 µs-per-cell wavefront once on an ontime pool (multiple-use graph, parallel)
+/// with an execution trace, and writes it as Chrome trace-event JSON into `dir`
+/// ([`TRACE_FILE`]; open it in <https://ui.perfetto.dev>). Returns the file's path.
+pub fn write_trace(cfg: &Config, dir: &std::path::Path) -> Result<std::path::PathBuf, String> {
+    let s = if cfg.quick { 24 } else { 40 };
+    let block = Spin::calibrate(Duration::from_micros(10));
+    let dag = Dag::wavefront(s);
+    let acc = Arc::new(AtomicU64::new(0));
+    let mut graph = build_dataflow!(
+        ontime_dataflow::multiple_uses::GraphBuilder,
+        &dag,
+        Work(Some((block, 1))),
+        acc
+    );
+    let pool = ontime_pool(cfg.threads);
+    let trace = ontime_dataflow::Trace::new();
+    let opts = ontime_dataflow::RunOptions::new().trace(&trace);
+    graph
+        .run_parallel_with(&pool, &opts)
+        .map_err(|e| format!("the traced wavefront run failed: {e}"))?;
+    let path = dir.join(TRACE_FILE);
+    trace
+        .write_chrome_json(&path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}

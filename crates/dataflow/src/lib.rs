@@ -58,6 +58,7 @@ mod loom_tests;
 pub use activator::Activator;
 pub use engine::{
     multiple_uses, single_use, NodeRef, RunCancel, RunError, RunErrorKind, RunOptions, RunReport,
+    Span, Trace,
 };
 pub use graph::{BuildError, GraphBuilder, Input, Rx, Tx, Wiring};
 pub use node::{NodeBox, NodeMut, NodeOnce, TaskNode};

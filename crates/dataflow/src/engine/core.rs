@@ -175,8 +175,14 @@ impl<M: Mode> Engine<M> {
 
     /// Before a run: counters to zero, and for reusable nodes, activators armed and stale
     /// inputs dropped (a run that failed may have left some).
-    pub(crate) fn prepare(&mut self, opts: &RunOptions) {
-        self.control.reset(opts);
+    pub(crate) fn prepare(&mut self, opts: &RunOptions, workers: usize) {
+        self.control.reset(opts, workers);
+        if let Some(t) = self.control.tracing() {
+            let names = (0..self.nodes.len())
+                .map(|i| self.shape.name(NodeId::from_index(i)).cloned())
+                .collect();
+            t.trace().set_names(names);
+        }
         let me: *const Engine<M> = self;
         for slot in self.nodes.iter_mut() {
             let s = slot.task_mut();
@@ -200,14 +206,19 @@ impl<M: Mode> Engine<M> {
     pub(crate) fn execute(&self, i: usize, sched: &dyn Scheduler) {
         let slot = self.nodes[i].task();
         slot.state.store(RUNNING, Ordering::Relaxed);
-        if self.control.skip() {
-            // The run is stopping: this activation ends without its task (`options.rs`).
-            // SAFETY: as `runs` below.
-            unsafe { *slot.skipped.get() = true };
-            if M::REUSABLE {
-                slot.state.store(IDLE, Ordering::Release);
+        // One load and a branch unless some `RunOptions` is set (`options.rs`).
+        let mut tracing = None;
+        if let Some(state) = self.control.active() {
+            if self.control.skip_slow(state) {
+                // The run is stopping: this activation ends without its task.
+                // SAFETY: as `runs` below.
+                unsafe { *slot.skipped.get() = true };
+                if M::REUSABLE {
+                    slot.state.store(IDLE, Ordering::Release);
+                }
+                return;
             }
-            return;
+            tracing = self.control.tracing().map(|t| (t, t.now()));
         }
         // SAFETY: the node lives in the arena as long as the engine. The activator scheduled
         // node `i` exactly once for this activation, and it cannot be scheduled again before
@@ -215,6 +226,9 @@ impl<M: Mode> Engine<M> {
         let result = catch_unwind(AssertUnwindSafe(|| unsafe {
             slot.node.as_ref().run(sched)
         }));
+        if let Some((t, start)) = tracing {
+            t.record(i as u32, start);
+        }
         // SAFETY: as above.
         unsafe { *slot.runs.get() += 1 };
         match result {

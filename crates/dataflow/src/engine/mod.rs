@@ -40,7 +40,9 @@ mod parallel;
 mod report;
 mod sequential;
 pub mod single_use;
+mod trace;
 
 pub(crate) use initial::{Initial, InitialValue};
 pub use options::{RunCancel, RunOptions};
 pub use report::{NodeRef, RunError, RunErrorKind, RunReport};
+pub use trace::{Span, Trace};

@@ -13,7 +13,10 @@
 //! the nodes that were left holding some of their inputs.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use super::trace::{Span, Trace};
+use crate::sync::lock;
 
 /// How a run is bounded and stopped; `RunOptions::default()` runs to completion, as
 /// `run_parallel` and `run_sequential` do.
@@ -29,6 +32,7 @@ pub struct RunOptions {
     max_activations: Option<u64>,
     stop_on_error: bool,
     cancel: Option<RunCancel>,
+    trace: Option<Trace>,
 }
 
 impl RunOptions {
@@ -54,6 +58,13 @@ impl RunOptions {
     /// run (the default). The run still returns the panic as its error.
     pub fn stop_on_error(mut self, on: bool) -> Self {
         self.stop_on_error = on;
+        self
+    }
+
+    /// Records every task run (node, thread, start, end) into `trace`, which writes them as
+    /// Chrome trace-event JSON for Perfetto ([`Trace`]).
+    pub fn trace(mut self, trace: &Trace) -> Self {
+        self.trace = Some(trace.clone());
         self
     }
 
@@ -111,32 +122,80 @@ pub(crate) struct Control {
     max: Option<u64>,
     stop_on_error: bool,
     cancel: Option<RunCancel>,
+    tracing: Option<Tracing>,
     started: AtomicU64,
     stop: AtomicU8,
 }
 
+/// A run's trace and its per-worker buffers, fetched once per run so that recording takes no
+/// shared lock.
+#[derive(Debug)]
+pub(crate) struct Tracing {
+    trace: Trace,
+    /// Index 0: threads outside the pool; `w + 1`: worker `w`.
+    buffers: Vec<Arc<Mutex<Vec<Span>>>>,
+}
+
+impl Tracing {
+    pub(crate) fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    pub(crate) fn now(&self) -> u64 {
+        self.trace.now()
+    }
+
+    /// Node `node` ran from `start` until now, on the calling thread.
+    pub(crate) fn record(&self, node: u32, start: u64) {
+        let end = self.trace.now();
+        let worker = ontime_core::current_thread_index();
+        let span = Span {
+            node,
+            worker: worker.map(|w| w as u32),
+            start_ns: start,
+            end_ns: end,
+        };
+        let slot = worker.map_or(0, |w| w + 1);
+        match self.buffers.get(slot) {
+            Some(b) => lock(b).push(span),
+            // A worker of another pool (a run entered from there): the slower shared path.
+            None => lock(&self.trace.buffer(worker)).push(span),
+        }
+    }
+}
+
 impl Control {
     /// Before a run (under `&mut Engine`).
-    pub(crate) fn reset(&mut self, opts: &RunOptions) {
+    pub(crate) fn reset(&mut self, opts: &RunOptions, workers: usize) {
         self.max = opts.max_activations;
         self.stop_on_error = opts.stop_on_error;
         self.cancel = opts.cancel.clone();
+        self.tracing = opts.trace.as_ref().map(|t| Tracing {
+            trace: t.clone(),
+            buffers: (0..=workers).map(|w| t.buffer(w.checked_sub(1))).collect(),
+        });
         *self.started.get_mut() = 0;
-        let checks = self.max.is_some() || self.cancel.is_some();
+        let checks = self.max.is_some() || self.cancel.is_some() || self.tracing.is_some();
         *self.stop.get_mut() = if checks { stop::CHECK } else { stop::NO };
     }
 
-    /// Whether the node about to run must be skipped instead (module docs): one relaxed load
-    /// and one branch when no option is set.
+    /// `Some(state)` if the node about to run must take the slow path ([`skip_slow`]
+    /// (Self::skip_slow), tracing): one relaxed load when no option is set.
     #[inline]
-    pub(crate) fn skip(&self) -> bool {
+    pub(crate) fn active(&self) -> Option<u8> {
         let s = self.stop.load(Ordering::Relaxed);
-        s != stop::NO && self.skip_slow(s)
+        (s != stop::NO).then_some(s)
     }
 
+    /// The run's trace, if it records one.
+    pub(crate) fn tracing(&self) -> Option<&Tracing> {
+        self.tracing.as_ref()
+    }
+
+    /// Whether the node about to run must be skipped instead (module docs).
     #[cold]
     #[inline(never)]
-    fn skip_slow(&self, s: u8) -> bool {
+    pub(crate) fn skip_slow(&self, s: u8) -> bool {
         if s != stop::CHECK {
             return true;
         }

@@ -84,7 +84,7 @@ impl<M: Mode> Engine<M> {
         pool: &ThreadPool,
         opts: &RunOptions,
     ) -> Result<RunReport, RunError> {
-        self.prepare(opts);
+        self.prepare(opts, pool.current_num_threads());
         let this = &*self;
         pool.scope(|scope| {
             let sched = ParSched {

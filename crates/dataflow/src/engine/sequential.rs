@@ -38,7 +38,7 @@ impl<M: Mode> Scheduler for SeqSched<'_, M> {
 impl<M: Mode> Engine<M> {
     /// Runs the graph to completion on the calling thread.
     pub(crate) fn run_sequential(&mut self, opts: &RunOptions) -> Result<RunReport, RunError> {
-        self.prepare(opts);
+        self.prepare(opts, 0);
         if self.ready.capacity() < self.nodes.len() {
             // The first sequential run reserves the stack; later runs allocate nothing.
             self.ready.reserve_exact(self.nodes.len());

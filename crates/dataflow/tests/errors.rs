@@ -295,3 +295,48 @@ fn a_bad_node_id_from_a_task_is_a_run_error_not_a_panic() {
         }
     }
 }
+
+#[test]
+fn a_port_error_names_the_port_and_the_nodes_on_it() {
+    use ontime_dataflow::{In, Out, ReceiverOnce, SenderOnce};
+    let mut g = ontime_dataflow::multiple_uses::GraphBuilder::new();
+    let (loop_tx, loop_rx) = g.port::<u32>();
+    let (c_tx, c_rx) = g.port::<u32>();
+    let (never_tx, never_rx) = g.port::<u32>();
+    g.name_port(c_tx.port(), "carry");
+    g.initial(&loop_tx, 0);
+    // Writes `carry` every lap, but its reader also waits for a port nobody writes: the
+    // second lap's write finds the first value still there.
+    let adder = g.task(
+        FnTask::new(
+            |_: &dyn Scheduler, (n,): (In<u32>,), (again, c): (Out<'_, u32>, Out<'_, u32>)| {
+                let n = n.recv_once().unwrap();
+                if n < 3 {
+                    again.send_once(n + 1).unwrap();
+                }
+                c.send_once(n).unwrap();
+            },
+        ),
+        (loop_rx,),
+        (loop_tx, c_tx),
+    );
+    let join = g.task(StrictTask::new(|_c: u32, _n: u32| ()), (c_rx, never_rx), ());
+    g.name(adder, "adder");
+    g.name(join, "join");
+    drop(never_tx);
+    let dot = g.to_dot();
+    assert!(dot.contains("p1 carry"), "{dot}");
+    let mut graph = g.build().unwrap();
+    for err in [
+        graph.run_sequential().unwrap_err(),
+        graph.run_parallel(&pool(2)).unwrap_err(),
+    ] {
+        assert!(
+            err.message()
+                .contains("port #1 (carry: adder (node #0) → join (node #1))"),
+            "{}",
+            err.message()
+        );
+        assert!(err.message().contains("written twice"), "{}", err.message());
+    }
+}

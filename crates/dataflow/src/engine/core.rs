@@ -426,7 +426,15 @@ impl<M: Mode> Engine<M> {
             Some((_, payload)) if ontime_core::is_cancellation(&*payload) => {
                 std::panic::resume_unwind(payload)
             }
-            Some((node, payload)) => Err(RunError::new(self.node_ref(node), payload, report)),
+            Some((node, payload)) => {
+                let mut err = RunError::new(self.node_ref(node), payload, report);
+                // Port errors say `port #i`: name the port and the nodes on it.
+                if err.message().contains("port #") {
+                    let named = self.shape.annotate_ports(err.message());
+                    err.set_message(named);
+                }
+                Err(err)
+            }
         }
     }
 }

@@ -116,6 +116,10 @@ impl RunError {
         }
     }
 
+    pub(crate) fn set_message(&mut self, message: String) {
+        self.message = message;
+    }
+
     /// Why the run failed.
     pub fn kind(&self) -> RunErrorKind {
         self.kind

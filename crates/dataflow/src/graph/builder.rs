@@ -36,6 +36,7 @@ pub struct GraphBuilder<N: ?Sized> {
     data_inputs: Vec<u32>,
     control: Vec<(NodeId, NodeId)>,
     names: BTreeMap<u32, Arc<str>>,
+    port_names: BTreeMap<u32, Arc<str>>,
     marker: PhantomData<fn() -> Box<N>>,
 }
 
@@ -119,6 +120,7 @@ impl<N: ?Sized> GraphBuilder<N> {
             data_inputs: Vec::new(),
             control: Vec::new(),
             names: BTreeMap::new(),
+            port_names: BTreeMap::new(),
             marker: PhantomData,
         }
     }
@@ -191,6 +193,35 @@ impl<N: ?Sized> GraphBuilder<N> {
         self
     }
 
+    /// Names a port (by [`Tx::port`] or [`Rx::port`]), for run errors and [`to_dot`]
+    /// (Self::to_dot): an error about the port then reads `port #5 (carry: adder (node #0)
+    /// → join (node #2))` instead of `port #5`.
+    ///
+    /// ```
+    /// use ontime_dataflow::common::StrictTask;
+    /// use ontime_dataflow::single_use::GraphBuilder;
+    /// let mut g = GraphBuilder::new();
+    /// let (tx, rx) = g.port::<u32>();
+    /// g.name_port(tx.port(), "carry");
+    /// let n = g.task(StrictTask::new(|| (1u32,)), (), (tx,));
+    /// g.name(n, "adder");
+    /// let _out = g.output(rx);
+    /// assert!(g.to_dot().contains("carry"));
+    /// ```
+    ///
+    /// # Panics
+    /// If the port is not in this graph.
+    #[track_caller]
+    pub fn name_port(&mut self, port: PortId, name: impl Into<Arc<str>>) -> &mut Self {
+        assert!(
+            port.index() < self.wiring.ports.len(),
+            "ontime-dataflow: name_port({port}) on a graph of {} ports",
+            self.wiring.ports.len()
+        );
+        self.port_names.insert(port.index() as u32, name.into());
+        self
+    }
+
     /// Number of nodes so far.
     pub fn len(&self) -> usize {
         self.arena.nodes.len()
@@ -209,6 +240,7 @@ impl<N: ?Sized> GraphBuilder<N> {
             self.wiring.ports.clone(),
             self.control.clone(),
         )
+        .with_port_names(self.port_names.clone())
         .to_dot()
     }
 
@@ -267,6 +299,7 @@ impl<N: ?Sized> GraphBuilder<N> {
             data_inputs: mut inputs,
             control,
             names,
+            port_names,
             ..
         } = self;
         let graph = wiring.graph_id();
@@ -281,7 +314,7 @@ impl<N: ?Sized> GraphBuilder<N> {
             }
             successors = succ.into_iter().map(Vec::into_boxed_slice).collect();
         }
-        let shape = Shape::new(inputs.len(), names, ports, control);
+        let shape = Shape::new(inputs.len(), names, ports, control).with_port_names(port_names);
         // Without a backward edge, node order is a topological order.
         if acyclic && maybe_cyclic {
             shape.check_acyclic()?;

@@ -14,6 +14,7 @@ use crate::scheduler::NodeId;
 pub(crate) struct Shape {
     nodes: usize,
     names: BTreeMap<u32, Arc<str>>,
+    port_names: BTreeMap<u32, Arc<str>>,
     ports: Vec<PortShape>,
     control: Vec<(NodeId, NodeId)>,
 }
@@ -28,9 +29,68 @@ impl Shape {
         Shape {
             nodes,
             names,
+            port_names: BTreeMap::new(),
             ports,
             control,
         }
+    }
+
+    /// The ports' names (`GraphBuilder::name_port`).
+    pub(crate) fn with_port_names(mut self, names: BTreeMap<u32, Arc<str>>) -> Shape {
+        self.port_names = names;
+        self
+    }
+
+    /// `port #i (name: producer → consumers)`: a port as errors name it.
+    pub(crate) fn describe_port(&self, port: u32) -> String {
+        let Some(p) = self.ports.get(port as usize) else {
+            return format!("port #{port}");
+        };
+        let from = match p.producer {
+            Some(n) => self.describe(n),
+            None if p.initial => "a graph input".to_owned(),
+            None => "no producer".to_owned(),
+        };
+        let to: Vec<String> = p
+            .consumers
+            .iter()
+            .map(|c| match c {
+                Consumer::Node(n) => self.describe(*n),
+                Consumer::Output => "a graph output".to_owned(),
+            })
+            .collect();
+        let to = if to.is_empty() {
+            "no reader".to_owned()
+        } else {
+            to.join(", ")
+        };
+        match self.port_names.get(&port) {
+            Some(name) => format!("port #{port} ({name}: {from} → {to})"),
+            None => format!("port #{port} ({from} → {to})"),
+        }
+    }
+
+    /// `message` with every `port #i` in it described ([`describe_port`](Self::describe_port)):
+    /// run errors name the ports (and their nodes) a task's port error was about.
+    pub(crate) fn annotate_ports(&self, message: &str) -> String {
+        const TAG: &str = "port #";
+        let mut out = String::with_capacity(message.len() + 64);
+        let mut rest = message;
+        while let Some(at) = rest.find(TAG) {
+            let digits = rest[at + TAG.len()..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            out.push_str(&rest[..at]);
+            let end = at + TAG.len() + digits;
+            match rest[at + TAG.len()..end].parse::<u32>() {
+                Ok(p) => out.push_str(&self.describe_port(p)),
+                Err(_) => out.push_str(&rest[at..end]),
+            }
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        out
     }
 
     pub(crate) fn name(&self, node: NodeId) -> Option<&Arc<str>> {
@@ -129,20 +189,24 @@ impl Shape {
                 }
             };
             let seeded = p.producer.is_some() && p.initial;
+            let label = match self.port_names.get(&(port as u32)) {
+                Some(name) => escape(&format!("p{port} {name}")),
+                None => format!("p{port}"),
+            };
             if seeded {
                 let _ = writeln!(s, "  init{port} [shape=point];");
             }
             for c in &p.consumers {
                 match c {
                     Consumer::Node(to) => {
-                        let _ = writeln!(s, "  {from} -> n{} [label=\"p{port}\"];", to.0);
+                        let _ = writeln!(s, "  {from} -> n{} [label=\"{label}\"];", to.0);
                         if seeded {
                             let _ = writeln!(s, "  init{port} -> n{} [style=dotted];", to.0);
                         }
                     }
                     Consumer::Output => {
                         let _ = writeln!(s, "  out{port} [shape=doublecircle, label=\"\"];");
-                        let _ = writeln!(s, "  {from} -> out{port} [label=\"p{port}\"];");
+                        let _ = writeln!(s, "  {from} -> out{port} [label=\"{label}\"];");
                     }
                 }
             }

@@ -40,7 +40,11 @@ impl fmt::Display for PortId {
 
 /// A port used the wrong way: what happened, and on which port (`None` for a free-standing
 /// port made by [`Port::split`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// Its `Debug` form carries the message too, so a task that `unwrap`s a port result panics
+/// with `DoubleWrite(port #1 was written twice before its reader ran)`, which a run's error
+/// then names fully (`port #1 (carry: adder (node #0) → join (node #1)) ...`).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PortError {
     /// A read found no value: nothing was written yet, or the value was already taken.
     Empty(Option<PortId>),
@@ -62,6 +66,17 @@ impl fmt::Display for PortError {
             Some(p) => write!(f, "{p} {what}"),
             None => write!(f, "port {what}"),
         }
+    }
+}
+
+impl fmt::Debug for PortError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let variant = match self {
+            PortError::Empty(_) => "Empty",
+            PortError::DoubleWrite(_) => "DoubleWrite",
+            PortError::Closed(_) => "Closed",
+        };
+        write!(f, "{variant}({self})")
     }
 }
 

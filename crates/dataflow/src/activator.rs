@@ -58,7 +58,9 @@ impl Activator {
 
     /// [`missing`](Self::missing) with no other thread running (after a run, under `&mut`).
     pub(crate) fn missing_now(&mut self) -> usize {
-        *self.count.get_mut()
+        // `&mut`: nobody else touches it; a relaxed load is a plain read (and loom has no
+        // `get_mut`).
+        self.count.load(Ordering::Relaxed)
     }
 
     /// One input was written: decrements the count and, when it reaches zero, schedules the

@@ -174,3 +174,75 @@ fn termination_count_reaches_zero_only_after_every_activated_node() {
         assert!(run.d_ran.load(Ordering::Relaxed));
     });
 }
+
+/// Two nodes behind a condition: `target` (branch 0; one data input and the branch edge) and
+/// `other` (branch 1; the branch edge only).
+struct CondProbe {
+    target: Activator,
+    other: Activator,
+    cell: Arc<InputCell<u32>>,
+    scheduled: [AtomicUsize; 2],
+    seen: AtomicUsize,
+}
+
+impl Scheduler for CondProbe {
+    fn activator(&self, node: NodeId) -> &Activator {
+        match node.0 {
+            0 => &self.target,
+            _ => &self.other,
+        }
+    }
+    fn schedule(&self, node: NodeId) {
+        self.scheduled[node.0 as usize].fetch_add(1, Ordering::Relaxed);
+        if node.0 == 0 {
+            // SAFETY: the activator chose this thread to run the node.
+            let v = unsafe { self.cell.take(false) }.expect("the runner sees its data input");
+            self.seen.store(v as usize, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A condition's choice (`graph/condition.rs`) races a data write to the chosen target: the
+/// target is scheduled exactly once and sees its input; the branch not chosen is never
+/// scheduled.
+#[test]
+fn a_chosen_branch_and_a_data_input_schedule_the_target_once() {
+    use crate::graph::condition::{activate, Branches};
+    loom::model(|| {
+        let p = Arc::new(CondProbe {
+            target: Activator::new(NodeId(0), 2),
+            other: Activator::new(NodeId(1), 1),
+            cell: Arc::new(InputCell::new(PortId(0))),
+            scheduled: [AtomicUsize::new(0), AtomicUsize::new(0)],
+            seen: AtomicUsize::new(0),
+        });
+        let branches: Branches = std::sync::Arc::default();
+        let table: Box<[Box<[NodeId]>]> = vec![
+            vec![NodeId(0)].into_boxed_slice(),
+            vec![NodeId(1)].into_boxed_slice(),
+        ]
+        .into_boxed_slice();
+        let _ = branches.set(table);
+        let producer = {
+            let p = p.clone();
+            thread::spawn(move || {
+                p.cell.put(7).unwrap();
+                p.target.notify(&*p);
+            })
+        };
+        // The condition task returned branch 0.
+        activate(&branches, 0, &*p);
+        producer.join().unwrap();
+        assert_eq!(
+            p.scheduled[0].load(Ordering::Relaxed),
+            1,
+            "target runs once"
+        );
+        assert_eq!(
+            p.scheduled[1].load(Ordering::Relaxed),
+            0,
+            "the other branch never"
+        );
+        assert_eq!(p.seen.load(Ordering::Relaxed), 7);
+    });
+}

@@ -94,6 +94,8 @@ pub(crate) struct Engine<M: Mode> {
     successors: Box<[Box<[NodeId]>]>,
     /// Nodes with no inputs at all: scheduled at the start of every run.
     pub(crate) roots: Box<[u32]>,
+    /// Targets of seeded condition branches: notified once at the start of every run.
+    seeded: Box<[u32]>,
     /// The sequential engine's ready stack (capacity: one entry per node, reserved by the
     /// first sequential run).
     pub(crate) ready: Vec<u32>,
@@ -112,6 +114,7 @@ impl<M: Mode> Engine<M> {
             arena,
             inputs,
             successors,
+            seeded,
             shape,
             graph,
         } = built;
@@ -141,6 +144,7 @@ impl<M: Mode> Engine<M> {
             nodes,
             successors: successors.into_boxed_slice(),
             roots,
+            seeded,
             ready: Vec::new(),
             failure: Mutex::new(None),
             control: Control::default(),
@@ -166,6 +170,10 @@ impl<M: Mode> Engine<M> {
             // SAFETY: a live object in the arena (the engine outlives the run), used by this
             // thread alone (the contract).
             unsafe { (*init.as_ptr()).emit(sched) };
+        }
+        // Seeded condition branches start their loops (`graph/condition.rs`).
+        for &t in self.seeded.iter() {
+            sched.activator(NodeId(t)).notify(sched);
         }
     }
 

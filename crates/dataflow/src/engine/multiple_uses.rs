@@ -48,10 +48,11 @@ use super::core::{Engine, MultipleUses};
 use super::initial::InitialValue;
 use super::options::RunOptions;
 use super::report::{RunError, RunReport};
-use crate::graph::{self, BuildError, Input, Rx, Tx};
+use crate::graph::condition::CondTask;
+use crate::graph::{self, BuildError, Condition, Input, Rx, Tx};
 use crate::node::{NodeMut, Reusable};
-use crate::scheduler::NodeId;
-use crate::task::{InputHandles, OutputHandles, TaskMut};
+use crate::scheduler::{NodeId, Scheduler};
+use crate::task::{InputHandles, InputList, OutputHandles, OutputList, TaskMut};
 
 /// Builds a multiple-use graph (tasks are [`TaskMut`]).
 pub type GraphBuilder = graph::GraphBuilder<dyn NodeMut>;
@@ -69,6 +70,68 @@ impl graph::GraphBuilder<dyn NodeMut> {
         T: TaskMut<IH::Values, OH::Values> + Send + 'static,
     {
         self.push_task(Reusable(task), inputs, outputs)
+    }
+
+    /// Adds a condition task (Taskflow's): `f` reads `inputs`, may write `outputs`, and
+    /// returns the number of the branch to activate ([`branch`](Self::branch)); only that
+    /// branch's targets get their input from it. A number the condition has no branch for
+    /// activates nothing. A loop needs no lap synchronisation: its head waits for the
+    /// condition's choice (a [`branch_seeded`](Self::branch_seeded) edge starts the first
+    /// lap), so no lap's writes can overtake the last.
+    ///
+    /// ```
+    /// use ontime_dataflow::common::FnTask;
+    /// use ontime_dataflow::multiple_uses::GraphBuilder;
+    /// use ontime_dataflow::{In, Out, ReceiverOnce, Scheduler, SenderOnce};
+    ///
+    /// // Doubles a value until it passes 1000: head -> test -> (head again | done).
+    /// let mut g = GraphBuilder::new();
+    /// let (x_tx, x_rx) = g.port::<u64>();
+    /// let (y_tx, y_rx) = g.port::<u64>();
+    /// let (z_tx, z_rx) = g.port::<u64>();
+    /// g.initial(&x_tx, 3);
+    /// let head = g.task(
+    ///     FnTask::new(|_: &dyn Scheduler, (x,): (In<u64>,), (y,): (Out<'_, u64>,)| {
+    ///         y.send_once(x.recv_once().unwrap() * 2).unwrap();
+    ///     }),
+    ///     (x_rx,),
+    ///     (y_tx,),
+    /// );
+    /// let test = g.condition(
+    ///     |_: &dyn Scheduler, (y,): (In<u64>,), (again, done): (Out<'_, u64>, Out<'_, u64>)| {
+    ///         let y = y.recv_once().unwrap();
+    ///         if y <= 1000 { again.send_once(y).unwrap(); 0 } else { done.send_once(y).unwrap(); 1 }
+    ///     },
+    ///     (y_rx,),
+    ///     (x_tx, z_tx),
+    /// );
+    /// g.branch_seeded(test, 0, head);
+    /// let out = g.output(z_rx);
+    /// let mut graph = g.build().unwrap();
+    /// let pool = ontime_core::ThreadPool::new(2).unwrap();
+    /// graph.run_parallel(&pool).unwrap();
+    /// assert_eq!(out.take(), Ok(1536)); // 3 * 2^9
+    /// ```
+    ///
+    /// # Panics
+    /// If a handle belongs to another builder.
+    #[track_caller]
+    pub fn condition<IH, OH, F>(&mut self, f: F, inputs: IH, outputs: OH) -> Condition
+    where
+        IH: InputHandles,
+        OH: OutputHandles,
+        F: FnMut(
+                &dyn Scheduler,
+                <IH::Values as InputList>::Ports,
+                <OH::Values as OutputList>::Ports<'_>,
+            ) -> usize
+            + Send
+            + 'static,
+    {
+        let (index, branches) = self.new_condition();
+        let graph = self.graph_id();
+        let node = self.push_task(Reusable(CondTask { f, branches }), inputs, outputs);
+        Condition { node, index, graph }
     }
 
     /// A graph input: its consumers get (a clone of) its value at the start of every run;

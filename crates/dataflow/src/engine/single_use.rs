@@ -27,10 +27,11 @@ use ontime_core::ThreadPool;
 use super::core::{Engine, SingleUse};
 use super::options::RunOptions;
 use super::report::{RunError, RunReport};
-use crate::graph::{self, BuildError, Rx};
+use crate::graph::condition::CondTask;
+use crate::graph::{self, BuildError, Condition, Rx};
 use crate::node::{NodeBox, Once};
-use crate::scheduler::NodeId;
-use crate::task::{InputHandles, OutputHandles, TaskOnce};
+use crate::scheduler::{NodeId, Scheduler};
+use crate::task::{InputHandles, InputList, OutputHandles, OutputList, TaskOnce};
 
 /// Builds a single-use graph (tasks are [`TaskOnce`]).
 pub type GraphBuilder = graph::GraphBuilder<dyn NodeBox>;
@@ -48,6 +49,51 @@ impl graph::GraphBuilder<dyn NodeBox> {
         T: TaskOnce<IH::Values, OH::Values> + Send + 'static,
     {
         self.push_task(Once(Some(task)), inputs, outputs)
+    }
+
+    /// Adds a condition task (Taskflow's): `f` reads `inputs`, may write `outputs`, and
+    /// returns the number of the branch to activate ([`branch`](Self::branch)); the other
+    /// branches' targets never get their input from it, so they do not run (an if/else). A
+    /// number the condition has no branch for activates nothing.
+    ///
+    /// ```
+    /// use ontime_dataflow::common::StrictTask;
+    /// use ontime_dataflow::single_use::GraphBuilder;
+    /// use ontime_dataflow::{In, ReceiverOnce, Scheduler};
+    ///
+    /// let mut g = GraphBuilder::new();
+    /// let x = g.input(7u32);
+    /// let (even_tx, even_rx) = g.port::<&str>();
+    /// let (odd_tx, odd_rx) = g.port::<&str>();
+    /// let test = g.condition(|_: &dyn Scheduler, (x,): (In<u32>,), ()| (x.recv_once().unwrap() % 2) as usize, (x,), ());
+    /// let even = g.task(StrictTask::new(|| ("even",)), (), (even_tx,));
+    /// let odd = g.task(StrictTask::new(|| ("odd",)), (), (odd_tx,));
+    /// g.branch(test, 0, even).branch(test, 1, odd);
+    /// let (e, o) = (g.output(even_rx), g.output(odd_rx));
+    /// let report = g.build().unwrap().run_sequential().unwrap();
+    /// assert_eq!((o.take(), e.take().is_err()), (Ok("odd"), true));
+    /// assert_eq!(report.never_ran.len(), 1);
+    /// ```
+    ///
+    /// # Panics
+    /// If a handle belongs to another builder.
+    #[track_caller]
+    pub fn condition<IH, OH, F>(&mut self, f: F, inputs: IH, outputs: OH) -> Condition
+    where
+        IH: InputHandles,
+        OH: OutputHandles,
+        F: FnOnce(
+                &dyn Scheduler,
+                <IH::Values as InputList>::Ports,
+                <OH::Values as OutputList>::Ports<'_>,
+            ) -> usize
+            + Send
+            + 'static,
+    {
+        let (index, branches) = self.new_condition();
+        let graph = self.graph_id();
+        let node = self.push_task(Once(Some(CondTask { f, branches })), inputs, outputs);
+        Condition { node, index, graph }
     }
 
     /// A graph input: a port holding `value` when the run starts.

@@ -16,6 +16,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use super::arena::Arena;
+use super::condition::{Branches, Condition};
 use super::shape::Shape;
 use super::wiring::{Rx, Tx, Wiring};
 use crate::engine::InitialValue;
@@ -37,6 +38,12 @@ pub struct GraphBuilder<N: ?Sized> {
     control: Vec<(NodeId, NodeId)>,
     names: BTreeMap<u32, Arc<str>>,
     port_names: BTreeMap<u32, Arc<str>>,
+    /// Condition nodes' branch tables, and each branch's targets so far (`condition.rs`).
+    conditions: Vec<(Branches, Vec<Vec<NodeId>>)>,
+    /// Branch edges `(condition node, target, branch)`.
+    branch_edges: Vec<(NodeId, NodeId, u32)>,
+    /// Targets of seeded branch edges: notified once at the start of every run.
+    seeded: Vec<u32>,
     marker: PhantomData<fn() -> Box<N>>,
 }
 
@@ -107,6 +114,8 @@ pub(crate) struct Built {
     /// Inputs of each node (data and control).
     pub(crate) inputs: Vec<u32>,
     pub(crate) successors: Vec<Box<[NodeId]>>,
+    /// Targets of seeded branch edges (`condition.rs`).
+    pub(crate) seeded: Box<[u32]>,
     pub(crate) shape: Shape,
     pub(crate) graph: u64,
 }
@@ -121,8 +130,68 @@ impl<N: ?Sized> GraphBuilder<N> {
             control: Vec::new(),
             names: BTreeMap::new(),
             port_names: BTreeMap::new(),
+            conditions: Vec::new(),
+            branch_edges: Vec::new(),
+            seeded: Vec::new(),
             marker: PhantomData,
         }
+    }
+
+    /// A new condition's branch table and index (the engine modules' `condition` wraps the
+    /// closure with it).
+    pub(crate) fn new_condition(&mut self) -> (usize, Branches) {
+        let branches: Branches = Arc::default();
+        self.conditions.push((Arc::clone(&branches), Vec::new()));
+        (self.conditions.len() - 1, branches)
+    }
+
+    pub(crate) fn graph_id(&self) -> u64 {
+        self.wiring.graph_id()
+    }
+
+    /// Branch `k` of `cond` activates `target`: when the condition's task returns `k`,
+    /// `target` gets one control input (as from [`precede`](Self::precede)); for any other
+    /// choice it gets none. Several targets may share a branch. See [`Condition`] and the
+    /// engine modules' `condition` for examples.
+    ///
+    /// # Panics
+    /// If `cond` belongs to another builder or `target` is not in this graph.
+    #[track_caller]
+    pub fn branch(&mut self, cond: Condition, k: usize, target: NodeId) -> &mut Self {
+        assert!(
+            cond.graph == self.wiring.graph_id(),
+            "ontime-dataflow: branch: {:?} belongs to another graph",
+            cond
+        );
+        let n = self.len();
+        assert!(
+            target.index() < n,
+            "ontime-dataflow: branch({}, {k}, {target}) on a graph of {n} nodes",
+            cond.node
+        );
+        if cond.node.0 >= target.0 {
+            self.wiring.backward = true;
+        }
+        let table = &mut self.conditions[cond.index].1;
+        if table.len() <= k {
+            table.resize(k + 1, Vec::new());
+        }
+        table[k].push(target);
+        self.branch_edges.push((cond.node, target, k as u32));
+        self
+    }
+
+    /// [`branch`](Self::branch), and the edge is also *seeded*: `target` gets this input once
+    /// at the start of every run, as if the condition had chosen it. This is how a loop
+    /// driven by a condition starts its first lap.
+    ///
+    /// # Panics
+    /// As [`branch`](Self::branch).
+    #[track_caller]
+    pub fn branch_seeded(&mut self, cond: Condition, k: usize, target: NodeId) -> &mut Self {
+        self.branch(cond, k, target);
+        self.seeded.push(target.0);
+        self
     }
 
     /// An empty graph with room for `tasks` tasks and `ports` ports before its tables grow.
@@ -241,6 +310,7 @@ impl<N: ?Sized> GraphBuilder<N> {
             self.control.clone(),
         )
         .with_port_names(self.port_names.clone())
+        .with_branches(self.branch_edges.clone())
         .to_dot()
     }
 
@@ -300,8 +370,19 @@ impl<N: ?Sized> GraphBuilder<N> {
             control,
             names,
             port_names,
+            conditions,
+            branch_edges,
+            seeded,
             ..
         } = self;
+        for (table, targets) in conditions {
+            let targets: Box<[Box<[NodeId]>]> =
+                targets.into_iter().map(Vec::into_boxed_slice).collect();
+            let _ = table.set(targets);
+        }
+        for &(_, target, _) in &branch_edges {
+            inputs[target.index()] += 1;
+        }
         let graph = wiring.graph_id();
         let maybe_cyclic = wiring.backward;
         let ports = wiring.into_ports();
@@ -314,7 +395,9 @@ impl<N: ?Sized> GraphBuilder<N> {
             }
             successors = succ.into_iter().map(Vec::into_boxed_slice).collect();
         }
-        let shape = Shape::new(inputs.len(), names, ports, control).with_port_names(port_names);
+        let shape = Shape::new(inputs.len(), names, ports, control)
+            .with_port_names(port_names)
+            .with_branches(branch_edges);
         // Without a backward edge, node order is a topological order.
         if acyclic && maybe_cyclic {
             shape.check_acyclic()?;
@@ -323,6 +406,7 @@ impl<N: ?Sized> GraphBuilder<N> {
             arena,
             inputs,
             successors,
+            seeded: seeded.into_boxed_slice(),
             shape,
             graph,
         })

@@ -3,6 +3,7 @@
 
 mod arena;
 mod builder;
+pub(crate) mod condition;
 mod shape;
 pub(crate) mod spare;
 mod wiring;
@@ -10,5 +11,6 @@ mod wiring;
 pub(crate) use arena::Arena;
 pub(crate) use builder::Built;
 pub use builder::{BuildError, GraphBuilder, Input};
+pub use condition::Condition;
 pub(crate) use shape::Shape;
 pub use wiring::{Rx, Tx, Wiring};

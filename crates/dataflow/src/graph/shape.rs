@@ -15,6 +15,8 @@ pub(crate) struct Shape {
     nodes: usize,
     names: BTreeMap<u32, Arc<str>>,
     port_names: BTreeMap<u32, Arc<str>>,
+    /// Condition branch edges `(condition, target, branch)`.
+    branches: Vec<(NodeId, NodeId, u32)>,
     ports: Vec<PortShape>,
     control: Vec<(NodeId, NodeId)>,
 }
@@ -30,9 +32,16 @@ impl Shape {
             nodes,
             names,
             port_names: BTreeMap::new(),
+            branches: Vec::new(),
             ports,
             control,
         }
+    }
+
+    /// The condition branch edges.
+    pub(crate) fn with_branches(mut self, branches: Vec<(NodeId, NodeId, u32)>) -> Shape {
+        self.branches = branches;
+        self
     }
 
     /// The ports' names (`GraphBuilder::name_port`).
@@ -116,6 +125,7 @@ impl Shape {
             })
         });
         data.chain(self.control.iter().copied())
+            .chain(self.branches.iter().map(|&(c, t, _)| (c, t)))
     }
 
     /// Whether the graph is acyclic (asked only when the builder saw a backward edge: otherwise
@@ -213,6 +223,13 @@ impl Shape {
         }
         for (a, b) in &self.control {
             let _ = writeln!(s, "  n{} -> n{} [style=dashed];", a.0, b.0);
+        }
+        for (c, t, k) in &self.branches {
+            let _ = writeln!(
+                s,
+                "  n{} -> n{} [style=dashed, arrowhead=diamond, label=\"{k}\"];",
+                c.0, t.0
+            );
         }
         s.push_str("}\n");
         s

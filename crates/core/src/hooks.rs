@@ -15,7 +15,7 @@
 //! | `StealPolicy::may_steal` | idle worker | `true` |
 //! | `StealPolicy::may_share` | worker at a heartbeat | `true` |
 //! | `StealPolicy::review` | admitting worker, timer | `RequestAction::Continue` |
-//! | `StealPolicy::name`, `reviews_running`, `validate`, `admission_queue` | `build()` | `build()` fails with `BuildError::Policy` |
+//! | `StealPolicy::name`, `reviews_running`, `rejects_late`, `validate`, `admission_queue` | `build()` | `build()` fails with `BuildError::Policy` |
 //! | `AdmissionQueue::push` | submitter, worker (shed work) | the item, unless the queue kept it, runs at once on the pushing thread |
 //! | `AdmissionQueue::pop` | idle worker | `None` (nothing admitted this time) |
 //! | `AdmissionQueue::len` | idle worker, timer | `0` |
@@ -92,6 +92,7 @@ pub(crate) struct Hooks {
     /// Read once at build time: a name and a yes/no that cannot change afterwards.
     name: String,
     reviews_running: bool,
+    rejects_late: bool,
     start_handler: Option<IndexHandler>,
     exit_handler: Option<IndexHandler>,
     panic: PanicReporter,
@@ -125,6 +126,7 @@ impl Hooks {
         at_build("validate", || policy.validate(num_threads))??;
         let name = at_build("name", || policy.name().to_owned())?;
         let reviews_running = at_build("reviews_running", || policy.reviews_running())?;
+        let rejects_late = at_build("rejects_late", || policy.rejects_late())?;
         let queue = at_build("admission_queue", || policy.admission_queue(num_threads))?;
         Ok(Hooks {
             policy,
@@ -133,6 +135,7 @@ impl Hooks {
             last_now: CachePadded::new(AtomicU64::new(0)),
             name,
             reviews_running,
+            rejects_late,
             start_handler,
             exit_handler,
             panic: PanicReporter(panic_handler),
@@ -182,6 +185,12 @@ impl Hooks {
     /// The policy's name, read at build time.
     pub(crate) fn name(&self) -> &str {
         &self.name
+    }
+
+    /// `StealPolicy::rejects_late`, read at build time.
+    #[inline]
+    pub(crate) fn rejects_late(&self) -> bool {
+        self.rejects_late
     }
 
     /// Whether the timer reviews running requests, read at build time.

@@ -174,6 +174,14 @@ pub trait StealPolicy: Send + Sync + fmt::Debug + 'static {
         RequestAction::Continue
     }
 
+    /// Whether every request that can no longer meet its target when a worker comes to it is
+    /// rejected unrun, as if each were submitted with
+    /// [`Request::reject_when_late`](crate::Request::reject_when_late). Asked once, when the
+    /// pool is built. Default: false (late requests still run).
+    fn rejects_late(&self) -> bool {
+        false
+    }
+
     /// Whether the timer should call [`review`](Self::review) on running requests. A policy
     /// that answers false costs the timer nothing per request. Asked once, when the pool is
     /// built. Default: false.

@@ -32,6 +32,10 @@ pub struct PoolStats {
     pub met: u64,
     /// Completed requests, not cancelled, that missed their target.
     pub missed: u64,
+    /// Requests rejected unrun because they could no longer meet their target when a worker
+    /// came to them ([`Request::reject_when_late`](crate::Request::reject_when_late)); neither
+    /// admitted nor completed.
+    pub rejected: u64,
     /// Requests cancelled ([`RequestHandle::cancel`](crate::RequestHandle::cancel)): before
     /// they started (never admitted nor completed) or while running (completed, since their
     /// closure returned, but neither met nor missed).
@@ -592,6 +596,7 @@ impl ThreadPool {
             handed_back: get(&c.handed_back),
             refused: get(&c.refused),
             queued: self.registry.book.queued.load(Ordering::Relaxed) as u64,
+            rejected: self.registry.counters.rejected.load(Ordering::Relaxed),
             cancelled: self.registry.book.cancelled.load(Ordering::Relaxed),
             scheduled: self.registry.book.scheduled.load(Ordering::Relaxed) as u64,
             ..PoolStats::default()

@@ -94,6 +94,8 @@ pub(crate) struct RequestCounters {
     pub(crate) handed_back: AtomicU64,
     /// `try_submit` calls refused because the queue was full.
     pub(crate) refused: AtomicU64,
+    /// Requests rejected unrun because they could no longer meet their target.
+    pub(crate) rejected: AtomicU64,
 }
 
 /// A process-unique pool number: how handles and messages name a pool (an address can be
@@ -200,6 +202,17 @@ impl Registry {
     pub(crate) fn admit_later(&self, item: Queued) {
         self.hooks.push(item);
         self.sleep.new_work(1);
+    }
+
+    /// Whether a request about to start is rejected unrun (`Request::reject_when_late`, or a
+    /// policy that `rejects_late`): it asked, and it can no longer meet its target.
+    #[inline]
+    pub(crate) fn rejects(&self, ctx: &RequestCtx) -> bool {
+        (ctx.reject_when_late || self.hooks.rejects_late())
+            && ctx.info.target.is_some()
+            && ctx
+                .info
+                .cannot_meet(ctx.arrival, self.hooks.now(), self.num_threads())
     }
 
     /// Whether a request that has not started must resolve `Cancelled` instead of running

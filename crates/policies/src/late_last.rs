@@ -58,15 +58,8 @@ impl LateLast {
         if !item.is_root() || item.is_shed() {
             return false;
         }
-        let Some(deadline) = item.deadline() else {
-            return false;
-        };
-        if deadline < now {
-            return true;
-        }
-        item.info()
-            .cost_hint
-            .is_some_and(|c| now.saturating_add(c / self.threads as u32) > deadline)
+        // The same rule as the runtime's opt-in rejection (`Request::reject_when_late`).
+        item.info().cannot_meet(item.arrival(), now, self.threads)
     }
 }
 

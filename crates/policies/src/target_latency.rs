@@ -56,6 +56,7 @@ pub struct TargetLatency {
     slack: f64,
     deprioritize: bool,
     late_last: bool,
+    reject_late: bool,
     admission: Admission,
     name: String,
 }
@@ -69,6 +70,7 @@ impl TargetLatency {
             slack: 0.0,
             deprioritize: true,
             late_last: false,
+            reject_late: false,
             admission: Admission::Fifo,
             name: String::new(),
         }
@@ -136,6 +138,22 @@ impl TargetLatency {
         self.named()
     }
 
+    /// Whether a request that can no longer meet its target when a worker comes to it is
+    /// rejected unrun (its handle resolves with `RequestError::is_rejected`), as if every
+    /// request were submitted with `Request::reject_when_late`; the name gains `+reject`.
+    /// Default: off (late requests still run, after the others with `late_last`).
+    ///
+    /// ```
+    /// use ontime_policies::TargetLatency;
+    /// let p = TargetLatency::reactive().late_last(true).reject_late(true);
+    /// assert_eq!(ontime_core::StealPolicy::name(&p), "target-latency+late-last+reject");
+    /// assert!(ontime_core::StealPolicy::rejects_late(&p));
+    /// ```
+    pub fn reject_late(mut self, on: bool) -> Self {
+        self.reject_late = on;
+        self.named()
+    }
+
     /// The same stealing rule with another admission order (e.g. EDF).
     pub fn admission(mut self, admission: Admission) -> Self {
         self.admission = admission;
@@ -149,7 +167,8 @@ impl TargetLatency {
             "target-latency"
         };
         let late = if self.late_last { "+late-last" } else { "" };
-        self.name = format!("{base}{}{late}", self.admission.suffix());
+        let reject = if self.reject_late { "+reject" } else { "" };
+        self.name = format!("{base}{}{late}{reject}", self.admission.suffix());
         self
     }
 
@@ -191,6 +210,10 @@ impl StealPolicy for TargetLatency {
 
     fn validate(&self, _: usize) -> Result<(), String> {
         self.admission.validate()
+    }
+
+    fn rejects_late(&self) -> bool {
+        self.reject_late
     }
 
     fn admission_queue(&self, threads: usize) -> Box<dyn AdmissionQueue> {

@@ -76,6 +76,8 @@ pub(crate) struct RequestCtx {
     life: AtomicU8,
     /// Runs even when the pool is closed with `CloseMode::Cancel` (set before sharing).
     pub(crate) complete_on_close: bool,
+    /// Rejected unrun if it cannot meet its target when admitted (set before sharing).
+    pub(crate) reject_when_late: bool,
     /// Whether the request's handle still holds a reference (the timer's active set tells
     /// "no task left alive" by the reference count, less this one).
     held_by_handle: AtomicBool,
@@ -102,6 +104,7 @@ impl RequestCtx {
             life: AtomicU8::new(life::QUEUED),
             held_by_handle: AtomicBool::new(true),
             complete_on_close: false,
+            reject_when_late: false,
         }
     }
 
@@ -169,6 +172,12 @@ impl RequestCtx {
     /// cancelled).
     pub(crate) fn close_cancelled(&self) {
         self.life.store(life::CANCELLED_QUEUED, Ordering::Release);
+    }
+
+    /// The root job won the start but resolves the request without running it (rejected):
+    /// a later cancel finds it finished.
+    pub(crate) fn finished_unrun(&self) {
+        self.life.store(life::FINISHED, Ordering::Release);
     }
 
     /// The root closure has returned: whether its result stands or was cancelled meanwhile.

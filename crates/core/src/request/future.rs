@@ -80,6 +80,7 @@ where
             arrival: None,
             cancel_on_drop: false,
             complete_on_close: false,
+            reject_when_late: false,
         }
     }
 }

@@ -47,6 +47,7 @@ pub struct RequestError {
 enum ErrorKind {
     Panicked(Box<dyn Any + Send>),
     Cancelled,
+    Rejected,
 }
 
 impl RequestError {
@@ -62,6 +63,21 @@ impl RequestError {
             kind: ErrorKind::Cancelled,
             outcome,
         }
+    }
+
+    pub(crate) fn rejected(outcome: Outcome) -> Self {
+        RequestError {
+            kind: ErrorKind::Rejected,
+            outcome,
+        }
+    }
+
+    /// Whether the request was rejected unrun because it could no longer meet its target
+    /// when a worker came to it ([`Request::reject_when_late`](crate::Request::reject_when_late),
+    /// or a policy that rejects late requests). Its outcome has `start == finish`, the time
+    /// of the rejection.
+    pub fn is_rejected(&self) -> bool {
+        matches!(self.kind, ErrorKind::Rejected)
     }
 
     /// When the request arrived, started and stopped. A request cancelled before it started
@@ -80,12 +96,12 @@ impl RequestError {
         matches!(self.kind, ErrorKind::Panicked(_))
     }
 
-    /// The panic payload, e.g. to `std::panic::resume_unwind` it; `None` for a cancelled
-    /// request.
+    /// The panic payload, e.g. to `std::panic::resume_unwind` it; `None` for a cancelled or
+    /// rejected request.
     pub fn into_panic(self) -> Option<Box<dyn Any + Send>> {
         match self.kind {
             ErrorKind::Panicked(p) => Some(p),
-            ErrorKind::Cancelled => None,
+            ErrorKind::Cancelled | ErrorKind::Rejected => None,
         }
     }
 }
@@ -96,6 +112,7 @@ impl fmt::Debug for RequestError {
         match &self.kind {
             ErrorKind::Panicked(p) => d.field("panic", &unwind::message(&**p)),
             ErrorKind::Cancelled => d.field("cancelled", &true),
+            ErrorKind::Rejected => d.field("rejected", &true),
         };
         d.field("outcome", &self.outcome).finish()
     }
@@ -111,6 +128,11 @@ impl fmt::Display for RequestError {
                 unwind::message(&**p)
             ),
             ErrorKind::Cancelled => write!(f, "request {} was cancelled", self.outcome.id),
+            ErrorKind::Rejected => write!(
+                f,
+                "request {} was rejected: it could no longer meet its target when a worker came to it",
+                self.outcome.id
+            ),
         }
     }
 }

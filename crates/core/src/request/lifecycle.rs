@@ -98,6 +98,7 @@ impl Registry {
         let id = this.counters.submitted.fetch_add(1, Ordering::Relaxed);
         let mut ctx = RequestCtx::new(id, req.info, arrival);
         ctx.complete_on_close = req.complete_on_close;
+        ctx.reject_when_late = req.reject_when_late;
         if scheduled {
             ctx.mark_scheduled();
         }
@@ -228,6 +229,15 @@ pub(crate) fn run_root<F, R>(
     }
     book.unqueue();
     match on {
+        Some((r, _)) if r.rejects(ctx) => {
+            // It can no longer meet its target, and it (or the policy) asked to be told so
+            // rather than run late.
+            r.counters.rejected.fetch_add(1, Ordering::Relaxed);
+            ctx.finished_unrun();
+            let now = r.hooks.now();
+            ctx.set_start(now);
+            slot.resolve(Err(RequestError::rejected(ctx.outcome(now))));
+        }
         Some((r, _)) if r.cancels_on_close(ctx) => {
             // Closed with `CloseMode::Cancel` before it started (`close.rs`).
             ctx.close_cancelled();

@@ -90,6 +90,7 @@ pub struct Request<F> {
     pub(crate) arrival: Option<Duration>,
     pub(crate) cancel_on_drop: bool,
     pub(crate) complete_on_close: bool,
+    pub(crate) reject_when_late: bool,
 }
 
 impl<F> std::fmt::Debug for Request<F> {
@@ -116,6 +117,7 @@ where
             arrival: None,
             cancel_on_drop: false,
             complete_on_close: false,
+            reject_when_late: false,
         }
     }
 }
@@ -168,6 +170,36 @@ impl<F> Request<F> {
     /// ```
     pub fn cancel_on_drop(mut self) -> Self {
         self.cancel_on_drop = true;
+        self
+    }
+
+    /// Rejects the request, unrun, if it can no longer meet its target when a worker comes to
+    /// it ([`RequestInfo::cannot_meet`]: its deadline passed, or its cost hint does not fit
+    /// before it): its handle resolves with an error whose
+    /// [`is_rejected`](crate::RequestError::is_rejected) is true, so a server can answer "busy"
+    /// instead of computing a late answer, and the capacity goes to requests that can still
+    /// make it. Counted in [`PoolStats::rejected`](crate::PoolStats::rejected). Without a
+    /// target it is never rejected. A policy can ask this for every request
+    /// ([`StealPolicy::rejects_late`](crate::StealPolicy::rejects_late)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ontime_core::{Request, ThreadPool};
+    /// let pool = ThreadPool::new(1).unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
+    /// let (started_tx, started) = std::sync::mpsc::channel();
+    /// let busy = pool.submit(Request::new(move || { started_tx.send(()).unwrap(); rx.recv().unwrap() }));
+    /// started.recv().unwrap();
+    /// let late = pool.submit(Request::new(|| "too late").target(Duration::from_millis(1)).reject_when_late());
+    /// std::thread::sleep(Duration::from_millis(5)); // its deadline passes while it waits
+    /// tx.send(()).unwrap();
+    /// busy.wait().unwrap();
+    /// let err = late.wait().unwrap_err();
+    /// assert!(err.is_rejected());
+    /// assert_eq!(pool.stats().rejected, 1);
+    /// ```
+    pub fn reject_when_late(mut self) -> Self {
+        self.reject_when_late = true;
         self
     }
 

@@ -17,6 +17,40 @@ pub struct RequestInfo {
     pub priority: u8,
 }
 
+impl RequestInfo {
+    /// Whether a request with this description, arrived at `arrival` and not started by
+    /// `now`, can no longer meet its target on `threads` workers: its deadline has passed, or
+    /// its cost hint spread over the workers does not fit before it. False without a target.
+    /// Queue-aware admission (`LateLast` in ontime-policies) and opt-in rejection
+    /// ([`Request::reject_when_late`](crate::Request::reject_when_late)) both use this one
+    /// rule.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ontime_core::RequestInfo;
+    /// let ms = Duration::from_millis;
+    /// let mut info = RequestInfo::default();
+    /// info.target = Some(ms(10));
+    /// assert!(!info.cannot_meet(ms(0), ms(5), 2));
+    /// assert!(info.cannot_meet(ms(0), ms(11), 2), "deadline passed");
+    /// info.cost_hint = Some(ms(12));
+    /// assert!(info.cannot_meet(ms(0), ms(5), 2), "6 ms of work left no room after 5 ms");
+    /// ```
+    pub fn cannot_meet(&self, arrival: Duration, now: Duration, threads: usize) -> bool {
+        let Some(target) = self.target else {
+            return false;
+        };
+        let deadline = arrival.saturating_add(target);
+        if deadline < now {
+            return true;
+        }
+        self.cost_hint.is_some_and(|c| {
+            let per = c / u32::try_from(threads.max(1)).unwrap_or(u32::MAX);
+            now.saturating_add(per) > deadline
+        })
+    }
+}
+
 /// A snapshot of one request, handed to [`StealPolicy::review`](crate::StealPolicy::review).
 ///
 /// All times are readings of the pool's [`Clock`](crate::Clock).

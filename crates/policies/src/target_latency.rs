@@ -57,6 +57,7 @@ pub struct TargetLatency {
     deprioritize: bool,
     late_last: bool,
     reject_late: bool,
+    admit_first: bool,
     admission: Admission,
     name: String,
 }
@@ -71,6 +72,7 @@ impl TargetLatency {
             deprioritize: true,
             late_last: false,
             reject_late: false,
+            admit_first: false,
             admission: Admission::Fifo,
             name: String::new(),
         }
@@ -154,6 +156,23 @@ impl TargetLatency {
         self.named()
     }
 
+    /// Whether an idle worker admits a queued request before it steals (the name gains
+    /// `+admit-first`). Default: off (it steals first, helping requests that are running).
+    /// With the target-latency rule, a request that misses stops being shared, so admitting
+    /// first no longer lets one enormous request take every worker.
+    ///
+    /// ```
+    /// use ontime_core::{IdleOrder, IdleView, StealPolicy};
+    /// use ontime_policies::TargetLatency;
+    /// let p = TargetLatency::reactive().admit_first(true);
+    /// assert_eq!(p.name(), "target-latency+admit-first");
+    /// assert_eq!(p.idle_order(&IdleView::new(0, 2, 1, false)), IdleOrder::AdmitFirst);
+    /// ```
+    pub fn admit_first(mut self, on: bool) -> Self {
+        self.admit_first = on;
+        self.named()
+    }
+
     /// The same stealing rule with another admission order (e.g. EDF).
     pub fn admission(mut self, admission: Admission) -> Self {
         self.admission = admission;
@@ -168,7 +187,8 @@ impl TargetLatency {
         };
         let late = if self.late_last { "+late-last" } else { "" };
         let reject = if self.reject_late { "+reject" } else { "" };
-        self.name = format!("{base}{}{late}{reject}", self.admission.suffix());
+        let admit = if self.admit_first { "+admit-first" } else { "" };
+        self.name = format!("{base}{}{admit}{late}{reject}", self.admission.suffix());
         self
     }
 
@@ -205,7 +225,11 @@ impl StealPolicy for TargetLatency {
     }
 
     fn idle_order(&self, _: &IdleView) -> IdleOrder {
-        IdleOrder::StealFirst
+        if self.admit_first {
+            IdleOrder::AdmitFirst
+        } else {
+            IdleOrder::StealFirst
+        }
     }
 
     fn validate(&self, _: usize) -> Result<(), String> {

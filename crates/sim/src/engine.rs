@@ -66,6 +66,9 @@ pub(crate) struct Engine<'a> {
     policy: &'a dyn StealPolicy,
     queue: Box<dyn AdmissionQueue>,
     reviews: bool,
+    /// `StealPolicy::rejects_late`: a request that cannot meet its target when a worker
+    /// pops it is rejected unrun (`RequestInfo::cannot_meet`, the pool's own rule).
+    rejects: bool,
     costs: Costs,
     item: u64,
     shape: Shape,
@@ -105,6 +108,7 @@ impl<'a> Engine<'a> {
                 arrival: ns(a.at),
                 start: None,
                 finish: None,
+                rejected: false,
                 home: 0,
                 flags: RequestFlags::default(),
                 done: 0,
@@ -122,6 +126,7 @@ impl<'a> Engine<'a> {
             },
             queue: policy.admission_queue(workers),
             reviews: policy.reviews_running(),
+            rejects: policy.rejects_late(),
             policy,
             item: ns(costs.item).max(1),
             costs,
@@ -256,7 +261,14 @@ impl<'a> Engine<'a> {
         let latency_ns = self
             .reqs
             .iter()
-            .map(|r| r.finish.expect("finished") - r.arrival)
+            // A rejected request never gets an answer: it counts as missed, at any target.
+            .map(|r| {
+                if r.rejected {
+                    u64::MAX
+                } else {
+                    r.finish.expect("finished") - r.arrival
+                }
+            })
             .collect();
         let start_ns = self
             .reqs
@@ -308,14 +320,27 @@ impl<'a> Engine<'a> {
         if self.workers[w].depth >= MAX_ADMIT_DEPTH {
             return None;
         }
-        let q = self.queue.pop(w, Duration::from_nanos(self.now))?;
-        assert!(
-            q.is_root(),
-            "loop requests re-schedule nothing, so every item is a root"
-        );
-        let r = usize::try_from(q.id()).expect("ids are indices");
-        drop(q);
-        Some(r)
+        loop {
+            let now = Duration::from_nanos(self.now);
+            let q = self.queue.pop(w, now)?;
+            assert!(
+                q.is_root(),
+                "loop requests re-schedule nothing, so every item is a root"
+            );
+            let r = usize::try_from(q.id()).expect("ids are indices");
+            // As the pool's root job does (`Registry::rejects`): rejected unrun, at once.
+            let reject = self.rejects && q.info().cannot_meet(q.arrival(), now, self.workers.len());
+            drop(q);
+            if !reject {
+                return Some(r);
+            }
+            let req = &mut self.reqs[r];
+            req.start = Some(self.now);
+            req.finish = Some(self.now);
+            req.rejected = true;
+            self.finished += 1;
+            self.counters.rejected += 1;
+        }
     }
 
     fn view(&self, r: usize) -> RequestView {

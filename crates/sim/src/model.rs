@@ -18,6 +18,8 @@ pub(crate) struct Req {
     pub(crate) arrival: u64,
     pub(crate) start: Option<u64>,
     pub(crate) finish: Option<u64>,
+    /// Rejected unrun (`StealPolicy::rejects_late`); its latency is reported as `u64::MAX`.
+    pub(crate) rejected: bool,
     /// The worker that admitted it (where its work goes home when it stops sharing).
     pub(crate) home: W,
     /// What the policy's verdicts raised (core's `RequestFlags`, as a pool keeps them).

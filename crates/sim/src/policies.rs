@@ -17,9 +17,14 @@ pub const POLICIES: [&str; 5] = [
 
 /// Variants measured on request (`ONTIME_BENCH_EXTRA`, or `cargo xtask sim --policy`), not in
 /// the default suites.
-pub const EXTRA: [&str; 2] = [
+pub const EXTRA: [&str; 7] = [
     "target-latency+late-last",
     "target-latency-predictive+late-last",
+    "target-latency+late-last+reject",
+    "target-latency-predictive+late-last+reject",
+    "target-latency+admit-first",
+    "target-latency-predictive+admit-first",
+    "target-latency-predictive+admit-first+late-last+reject",
 ];
 
 /// The policy called `name` for a pool of `threads` workers serving requests with target
@@ -42,6 +47,24 @@ pub fn policy(name: &str, threads: usize, target: Duration) -> Option<Box<dyn St
         "target-latency-predictive+late-last" => {
             Box::new(TargetLatency::predictive().late_last(true))
         }
+        "target-latency+late-last+reject" => {
+            Box::new(TargetLatency::reactive().late_last(true).reject_late(true))
+        }
+        "target-latency-predictive+late-last+reject" => Box::new(
+            TargetLatency::predictive()
+                .late_last(true)
+                .reject_late(true),
+        ),
+        "target-latency+admit-first" => Box::new(TargetLatency::reactive().admit_first(true)),
+        "target-latency-predictive+admit-first" => {
+            Box::new(TargetLatency::predictive().admit_first(true))
+        }
+        "target-latency-predictive+admit-first+late-last+reject" => Box::new(
+            TargetLatency::predictive()
+                .admit_first(true)
+                .late_last(true)
+                .reject_late(true),
+        ),
         "micropools" => {
             let heavy = (threads / 2).max(1);
             Box::new(Micropools::new(

@@ -17,13 +17,15 @@ pub struct Counters {
     pub yields: u64,
     /// Verdicts that changed a request.
     pub verdicts: u64,
+    /// Requests rejected unrun (a policy that `rejects_late`); their items are not run.
+    pub rejected: u64,
 }
 
 /// One simulated run: per request (in arrival order) its arrival, start and latency, in
 /// nanoseconds of virtual time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Run {
-    /// Finish minus arrival.
+    /// Finish minus arrival; `u64::MAX` for a request rejected unrun.
     pub latency_ns: Vec<u64>,
     /// Admission time.
     pub start_ns: Vec<u64>,

@@ -237,3 +237,44 @@ fn bad_input_gets_a_clear_error() {
     let e = one.run("micropools", &Costs::default()).unwrap_err();
     assert!(e.to_string().contains("rejected the pool"), "{e}");
 }
+
+/// A policy that rejects late requests: in the simulator, as in a pool, a request that
+/// cannot meet its target when a worker pops it is rejected unrun (counted, reported with
+/// latency `u64::MAX`); the same stream without rejection runs every item.
+#[test]
+fn a_rejecting_policy_rejects_hopeless_requests_unrun_in_the_simulator() {
+    // Two workers, a burst of 40 requests of 2 ms each, target 3 ms: most cannot make it.
+    let s: Vec<Arrival> = (0..40)
+        .map(|_| Arrival {
+            at: Duration::ZERO,
+            items: 200,
+        })
+        .collect();
+    let target = us(3_000);
+    let plain = TargetLatency::reactive().late_last(true);
+    let rejecting = TargetLatency::reactive().late_last(true).reject_late(true);
+    let a = simulate(&plain, 2, &s, target, Shape::Loop, &Costs::default(), 3).unwrap();
+    let b = simulate(&rejecting, 2, &s, target, Shape::Loop, &Costs::default(), 3).unwrap();
+    assert_eq!(a.counters.rejected, 0);
+    assert_eq!(a.counters.items_run, 40 * 200);
+    let rejected = b.latency_ns.iter().filter(|&&l| l == u64::MAX).count() as u64;
+    assert!(rejected > 0, "some requests were hopeless");
+    assert_eq!(b.counters.rejected, rejected);
+    assert_eq!(
+        b.counters.items_run,
+        (40 - rejected) * 200,
+        "rejected ones never ran"
+    );
+    assert!(b.misses() >= rejected as usize);
+    // Rejecting the hopeless ones frees the workers: at least as many meet their target.
+    let met = |r: &ontime_sim::Run| r.latency_ns.len() - r.misses();
+    assert!(
+        met(&b) >= met(&a),
+        "met {} with rejection, {} without",
+        met(&b),
+        met(&a)
+    );
+    // Deterministic, like every simulation.
+    let b2 = simulate(&rejecting, 2, &s, target, Shape::Loop, &Costs::default(), 3).unwrap();
+    assert_eq!(b, b2);
+}

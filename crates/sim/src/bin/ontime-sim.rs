@@ -125,7 +125,11 @@ fn main() {
         let run = case
             .run(p, &Costs::default())
             .unwrap_or_else(|e| fail(&e.to_string()));
-        let ms = |q| run.quantile(q) as f64 / 1e6;
+        // A rejected request's latency is `u64::MAX` (never answered): shown as infinite.
+        let ms = |q| match run.quantile(q) {
+            u64::MAX => f64::INFINITY,
+            l => l as f64 / 1e6,
+        };
         println!(
             "{:<28} {:>8.4} {:>10.3} {:>10.3} {:>10.3} {:>11.0} {:>8.2}",
             p,

@@ -75,6 +75,26 @@ impl Activator {
         }
     }
 
+    /// [`notify`](Self::notify) for an input with no value cell to catch a second arrival (a
+    /// signal): `Err` if this arrival is one more than the node's next activation can take
+    /// (every input of the next activation is already in, and the node has not re-armed):
+    /// the sender is outrunning the node. The count is then off for this run (the run is
+    /// failing; the next run arms the activator again).
+    #[inline]
+    pub(crate) fn notify_bounded(&self, sched: &dyn Scheduler) -> Result<bool, ()> {
+        let before = self.count.fetch_sub(1, Ordering::AcqRel);
+        // Legit counts run from `inputs` (armed) down to `-inputs` (all of the next
+        // activation's inputs in while this one is queued or running), modulo 2^64.
+        if (before as isize) <= -(self.inputs as isize) {
+            return Err(());
+        }
+        if before == 1 {
+            sched.schedule(self.node);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
     /// The node finished a run: adds its inputs back and, if every input of the next
     /// activation already arrived, schedules it again. Returns whether it did.
     #[inline]

@@ -60,7 +60,7 @@ pub use engine::{
     multiple_uses, single_use, NodeRef, RunCancel, RunError, RunErrorKind, RunOptions, RunReport,
     Span, Trace,
 };
-pub use graph::{BuildError, Condition, GraphBuilder, Input, Rx, Tx, Wiring};
+pub use graph::{BuildError, Condition, Emitter, GraphBuilder, Input, Rx, Signal, Tx, Wiring};
 pub use node::{NodeBox, NodeMut, NodeOnce, TaskNode};
 pub use port::{
     In, Out, Port, PortError, PortId, PortReceiver, PortSender, Receiver, ReceiverMut,

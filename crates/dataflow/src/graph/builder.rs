@@ -18,6 +18,7 @@ use std::sync::Arc;
 use super::arena::Arena;
 use super::condition::{Branches, Condition};
 use super::shape::Shape;
+use super::signal::{Emitter, Listeners, Signal};
 use super::wiring::{Rx, Tx, Wiring};
 use crate::engine::InitialValue;
 use crate::node::{EngineNode, TaskNode};
@@ -44,6 +45,8 @@ pub struct GraphBuilder<N: ?Sized> {
     branch_edges: Vec<(NodeId, NodeId, u32)>,
     /// Targets of seeded branch edges: notified once at the start of every run.
     seeded: Vec<u32>,
+    /// Signals' listener tables, and each signal's listeners so far (`signal.rs`).
+    signals: Vec<(Listeners, Vec<NodeId>)>,
     marker: PhantomData<fn() -> Box<N>>,
 }
 
@@ -133,6 +136,7 @@ impl<N: ?Sized> GraphBuilder<N> {
             conditions: Vec::new(),
             branch_edges: Vec::new(),
             seeded: Vec::new(),
+            signals: Vec::new(),
             marker: PhantomData,
         }
     }
@@ -192,6 +196,86 @@ impl<N: ?Sized> GraphBuilder<N> {
         self.branch(cond, k, target);
         self.seeded.push(target.0);
         self
+    }
+
+    /// A new reactive signal, awaited by no node yet (see [`on`](Self::on) and
+    /// [`emitter`](Self::emitter)).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::sync::Arc;
+    /// use ontime_dataflow::common::FnTask;
+    /// use ontime_dataflow::single_use::GraphBuilder;
+    /// use ontime_dataflow::Scheduler;
+    ///
+    /// let mut g = GraphBuilder::new();
+    /// let ready = g.signal();
+    /// let emit = g.emitter(ready);
+    /// g.task(FnTask::new(move |s: &dyn Scheduler, (), ()| emit.emit(s)), (), ());
+    /// let heard = Arc::new(AtomicU32::new(0));
+    /// for _ in 0..3 {
+    ///     let h = heard.clone();
+    ///     let n = g.task(FnTask::new(move |_: &dyn Scheduler, (), ()| { h.fetch_add(1, Ordering::SeqCst); }), (), ());
+    ///     g.on(ready, n);
+    /// }
+    /// g.build().unwrap().run_parallel(&ontime_core::ThreadPool::new(2).unwrap()).unwrap();
+    /// assert_eq!(heard.load(Ordering::SeqCst), 3);
+    /// ```
+    pub fn signal(&mut self) -> Signal {
+        self.signals.push((Arc::default(), Vec::new()));
+        Signal {
+            index: self.signals.len() - 1,
+            graph: self.wiring.graph_id(),
+        }
+    }
+
+    /// `node` awaits `signal`: each emission gives it one control input (it runs once per
+    /// emission, once its other inputs are in too).
+    ///
+    /// # Panics
+    /// If `signal` belongs to another builder or `node` is not in this graph.
+    #[track_caller]
+    pub fn on(&mut self, signal: Signal, node: NodeId) -> &mut Self {
+        self.check_signal(signal);
+        let n = self.len();
+        assert!(
+            node.index() < n,
+            "ontime-dataflow: on(signal, {node}) on a graph of {n} nodes"
+        );
+        self.signals[signal.index].1.push(node);
+        self
+    }
+
+    /// [`on`](Self::on), and `node` also gets this input once at the start of every run, as
+    /// if the signal had been emitted: how a loop that awaits an acknowledgement starts.
+    ///
+    /// # Panics
+    /// As [`on`](Self::on).
+    #[track_caller]
+    pub fn on_seeded(&mut self, signal: Signal, node: NodeId) -> &mut Self {
+        self.on(signal, node);
+        self.seeded.push(node.0);
+        self
+    }
+
+    /// The emitter of `signal`, for the tasks that emit it (clone it freely).
+    ///
+    /// # Panics
+    /// If `signal` belongs to another builder.
+    #[track_caller]
+    pub fn emitter(&self, signal: Signal) -> Emitter {
+        self.check_signal(signal);
+        Emitter {
+            listeners: Arc::clone(&self.signals[signal.index].0),
+        }
+    }
+
+    #[track_caller]
+    fn check_signal(&self, signal: Signal) {
+        assert!(
+            signal.graph == self.wiring.graph_id(),
+            "ontime-dataflow: {signal:?} belongs to another graph"
+        );
     }
 
     /// An empty graph with room for `tasks` tasks and `ports` ports before its tables grow.
@@ -373,8 +457,15 @@ impl<N: ?Sized> GraphBuilder<N> {
             conditions,
             branch_edges,
             seeded,
+            signals,
             ..
         } = self;
+        for (table, listeners) in signals {
+            for &n in &listeners {
+                inputs[n.index()] += 1;
+            }
+            let _ = table.set(listeners.into_boxed_slice());
+        }
         for (table, targets) in conditions {
             let targets: Box<[Box<[NodeId]>]> =
                 targets.into_iter().map(Vec::into_boxed_slice).collect();

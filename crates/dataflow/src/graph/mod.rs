@@ -5,6 +5,7 @@ mod arena;
 mod builder;
 pub(crate) mod condition;
 mod shape;
+mod signal;
 pub(crate) mod spare;
 mod wiring;
 
@@ -13,4 +14,5 @@ pub(crate) use builder::Built;
 pub use builder::{BuildError, GraphBuilder, Input};
 pub use condition::Condition;
 pub(crate) use shape::Shape;
+pub use signal::{Emitter, Signal};
 pub use wiring::{Rx, Tx, Wiring};

@@ -246,3 +246,31 @@ fn a_chosen_branch_and_a_data_input_schedule_the_target_once() {
         assert_eq!(p.seen.load(Ordering::Relaxed), 7);
     });
 }
+
+/// `Activator::notify_bounded` (signals, `graph/signal.rs`): a one-input listener that is
+/// queued for one emission takes one more ahead; of two more emissions racing, exactly one is
+/// refused, and neither schedules it again while it is queued.
+#[test]
+fn a_listener_takes_one_emission_ahead_and_refuses_the_next() {
+    loom::model(|| {
+        // Scheduled for the first emission (count 0), not yet run.
+        let p = probe(1, 0);
+        let racers: Vec<_> = (0..2)
+            .map(|_| {
+                let p = p.clone();
+                thread::spawn(move || p.activator.notify_bounded(&*p).is_err())
+            })
+            .collect();
+        let refused = racers
+            .into_iter()
+            .map(|r| r.join().unwrap())
+            .filter(|&e| e)
+            .count();
+        assert_eq!(refused, 1, "one emission ahead is taken, the next refused");
+        assert_eq!(
+            p.scheduled.load(Ordering::Relaxed),
+            0,
+            "not scheduled while queued"
+        );
+    });
+}

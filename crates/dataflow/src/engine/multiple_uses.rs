@@ -72,6 +72,38 @@ impl graph::GraphBuilder<dyn NodeMut> {
         self.push_task(Reusable(task), inputs, outputs)
     }
 
+    /// Gathers many ports of one type into one: a node that waits for a value on every port
+    /// of `inputs` and writes them, in the order given, as one `Vec<T>` to the returned port,
+    /// which tasks read like any other. For more inputs than a task's tuple takes (7), or a
+    /// number known only at run time.
+    ///
+    /// ```
+    /// use ontime_dataflow::common::StrictTask;
+    /// use ontime_dataflow::multiple_uses::GraphBuilder;
+    ///
+    /// let mut g = GraphBuilder::new();
+    /// let parts: Vec<_> = (0..20u64)
+    ///     .map(|i| {
+    ///         let (tx, rx) = g.port();
+    ///         g.task(StrictTask::new(move || (i * i,)), (), (tx,));
+    ///         rx
+    ///     })
+    ///     .collect();
+    /// let all = g.gather(parts);
+    /// let (sum_tx, sum_rx) = g.port();
+    /// g.task(StrictTask::new(|v: Vec<u64>| (v.iter().sum::<u64>(),)), (all,), (sum_tx,));
+    /// let out = g.output(sum_rx);
+    /// g.build().unwrap().run_parallel(&ontime_core::ThreadPool::new(2).unwrap()).unwrap();
+    /// assert_eq!(out.take(), Ok((0..20u64).map(|i| i * i).sum()));
+    /// ```
+    ///
+    /// # Panics
+    /// If a port belongs to another builder.
+    #[track_caller]
+    pub fn gather<T: Send + 'static>(&mut self, inputs: Vec<Rx<T>>) -> Rx<Vec<T>> {
+        self.push_gather(inputs, false)
+    }
+
     /// Adds a condition task (Taskflow's): `f` reads `inputs`, may write `outputs`, and
     /// returns the number of the branch to activate ([`branch`](Self::branch)); only that
     /// branch's targets get their input from it. A number the condition has no branch for

@@ -17,11 +17,13 @@ use std::sync::Arc;
 
 use super::arena::Arena;
 use super::condition::{Branches, Condition};
+use super::gather::GatherNode;
 use super::shape::Shape;
 use super::signal::{Emitter, Listeners, Signal};
 use super::wiring::{Rx, Tx, Wiring};
 use crate::engine::InitialValue;
 use crate::node::{EngineNode, TaskNode};
+use crate::port::InputCell;
 use crate::port::{OutPort, PortId, PortReceiver};
 use crate::scheduler::NodeId;
 use crate::task::{InputHandles, InputList, OutputHandles};
@@ -196,6 +198,31 @@ impl<N: ?Sized> GraphBuilder<N> {
         self.branch(cond, k, target);
         self.seeded.push(target.0);
         self
+    }
+
+    /// The gather node behind the engine modules' `gather` (`close`: single-use cells).
+    #[track_caller]
+    pub(crate) fn push_gather<T: Send + 'static>(
+        &mut self,
+        inputs: Vec<Rx<T>>,
+        close: bool,
+    ) -> Rx<Vec<T>> {
+        for rx in &inputs {
+            self.wiring.check(rx.graph, rx.port);
+        }
+        let (tx, out_rx) = self.port::<Vec<T>>();
+        let id = NodeId::from_index(self.len());
+        let cells: Box<[InputCell<T>]> = inputs.iter().map(|rx| InputCell::new(rx.port)).collect();
+        let node = GatherNode::new(cells, OutPort::new(tx.port), close);
+        let ptr = self.arena.alloc_node(node);
+        let n = inputs.len();
+        for (i, rx) in inputs.into_iter().enumerate() {
+            self.wiring.consume(rx, id, GatherNode::cell_ptr(ptr, i));
+        }
+        self.wiring.produce(tx, id, GatherNode::out_ptr(ptr));
+        self.data_inputs.push(n as u32);
+        self.names.insert(id.0, Arc::from(format!("gather of {n}")));
+        out_rx
     }
 
     /// A new reactive signal, awaited by no node yet (see [`on`](Self::on) and

@@ -4,6 +4,7 @@
 mod arena;
 mod builder;
 pub(crate) mod condition;
+mod gather;
 mod shape;
 mod signal;
 pub(crate) mod spare;

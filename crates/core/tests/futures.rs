@@ -292,3 +292,53 @@ fn a_cancelled_future_request_stops_its_loop_inside_poll() {
     assert!(h.cancel());
     assert!(h.wait().unwrap_err().is_cancelled());
 }
+
+#[test]
+fn a_late_future_request_that_asked_is_rejected_unrun() {
+    let clock = Arc::new(ontime_core::ManualClock::new());
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(1)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started) = std::sync::mpsc::channel();
+    let busy = pool.submit(Request::new(move || {
+        started_tx.send(()).unwrap();
+        rx.recv().unwrap()
+    }));
+    started.recv().unwrap();
+    let polled = Arc::new(AtomicBool::new(false));
+    let p = polled.clone();
+    let h = pool.submit_future(
+        Request::from_future(async move {
+            p.store(true, Ordering::SeqCst);
+        })
+        .target(Duration::from_millis(1))
+        .reject_when_late(),
+    );
+    clock.set(Duration::from_millis(5));
+    tx.send(()).unwrap();
+    busy.wait().unwrap();
+    assert!(h.wait().unwrap_err().is_rejected());
+    assert!(!polled.load(Ordering::SeqCst), "never polled");
+    assert_eq!(pool.stats().rejected, 1);
+}
+
+#[test]
+fn closing_with_cancel_resolves_a_future_request_not_yet_polled() {
+    let pool = ThreadPool::new(1).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started) = std::sync::mpsc::channel();
+    let busy = pool.submit(Request::new(move || {
+        started_tx.send(()).unwrap();
+        rx.recv().unwrap()
+    }));
+    started.recv().unwrap();
+    let h = pool.spawn_future(async { 1 });
+    let closed = pool.close(ontime_core::CloseMode::Cancel);
+    tx.send(()).unwrap();
+    closed.wait();
+    busy.wait().unwrap();
+    assert!(h.wait().unwrap_err().is_cancelled());
+}

@@ -160,6 +160,16 @@ where
             }
             this.book.unqueue();
             if let Some(r) = registry {
+                // As a closure request's root job (`lifecycle::run_root`): rejected when late
+                // if it asked, cancelled if the pool was closed with `CloseMode::Cancel`.
+                if r.rejects(&this.ctx) {
+                    r.counters.rejected.fetch_add(1, Ordering::Relaxed);
+                    return Self::end_unrun(this, r, RequestError::rejected);
+                }
+                if r.cancels_on_close(&this.ctx) {
+                    this.book.cancelled.fetch_add(1, Ordering::Relaxed);
+                    return Self::end_unrun(this, r, RequestError::cancelled);
+                }
                 r.request_started(&this.ctx);
             }
         }
@@ -187,6 +197,18 @@ where
             }
             Err(p) => Self::finish(this, registry, End::Panicked(p)),
         }
+    }
+
+    /// Its first poll does not run it after all (rejected, or cancelled by a close): drop the
+    /// future and resolve with `error`.
+    fn end_unrun(this: &Self, r: &Registry, error: fn(super::view::Outcome) -> RequestError) {
+        // SAFETY: we own the future while `RUNNING`.
+        drop(unsafe { (*this.fut.get()).take() });
+        this.poll.done();
+        this.ctx.finished_unrun();
+        let now = r.hooks.now();
+        this.ctx.set_start(now);
+        this.slot.resolve(Err(error(this.ctx.outcome(now))));
     }
 
     /// The future is done (ready, panicked, or its request cancelled): drop it and resolve.
@@ -271,6 +293,7 @@ impl Registry {
         let arrival = req.arrival.unwrap_or_else(|| this.hooks.now());
         let mut ctx = RequestCtx::new(id, req.info, arrival);
         ctx.complete_on_close = req.complete_on_close;
+        ctx.reject_when_late = req.reject_when_late;
         let ctx = Arc::new(ctx);
         let slot = Arc::new(Slot::new(this.hooks.panic_reporter()));
         let task = StdArc::new(FutureTask {

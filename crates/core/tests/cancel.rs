@@ -2,6 +2,9 @@
 //! resolves `Cancelled` once, counters and the queue bound follow, and nothing reaches the
 //! panic handler.
 
+mod common;
+
+use common::block_worker;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -25,18 +28,6 @@ fn pool_counting_panics(threads: usize) -> (ThreadPool, Arc<AtomicUsize>) {
         .build()
         .unwrap();
     (pool, panics)
-}
-
-/// Occupies the pool's only worker until the returned sender is used.
-fn block_worker(pool: &ThreadPool) -> (Sender<()>, RequestHandle<()>) {
-    let (tx, rx) = channel::<()>();
-    let (started_tx, started) = channel();
-    let h = pool.submit(Request::new(move || {
-        started_tx.send(()).unwrap();
-        rx.recv().unwrap()
-    }));
-    started.recv().unwrap();
-    (tx, h)
 }
 
 /// Runs `f` again and again for at most 30 seconds: work that only a cancellation should end,

@@ -1,26 +1,16 @@
 //! Close modes: drain runs what is queued, cancel resolves requests not yet started (except
 //! those that complete on close), the `Closed` handle waits or is awaited, nothing is lost.
 
+mod common;
+
+use common::block_worker;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, Sender};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use ontime_core::{CloseMode, Request, RequestHandle, ThreadPool, ThreadPoolBuilder};
-
-/// Occupies the pool's only worker until the returned sender is used.
-fn block_worker(pool: &ThreadPool) -> (Sender<()>, RequestHandle<()>) {
-    let (tx, rx) = channel::<()>();
-    let (started_tx, started) = channel();
-    let h = pool.submit(Request::new(move || {
-        started_tx.send(()).unwrap();
-        rx.recv().unwrap()
-    }));
-    started.recv().unwrap();
-    (tx, h)
-}
+use ontime_core::{CloseMode, Request, ThreadPool, ThreadPoolBuilder};
 
 #[test]
 fn drain_runs_everything_queued_then_the_workers_exit() {

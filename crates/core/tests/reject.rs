@@ -2,14 +2,14 @@
 //! resolves rejected, unrun, if it (or the policy) asked; otherwise it runs late as before.
 //! All on a manual clock: no timing is asserted.
 
+mod common;
+
+use common::block_worker;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, Sender};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ontime_core::{
-    ManualClock, Request, RequestHandle, StealPolicy, ThreadPool, ThreadPoolBuilder,
-};
+use ontime_core::{ManualClock, Request, StealPolicy, ThreadPool, ThreadPoolBuilder};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -22,18 +22,6 @@ fn manual_pool(policy: Option<Box<dyn StealPolicy>>) -> (ThreadPool, Arc<ManualC
         b = b.policy_boxed(p);
     }
     (b.build().unwrap(), clock)
-}
-
-/// Occupies the pool's only worker until the returned sender is used.
-fn block_worker(pool: &ThreadPool) -> (Sender<()>, RequestHandle<()>) {
-    let (tx, rx) = channel::<()>();
-    let (started_tx, started) = channel();
-    let h = pool.submit(Request::new(move || {
-        started_tx.send(()).unwrap();
-        rx.recv().unwrap()
-    }));
-    started.recv().unwrap();
-    (tx, h)
 }
 
 #[test]

@@ -162,13 +162,12 @@ where
             if let Some(r) = registry {
                 // As a closure request's root job (`lifecycle::run_root`): rejected when late
                 // if it asked, cancelled if the pool was closed with `CloseMode::Cancel`.
-                if r.rejects(&this.ctx) {
-                    r.counters.rejected.fetch_add(1, Ordering::Relaxed);
-                    return Self::end_unrun(this, r, RequestError::rejected);
-                }
-                if r.cancels_on_close(&this.ctx) {
-                    this.book.cancelled.fetch_add(1, Ordering::Relaxed);
-                    return Self::end_unrun(this, r, RequestError::cancelled);
+                if let Some(error) = r.unrun_verdict(&this.ctx) {
+                    // SAFETY: we own the future while `RUNNING`.
+                    drop(unsafe { (*this.fut.get()).take() });
+                    this.poll.done();
+                    this.slot.resolve_unrun(&this.ctx, r.hooks.now(), error);
+                    return;
                 }
                 r.request_started(&this.ctx);
             }
@@ -197,18 +196,6 @@ where
             }
             Err(p) => Self::finish(this, registry, End::Panicked(p)),
         }
-    }
-
-    /// Its first poll does not run it after all (rejected, or cancelled by a close): drop the
-    /// future and resolve with `error`.
-    fn end_unrun(this: &Self, r: &Registry, error: fn(super::view::Outcome) -> RequestError) {
-        // SAFETY: we own the future while `RUNNING`.
-        drop(unsafe { (*this.fut.get()).take() });
-        this.poll.done();
-        this.ctx.finished_unrun();
-        let now = r.hooks.now();
-        this.ctx.set_start(now);
-        this.slot.resolve(Err(error(this.ctx.outcome(now))));
     }
 
     /// The future is done (ready, panicked, or its request cancelled): drop it and resolve.

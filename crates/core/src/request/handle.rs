@@ -243,6 +243,18 @@ impl<R> Slot<R> {
         }
     }
 
+    /// Resolves a request that never ran (cancelled or rejected before its closure started):
+    /// its start and finish are `now`.
+    pub(crate) fn resolve_unrun(
+        &self,
+        ctx: &RequestCtx,
+        now: Duration,
+        error: fn(Outcome) -> RequestError,
+    ) {
+        ctx.set_start(now);
+        self.resolve(Err(error(ctx.outcome(now))));
+    }
+
     /// The value if it is there; else keeps `waker` for `complete` to wake, and `None`.
     ///
     /// Both sides hold the mutex, so the race between a completion and a registration loses
@@ -456,9 +468,8 @@ impl<R> RequestHandle<R> {
                 }
                 self.book.cancelled.fetch_add(1, Ordering::Relaxed);
                 let now = self.book.now_or(self.ctx.arrival);
-                self.ctx.set_start(now);
                 self.slot
-                    .resolve(Err(RequestError::cancelled(self.ctx.outcome(now))));
+                    .resolve_unrun(&self.ctx, now, RequestError::cancelled);
                 true
             }
             CancelFrom::Running => {

@@ -126,6 +126,25 @@ impl Registry {
         (handle, Queued::new(Task::new(job, Some(ctx)), true))
     }
 
+    /// Whether a request that won its start resolves unrun instead, and with which error: it
+    /// can no longer meet its target and it (or the policy) asked to be rejected rather than
+    /// run late, or the pool was closed with `CloseMode::Cancel` (`close.rs`). Counts it and
+    /// moves its state on; the caller resolves it (`Slot::resolve_unrun`). For closure and
+    /// future requests alike.
+    pub(crate) fn unrun_verdict(&self, ctx: &RequestCtx) -> Option<fn(Outcome) -> RequestError> {
+        if self.rejects(ctx) {
+            self.counters.rejected.fetch_add(1, Ordering::Relaxed);
+            ctx.finished_unrun();
+            return Some(RequestError::rejected);
+        }
+        if self.cancels_on_close(ctx) {
+            self.book.cancelled.fetch_add(1, Ordering::Relaxed);
+            ctx.close_cancelled();
+            return Some(RequestError::cancelled);
+        }
+        None
+    }
+
     /// Bookkeeping when a worker admits a request: start time, the policy's first verdict,
     /// and registration for the timer's reviews.
     pub(crate) fn request_started(&self, ctx: &Arc<RequestCtx>) {
@@ -221,32 +240,17 @@ pub(crate) fn run_root<F, R>(
     if !ctx.try_start() {
         if ctx.take_unscheduled() {
             book.cancelled.fetch_add(1, Ordering::Relaxed);
-            let now = book.now_or(ctx.arrival);
-            ctx.set_start(now);
-            slot.resolve(Err(RequestError::cancelled(ctx.outcome(now))));
+            slot.resolve_unrun(ctx, book.now_or(ctx.arrival), RequestError::cancelled);
         }
         return;
     }
     book.unqueue();
     match on {
-        Some((r, _)) if r.rejects(ctx) => {
-            // It can no longer meet its target, and it (or the policy) asked to be told so
-            // rather than run late.
-            r.counters.rejected.fetch_add(1, Ordering::Relaxed);
-            ctx.finished_unrun();
-            let now = r.hooks.now();
-            ctx.set_start(now);
-            slot.resolve(Err(RequestError::rejected(ctx.outcome(now))));
-        }
-        Some((r, _)) if r.cancels_on_close(ctx) => {
-            // Closed with `CloseMode::Cancel` before it started (`close.rs`).
-            ctx.close_cancelled();
-            book.cancelled.fetch_add(1, Ordering::Relaxed);
-            let now = book.now_or(ctx.arrival);
-            ctx.set_start(now);
-            slot.resolve(Err(RequestError::cancelled(ctx.outcome(now))));
-        }
         Some((r, worker)) => {
+            if let Some(error) = r.unrun_verdict(ctx) {
+                slot.resolve_unrun(ctx, r.hooks.now(), error);
+                return;
+            }
             r.request_started(ctx);
             slot.set_running_on(Some(worker));
             let result = unwind::catch(f);

@@ -25,3 +25,18 @@ pub fn fib(n: u64) -> u64 {
     let (a, b) = join(|| fib(n - 1), || fib(n - 2));
     a + b
 }
+
+/// Occupies a pool's only worker (one request blocked on a channel) until the returned sender
+/// is used; the handle resolves once it is.
+pub fn block_worker(
+    pool: &ontime_core::ThreadPool,
+) -> (std::sync::mpsc::Sender<()>, ontime_core::RequestHandle<()>) {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started) = std::sync::mpsc::channel();
+    let h = pool.submit(ontime_core::Request::new(move || {
+        started_tx.send(()).unwrap();
+        rx.recv().unwrap()
+    }));
+    started.recv().unwrap();
+    (tx, h)
+}

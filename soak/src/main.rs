@@ -184,15 +184,20 @@ impl StealPolicy for Flaky {
     fn reviews_running(&self) -> bool {
         self.inner.reviews_running()
     }
+    fn rejects_late(&self) -> bool {
+        // None of the soak's policies rejects: it counts every unit run exactly once.
+        self.inner.rejects_late()
+    }
 }
 
 fn policy(rng: &mut Rng) -> Box<dyn StealPolicy> {
     use ontime_policies as p;
-    match rng.below(5) {
+    match rng.below(6) {
         0 => Box::new(p::StealFirst::new()),
         1 => Box::new(p::AdmitFirst::new()),
         2 => Box::new(p::TargetLatency::reactive()),
         3 => Box::new(p::TargetLatency::predictive().deprioritize(true)),
+        4 => Box::new(p::TargetLatency::new()),
         _ => Box::new(p::earliest_deadline_first()),
     }
 }

@@ -21,7 +21,7 @@ fn err(e: impl std::fmt::Display) -> String {
 }
 
 /// Every implementation name the suites use, so a series keeps its colour in every figure.
-const KNOWN: [&str; 16] = [
+const KNOWN: [&str; 17] = [
     "ontime",
     "rayon-core",
     "chili",
@@ -33,6 +33,7 @@ const KNOWN: [&str; 16] = [
     "steal-first",
     "admit-first",
     "target-latency",
+    "target-latency-reactive",
     "target-latency-predictive",
     "micropools",
     "single-pool",
@@ -42,7 +43,7 @@ const KNOWN: [&str; 16] = [
 
 /// The colour of a series: fixed per known name, else by position in the figure.
 pub fn colour(name: &str, names: &[String]) -> RGBColor {
-    const P: [RGBColor; 16] = [
+    const P: [RGBColor; 17] = [
         RGBColor(31, 119, 180),
         RGBColor(214, 39, 40),
         RGBColor(44, 160, 44),
@@ -54,6 +55,7 @@ pub fn colour(name: &str, names: &[String]) -> RGBColor {
         RGBColor(140, 86, 75),
         RGBColor(255, 127, 14),
         RGBColor(44, 160, 44),
+        RGBColor(255, 187, 120),
         RGBColor(31, 119, 180),
         RGBColor(148, 103, 189),
         RGBColor(214, 39, 40),

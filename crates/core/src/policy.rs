@@ -21,6 +21,27 @@ pub enum IdleOrder {
     StealFirst,
     /// Admit queued work before stealing (tokio's behaviour).
     AdmitFirst,
+    /// Steal, but admit nothing now. Meant for a worker [blocked](IdleView::blocked) inside a
+    /// request that can still meet its target ([`IdleView::blocked_on_live`]): a request
+    /// admitted there runs nested above the blocked one, which cannot finish before it does.
+    /// Queued work waits for another worker (a refusing worker passes its wake-up on), or for
+    /// this one once it is free. For a free worker it means the same as `StealFirst`, so
+    /// that queued work is never stranded.
+    ///
+    /// ```
+    /// use ontime_core::{IdleOrder, IdleView, StealPolicy};
+    /// #[derive(Debug)]
+    /// struct NoNesting;
+    /// impl StealPolicy for NoNesting {
+    ///     fn name(&self) -> &str { "no-nesting" }
+    ///     fn idle_order(&self, v: &IdleView) -> IdleOrder {
+    ///         if v.blocked_on_live { IdleOrder::StealOnly } else { IdleOrder::AdmitFirst }
+    ///     }
+    /// }
+    /// let v = IdleView::new(0, 2, 3, true).on_live(true);
+    /// assert_eq!(NoNesting.idle_order(&v), IdleOrder::StealOnly);
+    /// ```
+    StealOnly,
 }
 
 /// What an idle worker knows when it asks the policy where to look.
@@ -36,6 +57,13 @@ pub struct IdleView {
     /// True when the worker is waiting inside a job (for a join or scope to finish) rather
     /// than free in its main loop.
     pub blocked: bool,
+    /// True when the worker is `blocked` inside a request that can still meet its target: it
+    /// has a target, its deadline has not passed, and no verdict has stopped its sharing or
+    /// deprioritized it. Whatever this worker takes now runs nested above that request's
+    /// frame and delays it. (While this holds the worker also leaves alone, in its own deque
+    /// and hand-back queue, the work of requests that can no longer meet their target; see
+    /// `request/README.md`, "Blocked workers".)
+    pub blocked_on_live: bool,
 }
 
 impl IdleView {
@@ -52,7 +80,22 @@ impl IdleView {
             num_threads,
             queued,
             blocked,
+            blocked_on_live: false,
         }
+    }
+
+    /// The same view with [`blocked_on_live`](Self::blocked_on_live) set to `live` (which
+    /// implies `blocked`).
+    ///
+    /// ```
+    /// use ontime_core::IdleView;
+    /// let v = IdleView::new(0, 2, 0, true).on_live(true);
+    /// assert!(v.blocked && v.blocked_on_live);
+    /// ```
+    pub fn on_live(mut self, live: bool) -> Self {
+        self.blocked_on_live = live;
+        self.blocked |= live;
+        self
     }
 }
 

@@ -323,13 +323,25 @@ impl WorkerThread {
         x.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 
-    fn idle_view(&self, blocked: bool) -> IdleView {
+    fn idle_view(&self, blocked: bool, blocked_on_live: bool) -> IdleView {
         IdleView {
             worker: self.index,
             num_threads: self.registry.num_threads(),
             queued: self.registry.injector.len() + self.registry.hooks.queue_len(),
             blocked,
+            blocked_on_live,
         }
+    }
+
+    /// The request this blocked worker waits inside, if it can still meet its target
+    /// ([`RequestCtx::is_live`]). Reads the clock only for such a request.
+    #[cold]
+    fn blocked_in_live(&self) -> Option<*const RequestCtx> {
+        let ctx = self.current_ctx_ptr();
+        // SAFETY: `current_ctx_ptr` is valid until the current task ends, and this worker is
+        // inside that task (it waits in one of its joins).
+        let live = !ctx.is_null() && unsafe { &*ctx }.is_live(|| self.registry.hooks.now());
+        live.then_some(ctx)
     }
 
     /// Takes work from the admission side: blocking callers first (`install` and friends
@@ -353,17 +365,53 @@ impl WorkerThread {
     /// Looks for a task: own deque, tasks handed back to this worker, then stealing and
     /// admission in the policy's order. `blocked`: called while waiting inside a job.
     pub(crate) fn find_work(&self, blocked: bool) -> Option<Task> {
+        self.search(blocked).task
+    }
+
+    /// [`find_work`](Self::find_work), also telling whether work was left alone because this
+    /// worker waits inside a live request (see `request/README.md`, "Blocked workers"): such
+    /// a worker must not sleep, since only its own deque and hand-back queue hold that work.
+    fn search(&self, blocked: bool) -> Search {
+        let live = if blocked {
+            self.blocked_in_live()
+        } else {
+            None
+        };
+        let mut declined = false;
         if let Some(task) = self.local.pop() {
-            return Some(task);
+            match live {
+                Some(me) if Self::given_up_elsewhere(&task, me) => {
+                    // Back on top of this worker's deque, where it was: a thief may still
+                    // take it (and hand it back), or this worker runs it once it is free.
+                    self.local.push(task);
+                    declined = true;
+                }
+                _ => return Search::found(task),
+            }
         }
         let info = &self.registry.infos[self.index];
-        if let Some(task) = info.returned.pop() {
-            return Some(task);
+        if live.is_some() {
+            // Only requests that stopped sharing have work here, and the live request is not
+            // one of them: all of it is left for later.
+            declined |= info.returned.len() > 0;
+        } else if let Some(task) = info.returned.pop() {
+            return Search::found(task);
         }
-        let view = self.idle_view(blocked);
-        let job = match self.registry.hooks.idle_order(&view) {
+        let view = self.idle_view(blocked, live.is_some());
+        let order = self.registry.hooks.idle_order(&view);
+        let job = match order {
             IdleOrder::StealFirst => self.steal(&view).or_else(|| self.admit()),
             IdleOrder::AdmitFirst => self.admit().or_else(|| self.steal(&view)),
+            IdleOrder::StealOnly if !blocked => self.steal(&view).or_else(|| self.admit()),
+            IdleOrder::StealOnly => {
+                let job = self.steal(&view);
+                if job.is_none() && view.queued > 0 {
+                    // Queued work this worker refuses may have woken it: pass the wake-up
+                    // on to a sleeper that may take it.
+                    self.registry.sleep.new_work(1);
+                }
+                job
+            }
         };
         if job.is_some() && self.registry.sleep.sleepers() > 0 {
             // Work arrived from elsewhere while other workers sleep: share this job's first
@@ -371,7 +419,17 @@ impl WorkerThread {
             // microseconds rather than one heartbeat interval per worker.
             self.request_heartbeat();
         }
-        job
+        Search {
+            task: job,
+            declined,
+        }
+    }
+
+    /// Whether `task` belongs to a request other than `me` that a verdict has given up on.
+    fn given_up_elsewhere(task: &Task, me: *const RequestCtx) -> bool {
+        task.ctx
+            .as_deref()
+            .is_some_and(|c| !ptr::eq(c, me) && c.is_given_up())
     }
 
     fn steal(&self, view: &IdleView) -> Option<Task> {
@@ -425,10 +483,17 @@ impl WorkerThread {
         let mut rounds = 0u32;
         let blocked = !std::ptr::eq(latch, &self.registry.infos[self.index].terminate);
         while !latch.probe() {
-            if let Some(task) = self.find_work(blocked) {
+            let found = self.search(blocked);
+            if let Some(task) = found.task {
                 // SAFETY: the task came from a queue.
                 unsafe { self.run_task(task) };
                 rounds = 0;
+                continue;
+            }
+            if found.declined {
+                // Work only this worker runs is waiting for the live request to finish or
+                // to pass its deadline: look again soon instead of sleeping.
+                thread::yield_now();
                 continue;
             }
             if rounds < ROUNDS_UNTIL_SLEEP {
@@ -447,7 +512,12 @@ impl WorkerThread {
                 sleep.cancel(ticket);
                 break;
             }
-            if let Some(task) = self.find_work(blocked) {
+            let found = self.search(blocked);
+            if found.declined && found.task.is_none() {
+                sleep.cancel(ticket);
+                continue;
+            }
+            if let Some(task) = found.task {
                 sleep.cancel(ticket);
                 // SAFETY: the task came from a queue.
                 unsafe { self.run_task(task) };
@@ -519,6 +589,22 @@ impl WorkerThread {
     }
 }
 
+/// What [`WorkerThread::search`] found.
+struct Search {
+    task: Option<Task>,
+    /// Work was left alone because the worker waits inside a live request.
+    declined: bool,
+}
+
+impl Search {
+    fn found(task: Task) -> Self {
+        Search {
+            task: Some(task),
+            declined: false,
+        }
+    }
+}
+
 /// Restores a worker's nesting depth and current request when a task ends (`run_task`).
 struct TaskFrame<'a> {
     worker: &'a WorkerThread,
@@ -560,7 +646,7 @@ mod tests {
             loop {
                 infos[me].heartbeat.store(false, Ordering::Relaxed);
                 infos[victim].heartbeat.store(false, Ordering::Relaxed);
-                let found = wt.steal(&wt.idle_view(false));
+                let found = wt.steal(&wt.idle_view(false, false));
                 assert!(found.is_none(), "the other worker has nothing queued");
                 if infos[me].heartbeat.load(Ordering::Relaxed) {
                     continue; // the timer ticked meanwhile: try again

@@ -4,9 +4,12 @@ use ontime_core::{AdmissionQueue, IdleOrder, IdleView, RequestAction, RequestVie
 
 use crate::admission::Admission;
 
-/// Steal-first, except that a request stops being shared once its target is missed (the
-/// founding note's policy), or, in the predictive variant, as soon as its progress predicts a
-/// miss.
+/// Never help a request that has missed its target: it stops being shared once its deadline
+/// passes (the founding note's policy, [`reactive`](Self::reactive)), or, in the predictive
+/// variant, as soon as its progress predicts a miss. [`TargetLatency::new`] (the default,
+/// `target-latency`) adds three pieces around that rule: idle workers admit before they steal,
+/// queued requests that can no longer make it wait behind those that can, and a worker
+/// blocked inside a request that can still make it admits nothing meanwhile.
 ///
 /// Once a request stops sharing, its pending forks are no longer promoted and a thief that
 /// takes one of its already-shared jobs hands it back, so its remaining work runs on the
@@ -58,12 +61,44 @@ pub struct TargetLatency {
     late_last: bool,
     reject_late: bool,
     admit_first: bool,
+    nest_while_blocked: bool,
     admission: Admission,
     name: String,
 }
 
+impl Default for TargetLatency {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl TargetLatency {
-    /// Stop sharing a request at its deadline (`"target-latency"`).
+    /// The combination that measured best (`"target-latency"`): the
+    /// [predictive](Self::predictive) rule, idle workers that
+    /// [admit first](Self::admit_first), [late requests last](Self::late_last), and
+    /// [no nesting](Self::nest_while_blocked) of new requests above a request that can still
+    /// meet its target. Late requests still run (add [`reject_late`](Self::reject_late) to
+    /// answer them at once instead). docs/policies.md gives each piece's figures.
+    ///
+    /// ```
+    /// use ontime_core::StealPolicy;
+    /// use ontime_policies::TargetLatency;
+    /// assert_eq!(TargetLatency::new().name(), "target-latency");
+    /// assert_eq!(TargetLatency::new().reject_late(true).name(), "target-latency+reject");
+    /// ```
+    pub fn new() -> Self {
+        TargetLatency {
+            predictive: true,
+            late_last: true,
+            admit_first: true,
+            nest_while_blocked: false,
+            ..Self::reactive()
+        }
+        .named()
+    }
+
+    /// Stop sharing a request at its deadline, nothing more (`"target-latency-reactive"`:
+    /// steal first, FIFO admission, late requests run in turn).
     pub fn reactive() -> Self {
         TargetLatency {
             predictive: false,
@@ -73,6 +108,7 @@ impl TargetLatency {
             late_last: false,
             reject_late: false,
             admit_first: false,
+            nest_while_blocked: true,
             admission: Admission::Fifo,
             name: String::new(),
         }
@@ -80,7 +116,7 @@ impl TargetLatency {
     }
 
     /// Stop sharing a request as soon as its progress predicts a miss
-    /// (`"target-latency-predictive"`).
+    /// (`"target-latency-predictive"`; otherwise as [`reactive`](Self::reactive)).
     pub fn predictive() -> Self {
         TargetLatency {
             predictive: true,
@@ -128,12 +164,12 @@ impl TargetLatency {
 
     /// Whether queued requests that can no longer meet their target are admitted only after
     /// those that still can ([`LateLast`](crate::LateLast) around the admission order; the
-    /// name gains `+late-last`). Default: off.
+    /// name gains `+late-last`). Default: off, except in [`new`](Self::new).
     ///
     /// ```
     /// use ontime_policies::TargetLatency;
     /// let p = TargetLatency::reactive().late_last(true);
-    /// assert_eq!(ontime_core::StealPolicy::name(&p), "target-latency+late-last");
+    /// assert_eq!(ontime_core::StealPolicy::name(&p), "target-latency-reactive+late-last");
     /// ```
     pub fn late_last(mut self, on: bool) -> Self {
         self.late_last = on;
@@ -148,7 +184,7 @@ impl TargetLatency {
     /// ```
     /// use ontime_policies::TargetLatency;
     /// let p = TargetLatency::reactive().late_last(true).reject_late(true);
-    /// assert_eq!(ontime_core::StealPolicy::name(&p), "target-latency+late-last+reject");
+    /// assert_eq!(ontime_core::StealPolicy::name(&p), "target-latency-reactive+late-last+reject");
     /// assert!(ontime_core::StealPolicy::rejects_late(&p));
     /// ```
     pub fn reject_late(mut self, on: bool) -> Self {
@@ -157,7 +193,8 @@ impl TargetLatency {
     }
 
     /// Whether an idle worker admits a queued request before it steals (the name gains
-    /// `+admit-first`). Default: off (it steals first, helping requests that are running).
+    /// `+admit-first`). Default: off (it steals first, helping requests that are running),
+    /// except in [`new`](Self::new).
     /// With the target-latency rule, a request that misses stops being shared, so admitting
     /// first no longer lets one enormous request take every worker.
     ///
@@ -165,11 +202,31 @@ impl TargetLatency {
     /// use ontime_core::{IdleOrder, IdleView, StealPolicy};
     /// use ontime_policies::TargetLatency;
     /// let p = TargetLatency::reactive().admit_first(true);
-    /// assert_eq!(p.name(), "target-latency+admit-first");
+    /// assert_eq!(p.name(), "target-latency-reactive+admit-first");
     /// assert_eq!(p.idle_order(&IdleView::new(0, 2, 1, false)), IdleOrder::AdmitFirst);
     /// ```
     pub fn admit_first(mut self, on: bool) -> Self {
         self.admit_first = on;
+        self.named()
+    }
+
+    /// Whether a worker blocked inside a request that can still meet its target (waiting for
+    /// a stolen part of it) may admit a new request meanwhile. The new request would run
+    /// nested above the blocked one, which could finish only after it. Off: such a worker
+    /// only steals ([`IdleOrder::StealOnly`]), and queued requests go to free workers. Default:
+    /// on, except in [`new`](Self::new); off adds `+no-nest` to other variants' names.
+    ///
+    /// ```
+    /// use ontime_core::{IdleOrder, IdleView, StealPolicy};
+    /// use ontime_policies::TargetLatency;
+    /// let p = TargetLatency::predictive().admit_first(true).nest_while_blocked(false);
+    /// assert_eq!(p.name(), "target-latency-predictive+admit-first+no-nest");
+    /// let blocked_on_live = IdleView::new(0, 2, 1, true).on_live(true);
+    /// assert_eq!(p.idle_order(&blocked_on_live), IdleOrder::StealOnly);
+    /// assert_eq!(p.idle_order(&IdleView::new(0, 2, 1, true)), IdleOrder::AdmitFirst);
+    /// ```
+    pub fn nest_while_blocked(mut self, on: bool) -> Self {
+        self.nest_while_blocked = on;
         self.named()
     }
 
@@ -179,16 +236,29 @@ impl TargetLatency {
         self.named()
     }
 
+    /// Names a configuration uniquely: `target-latency` for [`new`](Self::new)'s combination
+    /// (plus `+reject` and the admission order), otherwise the reactive or predictive base
+    /// with a suffix for every option that differs from it.
     fn named(mut self) -> Self {
+        let order = self.admission.suffix();
+        let reject = if self.reject_late { "+reject" } else { "" };
+        if self.predictive && self.admit_first && self.late_last && !self.nest_while_blocked {
+            self.name = format!("target-latency{order}{reject}");
+            return self;
+        }
         let base = if self.predictive {
             "target-latency-predictive"
         } else {
-            "target-latency"
+            "target-latency-reactive"
         };
         let late = if self.late_last { "+late-last" } else { "" };
-        let reject = if self.reject_late { "+reject" } else { "" };
         let admit = if self.admit_first { "+admit-first" } else { "" };
-        self.name = format!("{base}{}{admit}{late}{reject}", self.admission.suffix());
+        let nest = if self.nest_while_blocked {
+            ""
+        } else {
+            "+no-nest"
+        };
+        self.name = format!("{base}{order}{admit}{late}{reject}{nest}");
         self
     }
 
@@ -224,8 +294,10 @@ impl StealPolicy for TargetLatency {
         &self.name
     }
 
-    fn idle_order(&self, _: &IdleView) -> IdleOrder {
-        if self.admit_first {
+    fn idle_order(&self, v: &IdleView) -> IdleOrder {
+        if v.blocked_on_live && !self.nest_while_blocked {
+            IdleOrder::StealOnly
+        } else if self.admit_first {
             IdleOrder::AdmitFirst
         } else {
             IdleOrder::StealFirst

@@ -141,12 +141,30 @@ fn micropools_decision_table() {
 #[test]
 fn admission_names_and_validation() {
     use ontime_core::ThreadPoolBuilder;
-    assert_eq!(TargetLatency::reactive().name(), "target-latency");
+    assert_eq!(TargetLatency::reactive().name(), "target-latency-reactive");
     assert_eq!(
         TargetLatency::reactive()
             .admission(Admission::EarliestDeadlineFirst)
             .name(),
-        "target-latency+edf"
+        "target-latency-reactive+edf"
+    );
+    assert_eq!(TargetLatency::new().name(), "target-latency");
+    assert_eq!(TargetLatency::default().name(), "target-latency");
+    assert_eq!(
+        TargetLatency::new()
+            .admission(Admission::EarliestDeadlineFirst)
+            .reject_late(true)
+            .name(),
+        "target-latency+edf+reject"
+    );
+    // Any option that leaves the default combination names it from its base.
+    assert_eq!(
+        TargetLatency::new().nest_while_blocked(true).name(),
+        "target-latency-predictive+admit-first+late-last"
+    );
+    assert_eq!(
+        TargetLatency::new().late_last(false).name(),
+        "target-latency-predictive+admit-first+no-nest"
     );
     assert_eq!(
         AdmitFirst::new()

@@ -475,3 +475,58 @@ fn late_last_admits_requests_that_can_still_make_it_first_and_runs_the_rest() {
         .late_last(true);
     assert_eq!(late_order(edf, &reqs), [5, 2, 1, 3, 4]);
 }
+
+/// Two workers; request R's loop has two items, both started (one per worker). The home
+/// worker's item returns at once, so it blocks waiting for the thief's item, which holds until
+/// released; R's target is far away (the clock stands still), so R is live throughout. Then a
+/// request Q is submitted. Returns whether Q ran before the release, and on which worker
+/// relative to R's home (true: the home worker, i.e. nested above R's blocked frame).
+fn nesting_while_blocked(policy: impl StealPolicy) -> (bool, bool) {
+    let clock = Arc::new(ManualClock::new());
+    let pool = pool_on(2, clock, policy);
+    let started = Arc::new(AtomicUsize::new(0));
+    let released = Arc::new(AtomicBool::new(false));
+    let home = Arc::new(AtomicUsize::new(usize::MAX));
+    let (st, rel, hm) = (started.clone(), released.clone(), home.clone());
+    let r = pool.submit(
+        Request::new(move || {
+            hm.store(current_thread_index().unwrap(), Ordering::SeqCst);
+            ontime_core::forall_chunked(0..2, 1, |_| {
+                st.fetch_add(1, Ordering::SeqCst);
+                // Both items must be running, one per worker, before either goes on.
+                assert!(wait_for(PATIENCE, || st.load(Ordering::SeqCst) >= 2));
+                if current_thread_index().unwrap() != hm.load(Ordering::SeqCst) {
+                    assert!(wait_for(PATIENCE, || rel.load(Ordering::SeqCst)));
+                }
+            });
+        })
+        .target(Duration::from_secs(3600)),
+    );
+    assert!(wait_for(PATIENCE, || started.load(Ordering::SeqCst) == 2));
+    let ran = Arc::new(Mutex::new(None));
+    let (rn, rel) = (ran.clone(), released.clone());
+    let q = pool.submit(Request::new(move || {
+        *rn.lock().unwrap() = Some((rel.load(Ordering::SeqCst), current_thread_index().unwrap()));
+    }));
+    // Give a nesting worker ample time to take Q; a non-nesting one must not take it at all
+    // (the thief is held, so only the blocked home worker could).
+    wait_for(ms(300), || ran.lock().unwrap().is_some());
+    released.store(true, Ordering::SeqCst);
+    r.wait().unwrap();
+    q.wait().unwrap();
+    let (after_release, worker) = ran.lock().unwrap().expect("Q ran");
+    let home = home.load(Ordering::SeqCst);
+    (!after_release, worker == home)
+}
+
+#[test]
+fn a_worker_blocked_in_a_live_request_admits_nothing_under_target_latency() {
+    // The default `target-latency`: the blocked home worker only steals, so Q waits for a
+    // free worker (here: the thief, once released).
+    let (early, _) = nesting_while_blocked(TargetLatency::new());
+    assert!(!early, "Q ran nested above the blocked live request");
+    // The same policy allowed to nest: the blocked home worker admits Q meanwhile.
+    let (early, on_home) = nesting_while_blocked(TargetLatency::new().nest_while_blocked(true));
+    assert!(early, "Q did not run while the home worker was blocked");
+    assert!(on_home, "Q ran elsewhere than on the blocked home worker");
+}

@@ -712,6 +712,18 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Whether request `r` can still meet its target (`RequestCtx::is_live`): its deadline
+    /// has not passed and no verdict has given up on it.
+    fn is_live(&self, r: usize) -> bool {
+        !self.given_up(r) && self.now <= self.reqs[r].arrival + self.target
+    }
+
+    /// Whether a verdict has given up on request `r` (`RequestCtx::is_given_up`).
+    fn given_up(&self, r: usize) -> bool {
+        let f = &self.reqs[r].flags;
+        f.unshared || f.deprioritized
+    }
+
     // ---- idle workers ------------------------------------------------------------------
 
     /// Work was published (a promotion, an arrival): one idle worker looks for it, a
@@ -751,22 +763,54 @@ impl<'a> Engine<'a> {
                 return;
             }
         }
-        if let Some(fork) = self.workers[w].pop_any() {
-            self.refresh(w);
-            let (pw, idx) = fork.parent;
-            self.workers[pw].stack[idx].outstanding += 1;
-            self.run_fork(w, fork);
-            return;
-        }
-        if let Some(fork) = self.workers[w].returned.pop_front() {
-            self.run_fork(w, fork);
-            return;
-        }
+        // A worker blocked inside a live request leaves alone the work of requests given up
+        // on (`WorkerThread::search`): the newest fork of its deque if it is such work, and
+        // its whole returned queue (only given-up requests have work there). The real worker
+        // then looks again instead of sleeping; here it searches again at the live request's
+        // deadline, or earlier if woken.
         let blocked = !self.workers[w].stack.is_empty();
-        let view = IdleView::new(w, self.workers.len(), self.queue.len(), blocked);
+        let live = self.workers[w]
+            .stack
+            .last()
+            .map(|f| f.req)
+            .filter(|&r| self.is_live(r));
+        let declines_own = live.is_some_and(|me| {
+            self.workers[w]
+                .deque
+                .back()
+                .is_some_and(|k| k.req != me && self.given_up(k.req))
+        });
+        if !declines_own {
+            if let Some(fork) = self.workers[w].pop_any() {
+                self.refresh(w);
+                let (pw, idx) = fork.parent;
+                self.workers[pw].stack[idx].outstanding += 1;
+                self.run_fork(w, fork);
+                return;
+            }
+        }
+        let declines_returned = live.is_some() && !self.workers[w].returned.is_empty();
+        if !declines_returned {
+            if let Some(fork) = self.workers[w].returned.pop_front() {
+                self.run_fork(w, fork);
+                return;
+            }
+        }
+        if let Some(me) = live.filter(|_| declines_own || declines_returned) {
+            // Just past the deadline: the request is no longer live then.
+            let deadline = self.reqs[me].arrival + self.target;
+            self.at(deadline + 1, Ev::Search(w));
+        }
+        let view =
+            IdleView::new(w, self.workers.len(), self.queue.len(), blocked).on_live(live.is_some());
         let got = match self.policy.idle_order(&view) {
             IdleOrder::StealFirst => self.try_steal(w, &view) || self.try_admit(w, blocked),
             IdleOrder::AdmitFirst => self.try_admit(w, blocked) || self.try_steal(w, &view),
+            IdleOrder::StealOnly if !blocked => {
+                self.try_steal(w, &view) || self.try_admit(w, blocked)
+            }
+            // Refused queued work is passed on below, as a worker that may not take it.
+            IdleOrder::StealOnly => self.try_steal(w, &view),
         };
         if got {
             return;

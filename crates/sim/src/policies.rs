@@ -1,5 +1,6 @@
 //! The policies by their report names: one table for the simulator, `cargo xtask sim` and the
-//! real latency suite, so a name means the same object everywhere.
+//! real latency suite, so a name means the same object everywhere. The names are the policy
+//! objects' own (`StealPolicy::name`), so the table cannot drift from them.
 
 use std::time::Duration;
 
@@ -7,25 +8,75 @@ use ontime_core::StealPolicy;
 use ontime_policies::{AdmitFirst, Micropools, StealFirst, TargetLatency};
 
 /// The policies of the latency and sim suites, in report order.
-pub const POLICIES: [&str; 5] = [
+pub const POLICIES: [&str; 6] = [
     "steal-first",
     "admit-first",
     "target-latency",
+    "target-latency-reactive",
     "target-latency-predictive",
     "micropools",
 ];
 
 /// Variants measured on request (`ONTIME_BENCH_EXTRA`, or `cargo xtask sim --policy`), not in
-/// the default suites.
-pub const EXTRA: [&str; 7] = [
-    "target-latency+late-last",
+/// the default suites: the default `target-latency` with rejection, the default with one of its
+/// pieces taken out (what each piece is worth), and the combinations measured before it.
+pub const EXTRA: [&str; 11] = [
+    "target-latency+reject",
+    "target-latency-predictive+admit-first+late-last",
+    "target-latency-predictive+admit-first+no-nest",
+    "target-latency-predictive+late-last+no-nest",
+    "target-latency-reactive+admit-first+late-last+no-nest",
+    "target-latency-reactive+late-last",
     "target-latency-predictive+late-last",
-    "target-latency+late-last+reject",
+    "target-latency-reactive+late-last+reject",
     "target-latency-predictive+late-last+reject",
-    "target-latency+admit-first",
-    "target-latency-predictive+admit-first",
+    "target-latency-reactive+admit-first",
     "target-latency-predictive+admit-first+late-last+reject",
 ];
+
+/// Every configuration the tables name.
+fn catalogue(threads: usize, target: Duration) -> Vec<Box<dyn StealPolicy>> {
+    let heavy = (threads / 2).max(1);
+    let new = TargetLatency::new;
+    vec![
+        Box::new(StealFirst::new()),
+        Box::new(AdmitFirst::new()),
+        Box::new(new()),
+        Box::new(TargetLatency::reactive()),
+        Box::new(TargetLatency::predictive()),
+        Box::new(Micropools::new(
+            threads.saturating_sub(heavy).max(1),
+            heavy,
+            target / 2,
+        )),
+        Box::new(new().reject_late(true)),
+        Box::new(new().nest_while_blocked(true)),
+        Box::new(new().late_last(false)),
+        Box::new(new().admit_first(false)),
+        Box::new(
+            TargetLatency::reactive()
+                .admit_first(true)
+                .late_last(true)
+                .nest_while_blocked(false),
+        ),
+        Box::new(TargetLatency::reactive().late_last(true)),
+        Box::new(TargetLatency::predictive().late_last(true)),
+        Box::new(TargetLatency::reactive().late_last(true).reject_late(true)),
+        Box::new(
+            TargetLatency::predictive()
+                .late_last(true)
+                .reject_late(true),
+        ),
+        Box::new(TargetLatency::reactive().admit_first(true)),
+        Box::new(TargetLatency::predictive().admit_first(true)),
+        Box::new(
+            TargetLatency::predictive()
+                .admit_first(true)
+                .late_last(true)
+                .reject_late(true),
+        ),
+    ]
+}
 
 /// The policy called `name` for a pool of `threads` workers serving requests with target
 /// `target` (micropools give half the workers, at least one, to the heavy pool and shed at
@@ -38,41 +89,33 @@ pub const EXTRA: [&str; 7] = [
 /// assert!(ontime_sim::policy("nope", 4, Duration::from_millis(5)).is_none());
 /// ```
 pub fn policy(name: &str, threads: usize, target: Duration) -> Option<Box<dyn StealPolicy>> {
-    Some(match name {
-        "steal-first" => Box::new(StealFirst::new()),
-        "admit-first" => Box::new(AdmitFirst::new()),
-        "target-latency" => Box::new(TargetLatency::reactive()),
-        "target-latency-predictive" => Box::new(TargetLatency::predictive()),
-        "target-latency+late-last" => Box::new(TargetLatency::reactive().late_last(true)),
-        "target-latency-predictive+late-last" => {
-            Box::new(TargetLatency::predictive().late_last(true))
+    catalogue(threads, target)
+        .into_iter()
+        .find(|p| p.name() == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_name_is_a_policy_of_that_name() {
+        let t = Duration::from_millis(5);
+        for name in POLICIES.iter().chain(EXTRA.iter()) {
+            let p = policy(name, 4, t).unwrap_or_else(|| panic!("{name} is not in the catalogue"));
+            assert_eq!(p.name(), *name);
         }
-        "target-latency+late-last+reject" => {
-            Box::new(TargetLatency::reactive().late_last(true).reject_late(true))
-        }
-        "target-latency-predictive+late-last+reject" => Box::new(
-            TargetLatency::predictive()
-                .late_last(true)
-                .reject_late(true),
-        ),
-        "target-latency+admit-first" => Box::new(TargetLatency::reactive().admit_first(true)),
-        "target-latency-predictive+admit-first" => {
-            Box::new(TargetLatency::predictive().admit_first(true))
-        }
-        "target-latency-predictive+admit-first+late-last+reject" => Box::new(
-            TargetLatency::predictive()
-                .admit_first(true)
-                .late_last(true)
-                .reject_late(true),
-        ),
-        "micropools" => {
-            let heavy = (threads / 2).max(1);
-            Box::new(Micropools::new(
-                threads.saturating_sub(heavy).max(1),
-                heavy,
-                target / 2,
-            ))
-        }
-        _ => return None,
-    })
+        let names: Vec<String> = catalogue(4, t)
+            .iter()
+            .map(|p| p.name().to_string())
+            .collect();
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            names.len(),
+            "two configurations share a name: {names:?}"
+        );
+    }
 }

@@ -265,6 +265,22 @@ impl RequestCtx {
         self.yields.load(Ordering::Relaxed)
     }
 
+    /// Whether a verdict has given up on it (stopped its sharing or deprioritized it): its
+    /// work is what a worker blocked in a live request leaves alone (`WorkerThread::search`).
+    pub(crate) fn is_given_up(&self) -> bool {
+        !self.shareable() || self.yields()
+    }
+
+    /// Whether it can still meet its target at `now`: it has one, its deadline has not
+    /// passed, and no verdict has given up on it ([`IdleView::blocked_on_live`]
+    /// (crate::IdleView::blocked_on_live)). `now` is asked for only when the rest holds.
+    pub(crate) fn is_live(&self, now: impl FnOnce() -> Duration) -> bool {
+        match self.info.target {
+            Some(t) if !self.is_given_up() => now() <= self.arrival.saturating_add(t),
+            _ => false,
+        }
+    }
+
     #[inline]
     pub(crate) fn is_shed(&self) -> bool {
         self.shed.load(Ordering::Relaxed)

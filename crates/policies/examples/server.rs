@@ -1,12 +1,13 @@
 //! A CPU-bound request server: a tokio front end on 127.0.0.1 awaiting ontime request handles,
-//! a bounded queue, requests still queued at their deadline answered "busy" instead of
+//! a bounded queue, requests that can no longer meet their target answered "busy" instead of
 //! computed late, and an open-loop load client that stops by itself.
 //!
 //! Protocol, one line each way: the client sends `scan <n>`; the server answers `ok <sum>`
 //! (computed within the target), `late <sum>` (started in time, finished after the target),
-//! `busy` (refused: the queue was full, or the request was still queued at its deadline and
-//! was cancelled there), `cancelled` (cancelled while running: only when the pool closes) or
-//! `error <message>`.
+//! `busy` (refused: the queue was full; or rejected unrun by the pool because, when a worker
+//! came to it, it could no longer meet its target (`TargetLatency::reject_late`); or still
+//! queued at its deadline and cancelled there), `cancelled` (cancelled while running: only
+//! when the pool closes) or `error <message>`.
 //!
 //! `cargo run --release -p ontime-policies --example server -- [seconds] [requests per second]`
 //! prints the client's tally. `tests/server_example.rs` runs it for a second and checks that
@@ -64,6 +65,8 @@ pub struct Report {
     pub late: u64,
     /// Answered "busy".
     pub busy: u64,
+    /// Of the "busy" answers, requests the pool rejected unrun as late (`PoolStats::rejected`).
+    pub rejected: u64,
     /// Answered "cancelled".
     pub cancelled: u64,
     /// Answered "error".
@@ -78,6 +81,7 @@ impl Report {
         self.ok += other.ok;
         self.late += other.late;
         self.busy += other.busy;
+        self.rejected += other.rejected;
         self.cancelled += other.cancelled;
         self.errors += other.errors;
         self.lost += other.lost;
@@ -95,7 +99,30 @@ fn scan(n: u64) -> u64 {
 }
 
 /// Answers one request line.
-async fn answer(pool: &ThreadPool, line: &str, target: Duration) -> String {
+/// What the server knows about its requests.
+#[derive(Copy, Clone, Debug)]
+struct Service {
+    /// Each request's target latency.
+    target: Duration,
+    /// Serial cost of scanning one value in seconds, measured at start-up: a request's cost
+    /// hint, so the pool can tell when a queued request can no longer make its target.
+    per_value_s: f64,
+}
+
+impl Service {
+    fn measure(target: Duration) -> Self {
+        let n = 200_000;
+        let t0 = Instant::now();
+        std::hint::black_box((0..n).fold(0u64, |acc, x| acc.wrapping_add(x ^ (x >> 3))));
+        Service {
+            target,
+            per_value_s: t0.elapsed().as_secs_f64() / n as f64,
+        }
+    }
+}
+
+async fn answer(pool: &ThreadPool, line: &str, svc: Service) -> String {
+    let target = svc.target;
     let n = match line
         .strip_prefix("scan ")
         .and_then(|n| n.trim().parse::<u64>().ok())
@@ -106,6 +133,7 @@ async fn answer(pool: &ThreadPool, line: &str, target: Duration) -> String {
     // The handle is cancelled if this connection's task is dropped (the client hung up).
     let req = Request::new(move || scan(n))
         .target(target)
+        .cost_hint(Duration::from_secs_f64(svc.per_value_s * n as f64))
         .cancel_on_drop();
     let mut handle = match pool.try_submit(req) {
         Ok(h) => h,
@@ -121,13 +149,15 @@ async fn answer(pool: &ThreadPool, line: &str, target: Duration) -> String {
     match result {
         Ok(done) if done.outcome.met() => format!("ok {}", done.value),
         Ok(done) => format!("late {}", done.value),
+        // Rejected by the pool: it could no longer make its target when a worker came to it.
+        Err(e) if e.is_rejected() => "busy".into(),
         Err(e) if e.is_cancelled() => "cancelled".into(),
         Err(e) => format!("error {e}"),
     }
 }
 
 /// Serves one connection: each line is answered in its own task, in completion order.
-async fn connection(stream: TcpStream, pool: Arc<ThreadPool>, target: Duration) {
+async fn connection(stream: TcpStream, pool: Arc<ThreadPool>, svc: Service) {
     let (read, write) = stream.into_split();
     let write = Arc::new(tokio::sync::Mutex::new(write));
     let mut lines = BufReader::new(read).lines();
@@ -135,7 +165,7 @@ async fn connection(stream: TcpStream, pool: Arc<ThreadPool>, target: Duration) 
     while let Ok(Some(line)) = lines.next_line().await {
         let (pool, write) = (pool.clone(), write.clone());
         tasks.spawn(async move {
-            let reply = answer(&pool, &line, target).await;
+            let reply = answer(&pool, &line, svc).await;
             let mut w = write.lock().await;
             let _ = w.write_all(format!("{reply}\n").as_bytes()).await;
         });
@@ -143,9 +173,9 @@ async fn connection(stream: TcpStream, pool: Arc<ThreadPool>, target: Duration) 
     while tasks.join_next().await.is_some() {}
 }
 
-async fn serve(listener: TcpListener, pool: Arc<ThreadPool>, target: Duration) {
+async fn serve(listener: TcpListener, pool: Arc<ThreadPool>, svc: Service) {
     while let Ok((stream, _)) = listener.accept().await {
-        tokio::spawn(connection(stream, pool.clone(), target));
+        tokio::spawn(connection(stream, pool.clone(), svc));
     }
 }
 
@@ -208,7 +238,9 @@ pub fn run(cfg: Config) -> Report {
     let pool = Arc::new(
         ThreadPoolBuilder::new()
             .num_threads(cfg.threads)
-            .policy(TargetLatency::reactive())
+            // The default target-latency policy, rejecting requests that can no longer make
+            // it when a worker comes to them: the server answers those "busy" at once.
+            .policy(TargetLatency::new().reject_late(true))
             .max_queued(cfg.max_queued)
             .build()
             .expect("pool"),
@@ -221,7 +253,8 @@ pub fn run(cfg: Config) -> Report {
     let report = rt.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");
-        let server = tokio::spawn(serve(listener, pool.clone(), cfg.target));
+        let svc = Service::measure(cfg.target);
+        let server = tokio::spawn(serve(listener, pool.clone(), svc));
         let clients: Vec<_> = (0..cfg.connections)
             .map(|i| tokio::spawn(client(addr, cfg.clone(), 0x9e37_79b9 + i as u64)))
             .collect();
@@ -231,6 +264,7 @@ pub fn run(cfg: Config) -> Report {
         }
         server.abort();
         // Every request was answered; close the pool without blocking the runtime.
+        total.rejected = pool.stats().rejected;
         pool.close(CloseMode::Cancel).await;
         total
     });
@@ -253,7 +287,7 @@ fn main() {
         r.sent, cfg.duration, cfg.rate_per_s, cfg.threads, cfg.target, cfg.max_queued
     );
     println!(
-        "  ok {}  late {}  busy {}  cancelled {}  errors {}  lost {}",
-        r.ok, r.late, r.busy, r.cancelled, r.errors, r.lost
+        "  ok {}  late {}  busy {} ({} rejected as late)  cancelled {}  errors {}  lost {}",
+        r.ok, r.late, r.busy, r.rejected, r.cancelled, r.errors, r.lost
     );
 }

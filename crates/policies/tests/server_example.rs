@@ -1,5 +1,6 @@
 //! The request-server example (`examples/server.rs`) runs for a second on loopback: a tokio
-//! front end awaiting request handles, a bounded queue, late queued requests answered "busy".
+//! front end awaiting request handles, a bounded queue, requests that can no longer make their
+//! target (still queued at the deadline, or rejected as late by the pool) answered "busy".
 //! Every request the client sent must be answered; none lost.
 
 #[path = "../examples/server.rs"]
@@ -16,5 +17,7 @@ fn every_request_of_the_server_example_is_answered() {
     assert_eq!(r.lost, 0, "requests lost: {r:?}");
     assert_eq!(r.errors, 0, "{r:?}");
     assert_eq!(r.answered(), r.sent, "{r:?}");
+    // Requests the pool rejected as late were answered "busy", never dropped.
+    assert!(r.rejected <= r.busy, "{r:?}");
     println!("{r:?}");
 }

@@ -7,6 +7,7 @@
 //! |---|---|---|---|
 //! | [`StealFirst`] | steals, admits only when nothing is stealable | always | any |
 //! | [`AdmitFirst`] | admits, steals only when nothing is queued | always | any |
+//! | [`TargetLatency::new`] (the default, `target-latency`) | admits first; blocked inside a request that can still make it, only steals | stops once progress predicts a miss | requests that can still make it first ([`LateLast`]) |
 //! | [`TargetLatency::reactive`] | steals first | stops at the deadline | any |
 //! | [`TargetLatency::predictive`] | steals first | stops once progress predicts a miss | any |
 //! | [`Micropools`] | inside its pool only | always | sharded by class / cost, shedding |
@@ -23,7 +24,7 @@
 //!
 //! let pool = ThreadPoolBuilder::new()
 //!     .num_threads(2)
-//!     .policy(TargetLatency::predictive())
+//!     .policy(TargetLatency::new())
 //!     .build()
 //!     .unwrap();
 //! let handles: Vec<_> = (0..16u64)

@@ -660,6 +660,74 @@ mod tests {
         });
     }
 
+    /// `search` on a worker blocked inside a live request: the given-up request's task on
+    /// top of its own deque and the one in its hand-back queue are left alone (and the
+    /// worker is told so, so it does not sleep) until the live request's deadline passes;
+    /// then both are found, own deque first.
+    #[test]
+    fn a_worker_blocked_in_a_live_request_leaves_given_up_work_alone_until_its_deadline() {
+        use crate::job::{HeapJob, Task};
+        use crate::request::context::RequestCtx;
+        use crate::{ManualClock, RequestAction, RequestInfo};
+        use std::sync::atomic::AtomicUsize;
+        use std::sync::Arc;
+
+        let clock = Arc::new(ManualClock::new());
+        // One worker: nobody else can take the tasks.
+        let pool = crate::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let r2 = ran.clone();
+        pool.install(move || {
+            // SAFETY: `install` runs this on a worker thread.
+            let wt = unsafe { &*WorkerThread::current() };
+            let mut info = RequestInfo::default();
+            info.target = Some(Duration::from_millis(10));
+            let live = Arc::new(RequestCtx::new(1, info, Duration::ZERO));
+            let given_up = Arc::new(RequestCtx::new(2, info, Duration::ZERO));
+            assert!(given_up.apply(RequestAction::Deprioritize));
+            let task = |label: usize| {
+                let r = r2.clone();
+                let job = HeapJob::into_job_ref(move || {
+                    r.fetch_add(label, std::sync::atomic::Ordering::SeqCst);
+                });
+                Task::new(job, Some(given_up.clone()))
+            };
+            wt.local.push(task(1));
+            wt.registry.infos[wt.index].returned.push(task(10));
+            // Blocked inside the live request (as `run_task` would have made it current).
+            // SAFETY: `current` is touched only by this thread; restored below.
+            let prev = unsafe { std::mem::replace(&mut *wt.current.get(), Some(live)) };
+            for _ in 0..3 {
+                let s = wt.search(true);
+                assert!(s.task.is_none(), "given-up work ran above a live request");
+                assert!(s.declined, "the worker was not told to stay awake");
+            }
+            // A free worker (not blocked) is not bound by the rule.
+            let s = wt.search(false);
+            let own = s.task.expect("a free worker takes its own deque's task");
+            wt.local.push(own);
+            // The live request's deadline passes: the rule no longer holds.
+            clock.set(Duration::from_millis(11));
+            let first = wt
+                .search(true)
+                .task
+                .expect("own deque's task after the deadline");
+            // SAFETY: the task came from a queue.
+            unsafe { wt.run_task(first) };
+            assert_eq!(r2.load(std::sync::atomic::Ordering::SeqCst), 1);
+            let second = wt.search(true).task.expect("hand-back queue's task");
+            // SAFETY: the task came from a queue.
+            unsafe { wt.run_task(second) };
+            // SAFETY: as above.
+            unsafe { *wt.current.get() = prev };
+        });
+        assert_eq!(ran.load(std::sync::atomic::Ordering::SeqCst), 11);
+    }
+
     #[test]
     fn admit_depth_follows_the_stack_size() {
         assert_eq!(max_admit_depth(None), 32);

@@ -684,8 +684,10 @@ mod tests {
         pool.install(move || {
             // SAFETY: `install` runs this on a worker thread.
             let wt = unsafe { &*WorkerThread::current() };
-            let mut info = RequestInfo::default();
-            info.target = Some(Duration::from_millis(10));
+            let info = RequestInfo {
+                target: Some(Duration::from_millis(10)),
+                ..RequestInfo::default()
+            };
             let live = Arc::new(RequestCtx::new(1, info, Duration::ZERO));
             let given_up = Arc::new(RequestCtx::new(2, info, Duration::ZERO));
             assert!(given_up.apply(RequestAction::Deprioritize));

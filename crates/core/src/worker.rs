@@ -702,7 +702,7 @@ mod tests {
             wt.registry.infos[wt.index].returned.push(task(10));
             // Blocked inside the live request (as `run_task` would have made it current).
             // SAFETY: `current` is touched only by this thread; restored below.
-            let prev = unsafe { std::mem::replace(&mut *wt.current.get(), Some(live)) };
+            let prev = unsafe { (*wt.current.get()).replace(live) };
             for _ in 0..3 {
                 let s = wt.search(true);
                 assert!(s.task.is_none(), "given-up work ran above a live request");

@@ -1,4 +1,5 @@
-//! Admission orders a policy can use: FIFO, earliest deadline first, priority levels.
+//! Admission orders a policy can use: FIFO, adaptive LIFO, earliest deadline first, priority
+//! levels.
 
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::BinaryHeap;
@@ -28,6 +29,15 @@ pub enum Admission {
     EarliestDeadlineFirst,
     /// Priority levels ([`Request::priority`](ontime_core::Request::priority)).
     Priority(Levels),
+    /// First come, first served while queueing is short, newest first once the oldest queued
+    /// request has waited more than half its target ([`AdaptiveLifoQueue`](crate::AdaptiveLifoQueue)).
+    ///
+    /// ```
+    /// use ontime_policies::{Admission, TargetLatency};
+    /// let p = TargetLatency::new().admission(Admission::AdaptiveLifo);
+    /// assert_eq!(ontime_core::StealPolicy::name(&p), "target-latency+adaptive-lifo");
+    /// ```
+    AdaptiveLifo,
 }
 
 /// How priority levels share the workers.
@@ -58,6 +68,7 @@ impl Admission {
     pub(crate) fn suffix(&self) -> &'static str {
         match self {
             Admission::Fifo => "",
+            Admission::AdaptiveLifo => "+adaptive-lifo",
             Admission::EarliestDeadlineFirst => "+edf",
             Admission::Priority(Levels {
                 mode: LevelMode::HighestFirst,
@@ -84,6 +95,7 @@ impl Admission {
     pub fn make_queue(&self) -> Box<dyn AdmissionQueue> {
         match self {
             Admission::Fifo => Box::new(FifoQueue::new()),
+            Admission::AdaptiveLifo => Box::new(crate::AdaptiveLifoQueue::default()),
             Admission::EarliestDeadlineFirst => Box::new(EdfQueue::default()),
             Admission::Priority(l) => Box::new(LevelQueue::new(l.clone())),
         }

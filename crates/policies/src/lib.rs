@@ -50,12 +50,14 @@
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 
+mod adaptive_lifo;
 mod admission;
 mod baseline;
 mod late_last;
 mod micropools;
 mod target_latency;
 
+pub use adaptive_lifo::AdaptiveLifoQueue;
 pub use admission::{Admission, EdfQueue, LevelMode, LevelQueue, Levels};
 pub use baseline::{earliest_deadline_first, priority_levels, AdmitFirst, StealFirst};
 pub use late_last::LateLast;

@@ -476,6 +476,26 @@ fn late_last_admits_requests_that_can_still_make_it_first_and_runs_the_rest() {
     assert_eq!(late_order(edf, &reqs), [5, 2, 1, 3, 4]);
 }
 
+#[test]
+fn adaptive_lifo_serves_the_newest_first_once_the_oldest_waited_half_its_target() {
+    let lifo = || TargetLatency::reactive().admission(Admission::AdaptiveLifo);
+    // At 100 ms nothing has waited half its 1 s target: first come, first served.
+    let calm = [
+        (1, 10, 1000, None),
+        (2, 20, 1000, None),
+        (3, 99, 1000, None),
+    ];
+    assert_eq!(late_order(lifo(), &calm), [1, 2, 3]);
+    // Request 1 waited 90 ms of its 100 ms target: newest first while it is the oldest.
+    let backlog = [(1, 10, 100, None), (2, 95, 100, None), (3, 99, 100, None)];
+    assert_eq!(late_order(lifo(), &backlog), [3, 2, 1]);
+    // The order switches per pop, by the oldest request's own wait and target.
+    let mixed = [(1, 10, 1000, None), (2, 20, 100, None), (3, 99, 100, None)];
+    assert_eq!(late_order(lifo(), &mixed), [1, 3, 2]);
+    // Plain FIFO, for contrast.
+    assert_eq!(late_order(TargetLatency::reactive(), &backlog), [1, 2, 3]);
+}
+
 /// Two workers; request R's loop has two items, both started (one per worker). The home
 /// worker's item returns at once, so it blocks waiting for the thief's item, which holds until
 /// released; R's target is far away (the clock stands still), so R is live throughout. Then a

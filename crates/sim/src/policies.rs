@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use ontime_core::StealPolicy;
-use ontime_policies::{AdmitFirst, Micropools, StealFirst, TargetLatency};
+use ontime_policies::{Admission, AdmitFirst, Micropools, StealFirst, TargetLatency};
 
 /// The policies of the latency and sim suites, in report order.
 pub const POLICIES: [&str; 6] = [
@@ -18,10 +18,12 @@ pub const POLICIES: [&str; 6] = [
 ];
 
 /// Variants measured on request (`ONTIME_BENCH_EXTRA`, or `cargo xtask sim --policy`), not in
-/// the default suites: the default `target-latency` with rejection, the default with one of its
-/// pieces taken out (what each piece is worth), and the combinations measured before it.
-pub const EXTRA: [&str; 11] = [
+/// the default suites: the default `target-latency` with rejection or with adaptive LIFO
+/// admission, the default with one of its pieces taken out (what each piece is worth), and the
+/// combinations measured before it.
+pub const EXTRA: [&str; 12] = [
     "target-latency+reject",
+    "target-latency+adaptive-lifo",
     "target-latency-predictive+admit-first+late-last",
     "target-latency-predictive+admit-first+no-nest",
     "target-latency-predictive+late-last+no-nest",
@@ -50,6 +52,7 @@ fn catalogue(threads: usize, target: Duration) -> Vec<Box<dyn StealPolicy>> {
             target / 2,
         )),
         Box::new(new().reject_late(true)),
+        Box::new(new().admission(Admission::AdaptiveLifo)),
         Box::new(new().nest_while_blocked(true)),
         Box::new(new().late_last(false)),
         Box::new(new().admit_first(false)),

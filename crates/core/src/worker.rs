@@ -400,10 +400,8 @@ impl WorkerThread {
         let view = self.idle_view(blocked, live.is_some());
         let order = self.registry.hooks.idle_order(&view);
         let job = match order {
-            IdleOrder::StealFirst => self.steal(&view).or_else(|| self.admit()),
             IdleOrder::AdmitFirst => self.admit().or_else(|| self.steal(&view)),
-            IdleOrder::StealOnly if !blocked => self.steal(&view).or_else(|| self.admit()),
-            IdleOrder::StealOnly => {
+            IdleOrder::StealOnly if blocked => {
                 let job = self.steal(&view);
                 if job.is_none() && view.queued > 0 {
                     // Queued work this worker refuses may have woken it: pass the wake-up
@@ -411,6 +409,10 @@ impl WorkerThread {
                     self.registry.sleep.new_work(1);
                 }
                 job
+            }
+            // `StealOnly` means `StealFirst` for a free worker.
+            IdleOrder::StealFirst | IdleOrder::StealOnly => {
+                self.steal(&view).or_else(|| self.admit())
             }
         };
         if job.is_some() && self.registry.sleep.sleepers() > 0 {

@@ -8,6 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+mod common;
+
+use common::block_worker;
 use ontime_core::{
     AdmissionQueue, FifoQueue, Queued, Request, StealPolicy, ThreadPool, ThreadPoolBuilder,
 };
@@ -301,13 +304,7 @@ fn a_late_future_request_that_asked_is_rejected_unrun() {
         .clock(clock.clone())
         .build()
         .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<()>();
-    let (started_tx, started) = std::sync::mpsc::channel();
-    let busy = pool.submit(Request::new(move || {
-        started_tx.send(()).unwrap();
-        rx.recv().unwrap()
-    }));
-    started.recv().unwrap();
+    let (tx, busy) = block_worker(&pool);
     let polled = Arc::new(AtomicBool::new(false));
     let p = polled.clone();
     let h = pool.submit_future(
@@ -328,13 +325,7 @@ fn a_late_future_request_that_asked_is_rejected_unrun() {
 #[test]
 fn closing_with_cancel_resolves_a_future_request_not_yet_polled() {
     let pool = ThreadPool::new(1).unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<()>();
-    let (started_tx, started) = std::sync::mpsc::channel();
-    let busy = pool.submit(Request::new(move || {
-        started_tx.send(()).unwrap();
-        rx.recv().unwrap()
-    }));
-    started.recv().unwrap();
+    let (tx, busy) = block_worker(&pool);
     let h = pool.spawn_future(async { 1 });
     let closed = pool.close(ontime_core::CloseMode::Cancel);
     tx.send(()).unwrap();

@@ -4,6 +4,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod common;
+
 use ontime_core::{ManualClock, Request, ThreadPool, ThreadPoolBuilder};
 
 #[test]
@@ -379,13 +381,7 @@ fn try_submit_keeps_the_queue_bounded_and_gives_back_what_it_refuses() {
             .unwrap(),
     );
     // Hold the only worker, so nothing leaves the queue while callers race.
-    let (release, hold) = std::sync::mpsc::channel::<()>();
-    let (started_tx, started) = std::sync::mpsc::channel::<()>();
-    let blocker = pool.submit(Request::new(move || {
-        started_tx.send(()).unwrap();
-        hold.recv().unwrap()
-    }));
-    started.recv().unwrap();
+    let (release, blocker) = common::block_worker(&pool);
     let results: Vec<_> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..8u64)
             .map(|t| {

@@ -20,6 +20,8 @@ use std::time::Duration;
 
 use ontime_core::{AdmissionQueue, Queued};
 
+use crate::admission::lock;
+
 /// The adaptive LIFO admission queue (see the module docs); `Admission::AdaptiveLifo` makes
 /// one.
 ///
@@ -54,10 +56,6 @@ impl AdaptiveLifoQueue {
             .target
             .is_some_and(|t| now.saturating_sub(oldest.arrival()) > t / 2)
     }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Queued>> {
-        self.items.lock().unwrap_or_else(|p| p.into_inner())
-    }
 }
 
 impl fmt::Debug for AdaptiveLifoQueue {
@@ -70,10 +68,10 @@ impl fmt::Debug for AdaptiveLifoQueue {
 
 impl AdmissionQueue for AdaptiveLifoQueue {
     fn push(&self, item: Queued) {
-        self.lock().push_back(item);
+        lock(&self.items).push_back(item);
     }
     fn pop(&self, _worker: usize, now: Duration) -> Option<Queued> {
-        let mut q = self.lock();
+        let mut q = lock(&self.items);
         if q.front().is_some_and(|o| Self::overloaded(o, now)) {
             q.pop_back()
         } else {
@@ -81,6 +79,6 @@ impl AdmissionQueue for AdaptiveLifoQueue {
         }
     }
     fn len(&self) -> usize {
-        self.lock().len()
+        lock(&self.items).len()
     }
 }

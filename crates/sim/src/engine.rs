@@ -804,13 +804,13 @@ impl<'a> Engine<'a> {
         let view =
             IdleView::new(w, self.workers.len(), self.queue.len(), blocked).on_live(live.is_some());
         let got = match self.policy.idle_order(&view) {
-            IdleOrder::StealFirst => self.try_steal(w, &view) || self.try_admit(w, blocked),
             IdleOrder::AdmitFirst => self.try_admit(w, blocked) || self.try_steal(w, &view),
-            IdleOrder::StealOnly if !blocked => {
+            // Refused queued work is passed on below, as a worker that may not take it.
+            IdleOrder::StealOnly if blocked => self.try_steal(w, &view),
+            // `StealOnly` means `StealFirst` for a free worker.
+            IdleOrder::StealFirst | IdleOrder::StealOnly => {
                 self.try_steal(w, &view) || self.try_admit(w, blocked)
             }
-            // Refused queued work is passed on below, as a worker that may not take it.
-            IdleOrder::StealOnly => self.try_steal(w, &view),
         };
         if got {
             return;

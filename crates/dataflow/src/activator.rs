@@ -18,6 +18,13 @@
 //! next activation's inputs are all in *and* the node has re-armed. So the node is never
 //! scheduled while it runs (the re-arm comes last) and never misses an activation. A node with
 //! no inputs is scheduled once per run by the engine, and re-arming it does nothing.
+//!
+//! # Bounded ports
+//! An input through a bounded port's ring (and, for the port's producer, "a slot is free") is
+//! not re-armed by a fixed amount: the node adds one for each such input that is now missing
+//! (`port/ring.rs` states the invariant). So [`rearm`](Activator::rearm) adds the node's
+//! plain inputs (`fixed`) plus what its rings say, and schedules the node when that brings
+//! the count to zero, even when it adds nothing (every ring still holds a value).
 
 use std::fmt;
 
@@ -28,6 +35,11 @@ use crate::sync::{AtomicUsize, Ordering};
 pub struct Activator {
     count: AtomicUsize,
     inputs: usize,
+    /// Inputs re-armed every activation: all but those through bounded ports' rings.
+    fixed: usize,
+    /// How far below zero the count may legitimately go: writes for the next activation while
+    /// the node is queued or runs (plain inputs, and its rings' slots freed meanwhile).
+    floor: usize,
     node: NodeId,
 }
 
@@ -37,6 +49,21 @@ impl Activator {
         Activator {
             count: AtomicUsize::new(inputs),
             inputs,
+            fixed: inputs,
+            floor: inputs,
+            node,
+        }
+    }
+
+    /// The activator of a node `inputs` of whose inputs come through rings it reads, and
+    /// which produces into `produces` rings that gate it (see `port/ring.rs`).
+    pub(crate) fn with_rings(node: NodeId, inputs: usize, reads: usize, produces: usize) -> Self {
+        let fixed = inputs - reads;
+        Activator {
+            count: AtomicUsize::new(inputs),
+            inputs,
+            fixed,
+            floor: fixed + produces,
             node,
         }
     }
@@ -85,7 +112,7 @@ impl Activator {
         let before = self.count.fetch_sub(1, Ordering::AcqRel);
         // Legit counts run from `inputs` (armed) down to `-inputs` (all of the next
         // activation's inputs in while this one is queued or running), modulo 2^64.
-        if (before as isize) <= -(self.inputs as isize) {
+        if (before as isize) <= -(self.floor as isize) {
             return Err(());
         }
         if before == 1 {
@@ -99,11 +126,19 @@ impl Activator {
     /// activation already arrived, schedules it again. Returns whether it did.
     #[inline]
     pub fn rearm(&self, sched: &dyn Scheduler) -> bool {
+        self.rearm_with(sched, 0)
+    }
+
+    /// [`rearm`](Self::rearm), adding `missing` more: the node's ring inputs that are now
+    /// missing (`port/ring.rs`).
+    #[inline]
+    pub(crate) fn rearm_with(&self, sched: &dyn Scheduler, missing: usize) -> bool {
         if self.inputs == 0 {
             return false;
         }
-        let before = self.count.fetch_add(self.inputs, Ordering::AcqRel);
-        if before.wrapping_add(self.inputs) == 0 {
+        let add = self.fixed + missing;
+        let before = self.count.fetch_add(add, Ordering::AcqRel);
+        if before.wrapping_add(add) == 0 {
             sched.schedule(self.node);
             true
         } else {
@@ -114,6 +149,12 @@ impl Activator {
     /// Back to "every input missing", between runs.
     pub(crate) fn arm(&self) {
         self.count.store(self.inputs, Ordering::Relaxed);
+    }
+
+    /// One more input missing before the run starts (a ring it produces into is full at the
+    /// start: its initial value filled it), with no other thread running.
+    pub(crate) fn arm_one_more(&mut self) {
+        self.count.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -16,6 +16,7 @@ use super::report::{NodeRef, RunError, RunErrorKind, RunReport};
 use crate::activator::Activator;
 use crate::graph::{spare, Arena, Built, Shape};
 use crate::node::EngineNode;
+use crate::port::ring::RingPtr;
 use crate::scheduler::{NodeId, Scheduler};
 use crate::sync::{lock, AtomicU8, Ordering};
 
@@ -87,6 +88,34 @@ unsafe impl<M: Mode> Sync for Slot<M> {}
 // SAFETY: as above; the node is `Send`.
 unsafe impl<M: Mode> Send for Slot<M> {}
 
+/// The rings (`port/ring.rs`) one node reads and the ones that gate it as their producer.
+#[derive(Default)]
+pub(crate) struct NodeRings {
+    reads: Vec<RingPtr>,
+    gates: Vec<RingPtr>,
+}
+
+impl NodeRings {
+    /// The node's activation ended: its ring inputs now missing (see `RingCtl::settle`).
+    ///
+    /// # Safety
+    /// Called by the node's runner at the end of its activation, before it re-arms.
+    #[inline]
+    unsafe fn settle(&self) -> usize {
+        let mut missing = 0;
+        for r in &self.reads {
+            // SAFETY: rings live in the arena as long as the engine; the caller is this
+            // node's runner, and this node is the ring's consumer.
+            missing += unsafe { r.get().settle() };
+        }
+        for r in &self.gates {
+            // SAFETY: as above; this node is the ring's producer.
+            missing += unsafe { r.get() }.take_spent();
+        }
+        missing
+    }
+}
+
 /// Nodes, their control successors, and the first failure of the current run.
 pub(crate) struct Engine<M: Mode> {
     pub(crate) nodes: Vec<JobSlot<Slot<M>>>,
@@ -96,6 +125,10 @@ pub(crate) struct Engine<M: Mode> {
     pub(crate) roots: Box<[u32]>,
     /// Targets of seeded condition branches: notified once at the start of every run.
     seeded: Box<[u32]>,
+    /// Per node, its bounded ports' rings (empty when the graph has none).
+    rings: Box<[NodeRings]>,
+    /// Every ring (to reset the producers' counts before a run and report stalls after).
+    all_rings: Box<[RingPtr]>,
     /// The sequential engine's ready stack (capacity: one entry per node, reserved by the
     /// first sequential run).
     pub(crate) ready: Vec<u32>,
@@ -115,11 +148,24 @@ impl<M: Mode> Engine<M> {
             inputs,
             successors,
             seeded,
+            rings: all_rings,
             shape,
             graph,
         } = built;
         let n = inputs.len();
         let roots = (0..n as u32).filter(|&i| inputs[i as usize] == 0).collect();
+        let mut rings: Vec<NodeRings> = Vec::new();
+        if !all_rings.is_empty() {
+            rings.resize_with(n, NodeRings::default);
+            for &r in &all_rings {
+                // SAFETY: built rings, in the arena, fixed from now on.
+                let ctl = unsafe { r.get() };
+                rings[ctl.consumer.index()].reads.push(r);
+                if let Some(p) = ctl.producer {
+                    rings[p.index()].gates.push(r);
+                }
+            }
+        }
         let mut nodes = M::take_slots();
         nodes.reserve_exact(n);
         nodes.extend(
@@ -129,8 +175,15 @@ impl<M: Mode> Engine<M> {
                 .zip(inputs)
                 .enumerate()
                 .map(|(i, (&node, inputs))| {
+                    let id = NodeId::from_index(i);
+                    let activator = match rings.get(i) {
+                        Some(r) => {
+                            Activator::with_rings(id, inputs as usize, r.reads.len(), r.gates.len())
+                        }
+                        None => Activator::new(id, inputs as usize),
+                    };
                     JobSlot::new(Slot {
-                        activator: Activator::new(NodeId::from_index(i), inputs as usize),
+                        activator,
                         node,
                         runs: UnsafeCell::new(0),
                         skipped: UnsafeCell::new(false),
@@ -145,6 +198,8 @@ impl<M: Mode> Engine<M> {
             successors: successors.into_boxed_slice(),
             roots,
             seeded,
+            rings: rings.into_boxed_slice(),
+            all_rings: all_rings.into_boxed_slice(),
             ready: Vec::new(),
             failure: Mutex::new(None),
             control: Control::default(),
@@ -169,7 +224,11 @@ impl<M: Mode> Engine<M> {
         for init in &self.arena.initials {
             // SAFETY: a live object in the arena (the engine outlives the run), used by this
             // thread alone (the contract).
-            unsafe { (*init.as_ptr()).emit(sched) };
+            unsafe { (*init.as_ptr()).put() };
+        }
+        for init in &self.arena.initials {
+            // SAFETY: as above.
+            unsafe { init.as_ref().announce(sched) };
         }
         // Seeded condition branches start their loops (`graph/condition.rs`).
         for &t in self.seeded.iter() {
@@ -202,6 +261,15 @@ impl<M: Mode> Engine<M> {
                 s.activator.arm();
                 // SAFETY: `&mut self`: no run in progress.
                 unsafe { s.node.as_ref().clear_inputs() };
+            }
+        }
+        // A ring its initial value fills leaves its producer one input short (`port/ring.rs`).
+        for r in self.all_rings.iter() {
+            // SAFETY: the rings live in the arena; `&mut self`: no run in progress (and every
+            // ring was reset above, by its reader's `clear_inputs`).
+            let ctl = unsafe { r.get() };
+            if let (Some(p), true) = (ctl.producer, ctl.is_full()) {
+                self.nodes[p.index()].task_mut().activator.arm_one_more();
             }
         }
         *self.failure_slot() = None;
@@ -257,10 +325,16 @@ impl<M: Mode> Engine<M> {
             }
         }
         if M::REUSABLE {
+            // Bounded ports: the ring inputs now missing (`port/ring.rs`).
+            let missing = match self.rings.get(i) {
+                // SAFETY: this thread runs node `i` (above), before its re-arm.
+                Some(r) => unsafe { r.settle() },
+                None => 0,
+            };
             // Idle again before the re-arm, which may schedule it. Last use of the slot: once
             // re-armed, the node may run on another thread.
             slot.state.store(IDLE, Ordering::Release);
-            slot.activator.rearm(sched);
+            slot.activator.rearm_with(sched, missing);
         }
     }
 
@@ -374,6 +448,16 @@ impl<M: Mode> Engine<M> {
         let mut never_ran = Vec::new();
         let mut pending = Vec::new();
         let mut first_skipped = None;
+        // A producer waiting for a free slot counts it as one missing input; it holds no
+        // value for it (`port/ring.rs`).
+        let mut waits_for_slot = vec![0usize; if self.all_rings.is_empty() { 0 } else { self.nodes.len() }];
+        for r in self.all_rings.iter() {
+            // SAFETY: in the arena; `&mut self`: the run is over.
+            let ctl = unsafe { r.get() };
+            if let (Some(p), true) = (ctl.producer, ctl.is_full()) {
+                waits_for_slot[p.index()] += 1;
+            }
+        }
         for i in 0..self.nodes.len() {
             let s = self.nodes[i].task_mut();
             let runs = *s.runs.get_mut();
@@ -384,7 +468,8 @@ impl<M: Mode> Engine<M> {
             // that never ran need looking at.
             let partial = (M::REUSABLE || runs == 0) && {
                 let missing = s.activator.missing_now();
-                missing != 0 && missing != s.activator.inputs()
+                let held = missing.wrapping_sub(waits_for_slot.get(i).copied().unwrap_or(0));
+                missing != 0 && held != s.activator.inputs()
             };
             // Skipped (stopping runs only): all its inputs in, its task not run.
             let skipped = stopped != stop::NO && *s.skipped.get_mut();

@@ -9,8 +9,13 @@ use crate::scheduler::Scheduler;
 
 /// An initial value, type-erased so a graph keeps one list.
 pub(crate) trait Initial: Send {
-    /// Delivers the value (a clone in multiple-use graphs, the value itself in single-use).
-    fn emit(&mut self, sched: &dyn Scheduler);
+    /// Stores the value (a clone in multiple-use graphs, the value itself in single-use) in
+    /// its readers, telling no activator: the run starts by storing every initial value, then
+    /// announcing them, so no node runs while initial values are still being stored (a bounded
+    /// port's ring may be written by its initial value and by its producer, never at once).
+    fn put(&mut self);
+    /// Tells the readers' activators that the value is in (after every `put`).
+    fn announce(&self, sched: &dyn Scheduler);
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
@@ -20,6 +25,8 @@ pub(crate) struct InitialValue<T> {
     port: OutPort<T>,
     value: Option<T>,
     clone: Option<fn(&T) -> T>,
+    /// This run's `put` stored a value (a single-use value is stored once).
+    sent: bool,
 }
 
 impl<T> InitialValue<T> {
@@ -28,6 +35,7 @@ impl<T> InitialValue<T> {
             port,
             value: Some(value),
             clone,
+            sent: false,
         }
     }
 
@@ -43,17 +51,20 @@ impl<T> InitialValue<T> {
 }
 
 impl<T: Send + 'static> Initial for InitialValue<T> {
-    fn emit(&mut self, sched: &dyn Scheduler) {
+    fn put(&mut self) {
         let value = match self.clone {
             Some(clone) => self.value.as_ref().map(clone),
             None => self.value.take(),
         };
+        self.sent = value.is_some();
         if let Some(v) = value {
-            // Every input cell is empty at the start of a run and a port has at most one
-            // initial value (the builder refuses a second), so this cannot be a double write.
-            if let Err(e) = self.port.send(sched, v) {
-                unreachable!("ontime-dataflow: initial value of {}: {e}", self.port.id());
-            }
+            self.port.seed_put(v);
+        }
+    }
+
+    fn announce(&self, sched: &dyn Scheduler) {
+        if self.sent {
+            self.port.announce(sched);
         }
     }
 

@@ -166,6 +166,81 @@ impl graph::GraphBuilder<dyn NodeMut> {
         Condition { node, index, graph }
     }
 
+    /// A bounded port: up to `capacity` values in flight from its producer to each reader,
+    /// which takes them oldest first, one per activation. Backpressure goes through the
+    /// activators, so no thread ever blocks: a producer whose bounded output is full is not
+    /// scheduled until the reader has taken a value (to its activator, "a slot is free" is
+    /// one more input). A value stops counting as in flight when its reader *starts*, so
+    /// even with capacity 1 the producer computes the next value while the reader works on
+    /// this one: a pipeline needs no hand-made credit ports. Every engine runs a graph with
+    /// bounded ports to the same result.
+    ///
+    /// ```
+    /// use ontime_dataflow::common::{FnTask, StrictTask};
+    /// use ontime_dataflow::multiple_uses::GraphBuilder;
+    /// use ontime_dataflow::{In, Out, ReceiverOnce, Scheduler, SenderOnce};
+    ///
+    /// // A source counting 0..1000 through a self-loop, feeding a summing sink through a
+    /// // port of capacity 4: the source runs at most 4 values ahead of the sink.
+    /// let mut g = GraphBuilder::new();
+    /// let (next_tx, next_rx) = g.port::<u64>();
+    /// let (item_tx, item_rx) = g.bounded_port::<u64>(4);
+    /// g.initial(&next_tx, 0);
+    /// g.task(
+    ///     FnTask::new(
+    ///         |_: &dyn Scheduler, (i,): (In<u64>,), (next, item): (Out<'_, u64>, Out<'_, u64>)| {
+    ///             let i = i.recv_once().unwrap();
+    ///             item.send_once(i).unwrap();
+    ///             if i + 1 < 1000 {
+    ///                 next.send_once(i + 1).unwrap();
+    ///             }
+    ///         },
+    ///     ),
+    ///     (next_rx,),
+    ///     (next_tx, item_tx),
+    /// );
+    /// let (sum_tx, sum_rx) = g.port::<u64>();
+    /// let mut sum = 0;
+    /// let mut seen = 0;
+    /// g.task(
+    ///     FnTask::new(move |_: &dyn Scheduler, (x,): (In<u64>,), (out,): (Out<'_, u64>,)| {
+    ///         sum += x.recv_once().unwrap();
+    ///         seen += 1;
+    ///         if seen % 1000 == 0 {
+    ///             out.send_once(std::mem::take(&mut sum)).unwrap();
+    ///         }
+    ///     }),
+    ///     (item_rx,),
+    ///     (sum_tx,),
+    /// );
+    /// let total = g.output(sum_rx);
+    /// let mut graph = g.build().unwrap();
+    /// graph.run_sequential().unwrap();
+    /// assert_eq!(total.take(), Ok(499_500));
+    /// graph.run_parallel(&ontime_core::ThreadPool::new(2).unwrap()).unwrap();
+    /// assert_eq!(total.take(), Ok(499_500));
+    /// ```
+    ///
+    /// Each reader (clone the `Rx` to fan out) has its own `capacity` slots, and the producer
+    /// waits for a free slot in every one. Three cases are not gated, and say so:
+    /// - an [`initial`](Self::initial) value fills one slot at the start of every run (so a
+    ///   cycle of bounded ports runs with as many values in flight as it has initial values);
+    /// - a task reading its own bounded port (a self-loop) takes a value before it writes one,
+    ///   so the port never holds more than it did;
+    /// - a task with no inputs runs once per run, whatever its outputs; like a task that
+    ///   another task scheduled directly, it gets [`PortError::Full`](crate::PortError::Full)
+    ///   if it writes a full port (nothing is overwritten or dropped).
+    ///
+    /// A graph output ([`output`](Self::output)) reading a bounded port keeps the last value,
+    /// as for any port.
+    ///
+    /// # Panics
+    /// If `capacity` is 0 (or above `u32::MAX`).
+    #[track_caller]
+    pub fn bounded_port<T: Send + 'static>(&mut self, capacity: usize) -> (Tx<T>, Rx<T>) {
+        self.push_bounded_port(capacity)
+    }
+
     /// A graph input: its consumers get (a clone of) its value at the start of every run;
     /// change it between runs with [`Graph::set_input`].
     #[track_caller]

@@ -23,6 +23,7 @@ use super::signal::{Emitter, Listeners, Signal};
 use super::wiring::{Rx, Tx, Wiring};
 use crate::engine::InitialValue;
 use crate::node::{EngineNode, TaskNode};
+use crate::port::ring::RingPtr;
 use crate::port::InputCell;
 use crate::port::{OutPort, PortId, PortReceiver};
 use crate::scheduler::NodeId;
@@ -121,6 +122,8 @@ pub(crate) struct Built {
     pub(crate) successors: Vec<Box<[NodeId]>>,
     /// Targets of seeded branch edges (`condition.rs`).
     pub(crate) seeded: Box<[u32]>,
+    /// The rings of bounded ports' readers (`port/ring.rs`), their producers decided.
+    pub(crate) rings: Vec<RingPtr>,
     pub(crate) shape: Shape,
     pub(crate) graph: u64,
 }
@@ -331,7 +334,23 @@ impl<N: ?Sized> GraphBuilder<N> {
     /// A new port: give the `Tx` to the task that writes it, the `Rx` (cloned for fan-out) to
     /// the tasks that read it.
     pub fn port<T: Send + 'static>(&mut self) -> (Tx<T>, Rx<T>) {
-        self.wiring.new_port()
+        self.wiring.new_port(None)
+    }
+
+    /// A bounded port of `capacity` (the multiple-use builder's `bounded_port`).
+    #[track_caller]
+    pub(crate) fn push_bounded_port<T: Send + 'static>(
+        &mut self,
+        capacity: usize,
+    ) -> (Tx<T>, Rx<T>) {
+        assert!(
+            capacity > 0,
+            "ontime-dataflow: bounded_port({capacity}): a bounded port holds at least one value"
+        );
+        let k = u32::try_from(capacity).unwrap_or_else(|_| {
+            panic!("ontime-dataflow: bounded_port({capacity}): at most 2^32 - 1 values")
+        });
+        self.wiring.new_port(Some(k))
     }
 
     /// Makes `rx` a graph output: after a run it holds the last value written.
@@ -476,7 +495,7 @@ impl<N: ?Sized> GraphBuilder<N> {
     pub(crate) fn finish(self, acyclic: bool) -> Result<Built, BuildError> {
         let GraphBuilder {
             arena,
-            wiring,
+            mut wiring,
             data_inputs: mut inputs,
             control,
             names,
@@ -503,6 +522,7 @@ impl<N: ?Sized> GraphBuilder<N> {
         }
         let graph = wiring.graph_id();
         let maybe_cyclic = wiring.backward;
+        let rings = std::mem::take(&mut wiring.rings);
         let ports = wiring.into_ports();
         let mut successors: Vec<Box<[NodeId]>> = Vec::new();
         if !control.is_empty() {
@@ -520,10 +540,28 @@ impl<N: ?Sized> GraphBuilder<N> {
         if acyclic && maybe_cyclic {
             shape.check_acyclic()?;
         }
+        let rings = rings
+            .into_iter()
+            .map(|(ring, port)| {
+                let p = &shape.ports[port.index()];
+                // SAFETY: the ring lives in its reader's cell in the arena; the builder is its
+                // only user.
+                let ctl = unsafe { &mut *ring.as_ptr() };
+                ctl.seeded = usize::from(p.initial);
+                // "A slot is free" is an input of the producer unless the producer reads the
+                // ring itself (it frees a slot before it writes one) or has no other input
+                // (it runs once per run, gated by nothing): `port/ring.rs`.
+                ctl.producer = p
+                    .producer
+                    .filter(|&n| n != ctl.consumer && inputs[n.index()] > 0);
+                RingPtr(ring)
+            })
+            .collect();
         Ok(Built {
             arena,
             inputs,
             successors,
+            rings,
             seeded: seeded.into_boxed_slice(),
             shape,
             graph,

@@ -17,7 +17,7 @@ pub(crate) struct Shape {
     port_names: BTreeMap<u32, Arc<str>>,
     /// Condition branch edges `(condition, target, branch)`.
     branches: Vec<(NodeId, NodeId, u32)>,
-    ports: Vec<PortShape>,
+    pub(crate) ports: Vec<PortShape>,
     control: Vec<(NodeId, NodeId)>,
 }
 

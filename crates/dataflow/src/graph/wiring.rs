@@ -11,6 +11,7 @@ use smallvec::SmallVec;
 
 use super::spare;
 
+use crate::port::ring::{Ring, RingCtl};
 use crate::port::{InputCell, OutPort, Port, PortId, PortReceiver, PortSender, Target};
 use crate::scheduler::NodeId;
 
@@ -80,6 +81,8 @@ pub(crate) struct PortShape {
     pub(crate) producer: Option<NodeId>,
     pub(crate) consumers: SmallVec<[Consumer; 2]>,
     pub(crate) initial: bool,
+    /// A bounded port's capacity (`GraphBuilder::bounded_port`).
+    pub(crate) capacity: Option<u32>,
 }
 
 /// Where a reader of a port gets its values.
@@ -87,6 +90,8 @@ pub(crate) struct PortShape {
 enum Reader {
     /// An `InputCell<T>` inside a node, in the builder's arena.
     Cell(NonNull<()>, NodeId),
+    /// The `Ring<T>` of a bounded port's reader, boxed in its input cell.
+    Ring(NonNull<()>),
     /// A graph output: the `PortSender<T>` at this index of `Wiring::outputs`.
     Output(usize),
 }
@@ -138,6 +143,8 @@ pub struct Wiring {
     pub(crate) ports: Vec<PortShape>,
     links: Vec<Links>,
     outputs: Vec<Box<dyn Any + Send>>,
+    /// The rings of bounded ports' readers, with their ports.
+    pub(crate) rings: Vec<(NonNull<RingCtl>, PortId)>,
     /// Whether some edge goes from a node to itself or to an earlier node. Without one, node
     /// order is a topological order and the graph is acyclic.
     pub(crate) backward: bool,
@@ -176,6 +183,7 @@ impl Wiring {
             ports: spare::take_vec(&SPARE_PORTS),
             links: spare::take_vec(&SPARE_LINKS),
             outputs: Vec::new(),
+            rings: Vec::new(),
             backward: false,
         }
     }
@@ -186,12 +194,17 @@ impl Wiring {
         self.links.reserve(ports);
     }
 
-    pub(crate) fn new_port<T: Send + 'static>(&mut self) -> (Tx<T>, Rx<T>) {
+    /// A new port; `capacity`: a bounded port's (at least 1).
+    pub(crate) fn new_port<T: Send + 'static>(
+        &mut self,
+        capacity: Option<u32>,
+    ) -> (Tx<T>, Rx<T>) {
         let id = PortId(u32::try_from(self.ports.len()).expect("more than 2^32 ports"));
         self.ports.push(PortShape {
             producer: None,
             consumers: SmallVec::new(),
             initial: false,
+            capacity,
         });
         self.links.push(Links {
             source: None,
@@ -229,6 +242,7 @@ impl Wiring {
                 cell: cell.cast(),
                 node,
             },
+            Reader::Ring(ring) => Target::Ring(ring.cast()),
             Reader::Output(i) => Target::Output(
                 self.outputs[i]
                     .downcast_ref::<PortSender<T>>()
@@ -281,7 +295,17 @@ impl Wiring {
             // Its producer, if any, is added later: an edge to an earlier node or a loop.
             self.backward = true;
         }
-        self.attach_reader(rx, Reader::Cell(cell.cast(), node), Consumer::Node(node));
+        let reader = match self.ports[port].capacity {
+            None => Reader::Cell(cell.cast(), node),
+            Some(k) => {
+                // SAFETY: a live cell inside the node being added, in the builder's arena;
+                // nobody else holds a reference to it yet.
+                let ring = unsafe { (*cell.as_ptr()).set_ring(Ring::new(k as usize, rx.port, node)) };
+                self.rings.push((ring.cast(), rx.port));
+                Reader::Ring(ring.cast())
+            }
+        };
+        self.attach_reader(rx, reader, Consumer::Node(node));
     }
 
     /// `tx` (checked) is written by `node` through `out`, an output port inside that node.

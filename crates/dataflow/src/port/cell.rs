@@ -11,11 +11,16 @@
 //! producer's next CAS sees the slot free and the old value gone. The value is touched only
 //! by the party that owns the state (`WRITING` by the writer, `FULL` by the reader that the
 //! activator chose), so the `UnsafeCell` is never accessed by two threads at once.
+//!
+//! A reader of a bounded port (multiple-use graphs) keeps its values in a [`Ring`] instead:
+//! the cell then only points to it, and `take_in` pops from it (`port/ring.rs`).
 
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 
+use super::ring::Ring;
 use super::{PortError, PortId};
+use crate::scheduler::Scheduler;
 use crate::sync::{AtomicU8, Ordering};
 
 const EMPTY: u8 = 0;
@@ -29,6 +34,8 @@ pub struct InputCell<T> {
     state: AtomicU8,
     value: UnsafeCell<MaybeUninit<T>>,
     port: PortId,
+    /// The ring of a bounded port's reader (set while the graph is built).
+    ring: Option<Box<Ring<T>>>,
 }
 
 // SAFETY: the value is accessed only by the owner of the state (see the module docs), and
@@ -43,7 +50,31 @@ impl<T> InputCell<T> {
             state: AtomicU8::new(EMPTY),
             value: UnsafeCell::new(MaybeUninit::uninit()),
             port,
+            ring: None,
         }
+    }
+
+    /// Makes this cell the reader of a bounded port: its values go through `ring`. Returns the
+    /// ring's address (stable: it is boxed and lives as long as the cell).
+    pub(crate) fn set_ring(&mut self, ring: Ring<T>) -> std::ptr::NonNull<Ring<T>> {
+        let b = self.ring.insert(Box::new(ring));
+        std::ptr::NonNull::from(&**b)
+    }
+
+    /// [`take`](Self::take), or the oldest value of the cell's ring if it has one.
+    ///
+    /// # Safety
+    /// As [`take`](Self::take).
+    #[inline]
+    pub(crate) unsafe fn take_in(&self, close: bool, sched: &dyn Scheduler) -> Option<T> {
+        if !close {
+            if let Some(r) = &self.ring {
+                // SAFETY: the caller is the node's runner, at the start of its activation.
+                return unsafe { r.pop(sched) };
+            }
+        }
+        // SAFETY: forwarded contract.
+        unsafe { self.take(close) }
     }
 
     pub(crate) fn port(&self) -> PortId {
@@ -99,6 +130,10 @@ impl<T> InputCell<T> {
         // SAFETY: forwarded: nobody else touches the cell.
         let _ = unsafe { self.take(false) };
         self.state.store(EMPTY, Ordering::Relaxed);
+        if let Some(r) = &self.ring {
+            // SAFETY: forwarded.
+            unsafe { r.reset() };
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 //! [`Port::split`] makes a free-standing port (the graph's outputs are such ports).
 
 mod cell;
+pub(crate) mod ring;
 mod standalone;
 mod task_ports;
 
@@ -53,6 +54,10 @@ pub enum PortError {
     DoubleWrite(Option<PortId>),
     /// A value arrived after the reading task of a single-use graph had already run.
     Closed(Option<PortId>),
+    /// A bounded port had no free slot: its producer ran although its reader had not taken
+    /// enough values (only a node with no other input, which runs once per run, or a node a
+    /// task scheduled directly, can; see `GraphBuilder::bounded_port`).
+    Full(Option<PortId>),
 }
 
 impl fmt::Display for PortError {
@@ -61,6 +66,7 @@ impl fmt::Display for PortError {
             PortError::Empty(p) => ("was read while empty", p),
             PortError::DoubleWrite(p) => ("was written twice before its reader ran", p),
             PortError::Closed(p) => ("was written after its single-use reader had run", p),
+            PortError::Full(p) => ("was written while full (its reader had not taken enough)", p),
         };
         match port {
             Some(p) => write!(f, "{p} {what}"),
@@ -75,6 +81,7 @@ impl fmt::Debug for PortError {
             PortError::Empty(_) => "Empty",
             PortError::DoubleWrite(_) => "DoubleWrite",
             PortError::Closed(_) => "Closed",
+            PortError::Full(_) => "Full",
         };
         write!(f, "{variant}({self})")
     }

@@ -6,6 +6,7 @@ use std::ptr::NonNull;
 
 use smallvec::SmallVec;
 
+use super::ring::Ring;
 use super::{InputCell, PortError, PortId, PortSender, ReceiverOnce, Sender, SenderOnce};
 use crate::scheduler::{NodeId, Scheduler};
 
@@ -83,6 +84,9 @@ pub(crate) enum Target<T> {
         cell: NonNull<InputCell<T>>,
         node: NodeId,
     },
+    /// The ring of a bounded port's reader (`ring.rs`), inside the reader's input cell, in
+    /// the graph's arena (boxed: it never moves).
+    Ring(NonNull<Ring<T>>),
     /// A graph output: keep the last value.
     Output(PortSender<T>),
 }
@@ -94,6 +98,7 @@ impl<T> Clone for Target<T> {
                 cell: *cell,
                 node: *node,
             },
+            Target::Ring(r) => Target::Ring(*r),
             Target::Output(tx) => Target::Output(tx.clone()),
         }
     }
@@ -123,10 +128,6 @@ impl<T> OutPort<T> {
         }
     }
 
-    pub(crate) fn id(&self) -> PortId {
-        self.id
-    }
-
     /// Adds a consumer (at build time); `clone`, when given, copies values for fan-out. The
     /// builder guarantees a port with more than one consumer has a clone function.
     pub(crate) fn link(&mut self, target: Target<T>, clone: Option<fn(&T) -> T>) {
@@ -152,6 +153,36 @@ impl<T> OutPort<T> {
         }
         last.deliver(sched, value)
     }
+
+    /// An initial value's first half, at the start of a run while no node can run: stores
+    /// `value` in every consumer without telling any activator ([`announce`](Self::announce)
+    /// does, once every initial value is stored).
+    pub(crate) fn seed_put(&self, value: T) {
+        let Some((last, rest)) = self.targets.split_last() else {
+            return;
+        };
+        for t in rest {
+            let clone = self
+                .clone
+                .expect("ontime-dataflow: a port with fan-out has a clone function");
+            t.seed_put(clone(&value));
+        }
+        last.seed_put(value);
+    }
+
+    /// An initial value's second half: tells every consumer its value is in.
+    pub(crate) fn announce(&self, sched: &dyn Scheduler) {
+        for t in &self.targets {
+            match t {
+                Target::Node { node, .. } => {
+                    sched.activator(*node).notify(sched);
+                }
+                // SAFETY: the ring lives as long as the graph (see `deliver`).
+                Target::Ring(r) => unsafe { r.as_ref() }.announce(sched),
+                Target::Output(_) => {}
+            }
+        }
+    }
 }
 
 impl<T> Target<T> {
@@ -166,7 +197,31 @@ impl<T> Target<T> {
                 sched.activator(*node).notify(sched);
                 Ok(())
             }
+            Target::Ring(r) => {
+                // SAFETY: the ring lives in its reader's cell as long as the graph, and this
+                // is its port's producer, running (`OutPort`s of nodes are sent from by their
+                // runner only; initial values use `seed_put`).
+                unsafe { r.as_ref().push(sched, value) }
+            }
             Target::Output(tx) => tx.send(value),
+        }
+    }
+
+    fn seed_put(&self, value: T) {
+        let r = match self {
+            Target::Node { cell, .. } => {
+                // SAFETY: as in `deliver`.
+                unsafe { cell.as_ref() }.put(value)
+            }
+            Target::Ring(r) => {
+                // SAFETY: as in `deliver`; the run is starting: no node runs yet.
+                unsafe { r.as_ref().seed(value) };
+                Ok(())
+            }
+            Target::Output(tx) => tx.send(value),
+        };
+        if let Err(e) = r {
+            unreachable!("ontime-dataflow: an initial value found its reader full: {e}");
         }
     }
 }

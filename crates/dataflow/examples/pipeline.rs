@@ -1,15 +1,17 @@
 //! A pipeline on a multiple-use graph: a source emits items 0..N; three stages transform
-//! them; a sink folds a checksum. Stages work on different items at once. Each stage hands a
-//! credit back upstream when it has taken its item, and waits for its downstream credit
-//! before sending, so no port holds two items (the backpressure a capacity-one port needs).
+//! them; a sink folds a checksum. Stages work on different items at once. Every hop is a
+//! bounded port of capacity `CAPACITY`, so a stage never runs more than that many items
+//! ahead of the next one: the backpressure comes from the ports, with no credit ports.
 //!
 //! `cargo run --release -p ontime-dataflow --example pipeline`
 
 use ontime_dataflow::common::FnTask;
 use ontime_dataflow::multiple_uses::{Graph, GraphBuilder};
-use ontime_dataflow::{In, Out, PortReceiver, ReceiverOnce, Rx, Scheduler, SenderOnce, Tx};
+use ontime_dataflow::{In, Out, PortReceiver, ReceiverOnce, Rx, Scheduler, SenderOnce};
 
 const ITEMS: u64 = 20_000;
+/// Items in flight on each hop.
+const CAPACITY: usize = 2;
 
 fn stage_fn(k: u64) -> impl Fn(u64) -> u64 + Send + Copy {
     move |x| {
@@ -19,45 +21,37 @@ fn stage_fn(k: u64) -> impl Fn(u64) -> u64 + Send + Copy {
     }
 }
 
-/// One stage: reads (item, credit from downstream), sends (item onward, credit upstream).
+/// One stage: takes an item, sends the transformed item onward.
 fn add_stage(
     g: &mut GraphBuilder,
     name: &str,
     item: Rx<u64>,
-    credit_in: Rx<()>,
-    out: Tx<u64>,
-    credit_out: Tx<()>,
     f: impl Fn(u64) -> u64 + Send + 'static,
-) {
+) -> Rx<u64> {
+    let (out, next) = g.bounded_port::<u64>(CAPACITY);
     let id = g.task(
         FnTask::new(
-            move |_s: &dyn Scheduler,
-                  (x, _credit): (In<u64>, In<()>),
-                  (next, back): (Out<'_, u64>, Out<'_, ()>)| {
+            move |_s: &dyn Scheduler, (x,): (In<u64>,), (next,): (Out<'_, u64>,)| {
                 let x = x.recv_once().expect("item");
-                back.send_once(()).expect("credit");
                 next.send_once(f(x)).expect("item onward");
             },
         ),
-        (item, credit_in),
-        (out, credit_out),
+        (item,),
+        (out,),
     );
     g.name(id, name);
+    next
 }
 
 fn pipeline() -> (Graph, PortReceiver<(u64, u64)>) {
     let mut g = GraphBuilder::new();
-    // Source: a self-loop counting items, gated by the first stage's credit.
+    // Source: a self-loop counting items; it runs only while its output has room.
     let (count_tx, count_rx) = g.port::<u64>();
-    let (item0_tx, item0_rx) = g.port::<u64>();
-    let (cr0_tx, cr0_rx) = g.port::<()>();
+    let (item0_tx, item0_rx) = g.bounded_port::<u64>(CAPACITY);
     g.initial(&count_tx, 0);
-    g.initial(&cr0_tx, ());
     let src = g.task(
         FnTask::new(
-            |_s: &dyn Scheduler,
-             (i, _credit): (In<u64>, In<()>),
-             (again, item): (Out<'_, u64>, Out<'_, u64>)| {
+            |_s: &dyn Scheduler, (i,): (In<u64>,), (again, item): (Out<'_, u64>, Out<'_, u64>)| {
                 let i = i.recv_once().expect("count");
                 item.send_once(i).expect("item");
                 if i + 1 < ITEMS {
@@ -65,28 +59,14 @@ fn pipeline() -> (Graph, PortReceiver<(u64, u64)>) {
                 }
             },
         ),
-        (count_rx, cr0_rx),
+        (count_rx,),
         (count_tx, item0_tx),
     );
     g.name(src, "source");
     // Stages 1..=3.
     let mut item = item0_rx;
-    let mut credit_up = cr0_tx;
     for k in 1..=3u64 {
-        let (out_tx, out_rx) = g.port::<u64>();
-        let (cr_tx, cr_rx) = g.port::<()>();
-        g.initial(&cr_tx, ());
-        add_stage(
-            &mut g,
-            &format!("stage{k}"),
-            item,
-            cr_rx,
-            out_tx,
-            credit_up,
-            stage_fn(k),
-        );
-        item = out_rx;
-        credit_up = cr_tx;
+        item = add_stage(&mut g, &format!("stage{k}"), item, stage_fn(k));
     }
     // Sink: folds the checksum; reports after the last item.
     let (res_tx, res_rx) = g.port::<(u64, u64)>();
@@ -94,12 +74,9 @@ fn pipeline() -> (Graph, PortReceiver<(u64, u64)>) {
     let mut sum = 0u64;
     let sink = g.task(
         FnTask::new(
-            move |_s: &dyn Scheduler,
-                  (x,): (In<u64>,),
-                  (back, res): (Out<'_, ()>, Out<'_, (u64, u64)>)| {
+            move |_s: &dyn Scheduler, (x,): (In<u64>,), (res,): (Out<'_, (u64, u64)>,)| {
                 sum = sum.wrapping_add(x.recv_once().expect("item"));
                 seen += 1;
-                back.send_once(()).expect("credit");
                 if seen % ITEMS == 0 {
                     res.send_once((seen, sum)).expect("result");
                     (seen, sum) = (0, 0);
@@ -107,7 +84,7 @@ fn pipeline() -> (Graph, PortReceiver<(u64, u64)>) {
             },
         ),
         (item,),
-        (credit_up, res_tx),
+        (res_tx,),
     );
     g.name(sink, "sink");
     let out = g.output(res_rx);

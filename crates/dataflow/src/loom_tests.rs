@@ -274,3 +274,90 @@ fn a_listener_takes_one_emission_ahead_and_refuses_the_next() {
         );
     });
 }
+
+/// A bounded port of capacity 1 (`port/ring.rs`) between a producer `p` (node 0: one plain
+/// input, its own count, fed back to itself) and a consumer `c` (node 1: the ring), each run
+/// on its own thread whenever its activator schedules it. Two values pass. Checked: each node
+/// is scheduled exactly once per activation and never while queued or running; the producer
+/// never writes a full ring (a push would fail with `Full`); the consumer sees every value, in
+/// order; and both counters end where they started.
+#[test]
+fn a_bounded_port_hands_every_value_over_in_order_and_never_overfills() {
+    use crate::port::ring::Ring;
+    const N: u32 = 2;
+    struct Pair {
+        acts: [Activator; 2],
+        queued: [AtomicBool; 2],
+        count: InputCell<u32>,
+        ring: Ring<u32>,
+    }
+    impl Scheduler for Pair {
+        fn activator(&self, node: NodeId) -> &Activator {
+            &self.acts[node.index()]
+        }
+        fn schedule(&self, node: NodeId) {
+            let was = self.queued[node.index()].swap(true, Ordering::AcqRel);
+            assert!(!was, "{node} scheduled while queued or running");
+        }
+    }
+    loom::model(|| {
+        let (p, c) = (NodeId(0), NodeId(1));
+        let mut ring = Ring::new(1, PortId(1), c);
+        ring.ctl.producer = Some(p);
+        let pair = Arc::new(Pair {
+            acts: [
+                Activator::with_rings(p, 1, 0, 1),
+                Activator::with_rings(c, 1, 1, 0),
+            ],
+            queued: [AtomicBool::new(false), AtomicBool::new(false)],
+            count: InputCell::new(PortId(0)),
+            ring,
+        });
+        // SAFETY: no thread runs yet.
+        unsafe { pair.ring.reset() };
+        // The run starts: the producer's count is seeded.
+        pair.count.put(0).unwrap();
+        pair.acts[0].notify(&*pair);
+        let wait = |pair: &Pair, node: usize| {
+            while !pair.queued[node].load(Ordering::Acquire) {
+                thread::yield_now();
+            }
+        };
+        let producer = {
+            let pair = pair.clone();
+            thread::spawn(move || {
+                for _ in 0..N {
+                    wait(&pair, 0);
+                    // SAFETY: the activator chose this thread to run the producer.
+                    let i = unsafe { pair.count.take(false) }.expect("the count is in");
+                    // SAFETY: this thread runs the ring's producer.
+                    unsafe { pair.ring.push(&*pair, i) }.expect("never written while full");
+                    if i + 1 < N {
+                        pair.count.put(i + 1).unwrap();
+                        pair.acts[0].notify(&*pair);
+                    }
+                    let missing = pair.ring.ctl.take_spent();
+                    pair.queued[0].store(false, Ordering::Release);
+                    pair.acts[0].rearm_with(&*pair, missing);
+                }
+            })
+        };
+        for want in 0..N {
+            wait(&pair, 1);
+            // SAFETY: the activator chose this thread to run the consumer.
+            let v = unsafe { pair.ring.pop(&*pair) };
+            assert_eq!(v, Some(want), "every value, in order");
+            // SAFETY: this thread runs the consumer, at the end of its activation.
+            let missing = unsafe { pair.ring.ctl.settle() };
+            pair.queued[1].store(false, Ordering::Release);
+            pair.acts[1].rearm_with(&*pair, missing);
+        }
+        producer.join().unwrap();
+        assert!(!pair.queued[0].load(Ordering::Relaxed));
+        assert!(!pair.queued[1].load(Ordering::Relaxed));
+        // Both nodes wait again with every input missing: the producer its count (the slot is
+        // free), the consumer its value.
+        assert_eq!(pair.acts[0].missing(), 1);
+        assert_eq!(pair.acts[1].missing(), 1);
+    });
+}

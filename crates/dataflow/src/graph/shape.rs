@@ -175,8 +175,8 @@ impl Shape {
         })
     }
 
-    /// The graph in Graphviz format: nodes by name, data edges labelled with their port,
-    /// control edges dashed, graph inputs and outputs as small shapes.
+    /// The graph in Graphviz format: nodes by name, data edges labelled with their port (and
+    /// a bounded port's capacity), control edges dashed, graph inputs and outputs as small shapes.
     pub(crate) fn to_dot(&self) -> String {
         let mut s = String::from("digraph dataflow {\n  rankdir=LR;\n");
         for i in 0..self.nodes {
@@ -199,10 +199,13 @@ impl Shape {
                 }
             };
             let seeded = p.producer.is_some() && p.initial;
-            let label = match self.port_names.get(&(port as u32)) {
+            let mut label = match self.port_names.get(&(port as u32)) {
                 Some(name) => escape(&format!("p{port} {name}")),
                 None => format!("p{port}"),
             };
+            if let Some(k) = p.capacity {
+                let _ = write!(label, " [bounded {k}]");
+            }
             if seeded {
                 let _ = writeln!(s, "  init{port} [shape=point];");
             }

@@ -96,6 +96,15 @@ pub(crate) struct NodeRings {
 }
 
 impl NodeRings {
+    /// Rings gating this node that are full (after a run).
+    fn full_gates(&self) -> usize {
+        self.gates
+            .iter()
+            // SAFETY: rings live in the arena as long as the engine.
+            .filter(|r| unsafe { r.get() }.is_full())
+            .count()
+    }
+
     /// The node's activation ended: its ring inputs now missing (see `RingCtl::settle`).
     ///
     /// # Safety
@@ -448,16 +457,6 @@ impl<M: Mode> Engine<M> {
         let mut never_ran = Vec::new();
         let mut pending = Vec::new();
         let mut first_skipped = None;
-        // A producer waiting for a free slot counts it as one missing input; it holds no
-        // value for it (`port/ring.rs`).
-        let mut waits_for_slot = vec![0usize; if self.all_rings.is_empty() { 0 } else { self.nodes.len() }];
-        for r in self.all_rings.iter() {
-            // SAFETY: in the arena; `&mut self`: the run is over.
-            let ctl = unsafe { r.get() };
-            if let (Some(p), true) = (ctl.producer, ctl.is_full()) {
-                waits_for_slot[p.index()] += 1;
-            }
-        }
         for i in 0..self.nodes.len() {
             let s = self.nodes[i].task_mut();
             let runs = *s.runs.get_mut();
@@ -468,7 +467,9 @@ impl<M: Mode> Engine<M> {
             // that never ran need looking at.
             let partial = (M::REUSABLE || runs == 0) && {
                 let missing = s.activator.missing_now();
-                let held = missing.wrapping_sub(waits_for_slot.get(i).copied().unwrap_or(0));
+                // A producer waiting for a free slot counts it as one missing input, but holds
+                // no value for it (`port/ring.rs`).
+                let held = missing.wrapping_sub(self.rings.get(i).map_or(0, NodeRings::full_gates));
                 missing != 0 && held != s.activator.inputs()
             };
             // Skipped (stopping runs only): all its inputs in, its task not run.

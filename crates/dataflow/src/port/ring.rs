@@ -31,10 +31,14 @@
 //! registered for it sum to [counter is zero], whatever order they reach the activator in
 //! (the activator is modular, see `activator.rs`). So the count reaches zero exactly when
 //! every input is there, once per activation, as for plain inputs, and never while the node
-//! runs: while it runs, `avail` of its rings is at least 1 (no consumer-side rise can come)
-//! and its own `spent` is not registered yet. A producer is therefore never scheduled while
-//! its ring is full, and at most `capacity` values are ever in the ring. Checked by the loom
-//! model `a_bounded_port_hands_every_value_over_in_order_and_never_overfills`.
+//! runs: the count is zero when the node starts and nothing adds to it before the node's own
+//! re-arm (the only place its +1s are registered), so the rises that come meanwhile (a slot
+//! freed after this run's push filled it, a plain input for the next activation) take it
+//! below zero, never through zero. A producer is therefore never scheduled while its ring is
+//! full, and at most `capacity` values are ever in the ring. Checked by the loom
+//! model `a_bounded_port_hands_every_value_over_in_order_and_never_overfills` (loom checks the
+//! counters; the slots are plain `UnsafeCell`s, which loom does not track, so their memory
+//! ordering rests on the argument below).
 //!
 //! # Memory
 //! The value in a slot is written by the producer and read by the consumer. A pop reads the

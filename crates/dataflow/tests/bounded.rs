@@ -10,9 +10,7 @@ use std::sync::{Arc, Mutex};
 use common::pool;
 use ontime_dataflow::common::FnTask;
 use ontime_dataflow::multiple_uses::{Graph, GraphBuilder};
-use ontime_dataflow::{
-    In, Out, ReceiverOnce, RunOptions, Rx, Scheduler, SenderOnce, Tx,
-};
+use ontime_dataflow::{In, Out, ReceiverOnce, RunOptions, Rx, Scheduler, SenderOnce, Tx};
 
 /// Runs `graph` sequentially and on pools of 1, 2 and 3 threads; `read` takes each run's
 /// result. Returns the four results.
@@ -37,7 +35,8 @@ fn source(g: &mut GraphBuilder, n: u64, item: Tx<u64>) {
                   (i,): (In<u64>,),
                   (next, item): (Out<'_, u64>, Out<'_, u64>)| {
                 let i = i.recv_once().expect("count");
-                item.send_once(i).expect("the source is never run with its output full");
+                item.send_once(i)
+                    .expect("the source is never run with its output full");
                 if i + 1 < n {
                     next.send_once(i + 1).expect("count");
                 }
@@ -175,7 +174,10 @@ fn a_fast_producer_never_runs_more_than_capacity_ahead_of_a_slow_reader() {
                 ahead <= capacity,
                 "capacity {capacity}, engine {i}: the producer ran {ahead} values ahead"
             );
-            assert!(got >= sum, "capacity {capacity}, engine {i}: every value arrives");
+            assert!(
+                got >= sum,
+                "capacity {capacity}, engine {i}: every value arrives"
+            );
         }
     }
 }
@@ -394,12 +396,25 @@ fn a_stopped_run_leaves_nothing_behind_and_values_are_dropped_exactly_once() {
             graph.run_sequential().unwrap();
         }
         assert_eq!(got.load(Ordering::SeqCst), 50);
-        assert_eq!(Arc::strong_count(&token), 2, "only the source's own clone is left");
+        assert_eq!(
+            Arc::strong_count(&token),
+            2,
+            "only the source's own clone is left"
+        );
     }
-    graph.run_sequential_with(&RunOptions::new().max_activations(4)).unwrap_err();
-    assert!(Arc::strong_count(&token) > 2, "the stopped run left values in the ring");
+    graph
+        .run_sequential_with(&RunOptions::new().max_activations(4))
+        .unwrap_err();
+    assert!(
+        Arc::strong_count(&token) > 2,
+        "the stopped run left values in the ring"
+    );
     drop(graph);
-    assert_eq!(Arc::strong_count(&token), 1, "dropping the graph drops them");
+    assert_eq!(
+        Arc::strong_count(&token),
+        1,
+        "dropping the graph drops them"
+    );
 }
 
 /// A stage panics on one item: the run ends (no hang) with the stage's error, the other items
@@ -453,8 +468,16 @@ fn a_bounded_port_of_capacity_zero_is_refused() {
 fn to_dot_shows_a_bounded_port_capacity() {
     let mut g = GraphBuilder::new();
     let (tx, rx) = g.bounded_port::<u64>(4);
-    g.task(FnTask::new(|_: &dyn Scheduler, (), (_o,): (Out<'_, u64>,)| {}), (), (tx,));
-    g.task(FnTask::new(|_: &dyn Scheduler, (_x,): (In<u64>,), ()| {}), (rx,), ());
+    g.task(
+        FnTask::new(|_: &dyn Scheduler, (), (_o,): (Out<'_, u64>,)| {}),
+        (),
+        (tx,),
+    );
+    g.task(
+        FnTask::new(|_: &dyn Scheduler, (_x,): (In<u64>,), ()| {}),
+        (rx,),
+        (),
+    );
     let dot = g.to_dot();
     assert!(dot.contains("bounded 4"), "{dot}");
 }

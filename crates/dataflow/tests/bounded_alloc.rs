@@ -43,13 +43,15 @@ fn rerunning_a_graph_with_bounded_ports_allocates_nothing() {
     let mut total = 0;
     let mut seen = 0;
     g.task(
-        FnTask::new(move |_s: &dyn Scheduler, (x,): (In<u64>,), (sum,): (Out<'_, u64>,)| {
-            total += x.recv_once().unwrap();
-            seen += 1;
-            if seen % 1000 == 0 {
-                sum.send_once(std::mem::take(&mut total)).unwrap();
-            }
-        }),
+        FnTask::new(
+            move |_s: &dyn Scheduler, (x,): (In<u64>,), (sum,): (Out<'_, u64>,)| {
+                total += x.recv_once().unwrap();
+                seen += 1;
+                if seen % 1000 == 0 {
+                    sum.send_once(std::mem::take(&mut total)).unwrap();
+                }
+            },
+        ),
         (mid_rx,),
         (sum_tx,),
     );

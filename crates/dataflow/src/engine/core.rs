@@ -16,7 +16,7 @@ use super::report::{NodeRef, RunError, RunErrorKind, RunReport};
 use crate::activator::Activator;
 use crate::graph::{spare, Arena, Built, Shape};
 use crate::node::EngineNode;
-use crate::port::ring::RingPtr;
+use crate::port::ring::{OwnedRing, RingPtr};
 use crate::scheduler::{NodeId, Scheduler};
 use crate::sync::{lock, AtomicU8, Ordering};
 
@@ -97,10 +97,12 @@ pub(crate) struct NodeRings {
 
 impl NodeRings {
     /// Rings gating this node that are full (after a run).
+    #[cold]
+    #[inline(never)]
     fn full_gates(&self) -> usize {
         self.gates
             .iter()
-            // SAFETY: rings live in the arena as long as the engine.
+            // SAFETY: the engine owns the rings.
             .filter(|r| unsafe { r.get() }.is_full())
             .count()
     }
@@ -113,7 +115,7 @@ impl NodeRings {
     unsafe fn settle(&self) -> usize {
         let mut missing = 0;
         for r in &self.reads {
-            // SAFETY: rings live in the arena as long as the engine; the caller is this
+            // SAFETY: the engine owns the rings; the caller is this
             // node's runner, and this node is the ring's consumer.
             missing += unsafe { r.get().settle() };
         }
@@ -136,8 +138,8 @@ pub(crate) struct Engine<M: Mode> {
     seeded: Box<[u32]>,
     /// Per node, its bounded ports' rings (empty when the graph has none).
     rings: Box<[NodeRings]>,
-    /// Every ring (to reset the producers' counts before a run and report stalls after).
-    all_rings: Box<[RingPtr]>,
+    /// Every ring (to reset the producers' counts before a run), owned here.
+    all_rings: Box<[OwnedRing]>,
     /// The sequential engine's ready stack (capacity: one entry per node, reserved by the
     /// first sequential run).
     pub(crate) ready: Vec<u32>,
@@ -166,8 +168,9 @@ impl<M: Mode> Engine<M> {
         let mut rings: Vec<NodeRings> = Vec::new();
         if !all_rings.is_empty() {
             rings.resize_with(n, NodeRings::default);
-            for &r in &all_rings {
-                // SAFETY: built rings, in the arena, fixed from now on.
+            for owned in all_rings.iter() {
+                let r = owned.ctl();
+                // SAFETY: built rings, owned by the engine, fixed from now on.
                 let ctl = unsafe { r.get() };
                 rings[ctl.consumer.index()].reads.push(r);
                 if let Some(p) = ctl.producer {
@@ -184,15 +187,8 @@ impl<M: Mode> Engine<M> {
                 .zip(inputs)
                 .enumerate()
                 .map(|(i, (&node, inputs))| {
-                    let id = NodeId::from_index(i);
-                    let activator = match rings.get(i) {
-                        Some(r) => {
-                            Activator::with_rings(id, inputs as usize, r.reads.len(), r.gates.len())
-                        }
-                        None => Activator::new(id, inputs as usize),
-                    };
                     JobSlot::new(Slot {
-                        activator,
+                        activator: Activator::new(NodeId::from_index(i), inputs as usize),
                         node,
                         runs: UnsafeCell::new(0),
                         skipped: UnsafeCell::new(false),
@@ -202,6 +198,13 @@ impl<M: Mode> Engine<M> {
                     })
                 }),
         );
+        // Nodes reading or gated by rings re-arm by what their rings say (`activator.rs`).
+        for (i, r) in rings.iter().enumerate() {
+            if !(r.reads.is_empty() && r.gates.is_empty()) {
+                let a = &mut nodes[i].task_mut().activator;
+                *a = Activator::with_rings(a.node(), a.inputs(), r.reads.len(), r.gates.len());
+            }
+        }
         Engine {
             nodes,
             successors: successors.into_boxed_slice(),
@@ -274,9 +277,9 @@ impl<M: Mode> Engine<M> {
         }
         // A ring its initial value fills leaves its producer one input short (`port/ring.rs`).
         for r in self.all_rings.iter() {
-            // SAFETY: the rings live in the arena; `&mut self`: no run in progress (and every
+            // SAFETY: the engine owns the rings; `&mut self`: no run in progress (and every
             // ring was reset above, by its reader's `clear_inputs`).
-            let ctl = unsafe { r.get() };
+            let ctl = unsafe { r.ctl().get() };
             if let (Some(p), true) = (ctl.producer, ctl.is_full()) {
                 self.nodes[p.index()].task_mut().activator.arm_one_more();
             }
@@ -461,6 +464,11 @@ impl<M: Mode> Engine<M> {
             let s = self.nodes[i].task_mut();
             let runs = *s.runs.get_mut();
             executed += runs;
+            // A single-use node that ran took all its inputs and gets no more, and was not
+            // skipped unless the run was stopping: nothing to look at (the common case).
+            if !M::REUSABLE && runs != 0 && stopped == stop::NO {
+                continue;
+            }
             // Some inputs in, not all: the node holds values no task read (a stall). A node
             // with no inputs counts 0 missing, one fully re-armed counts all of them. A
             // single-use node that ran took all its inputs and gets no more: only the nodes
@@ -469,7 +477,11 @@ impl<M: Mode> Engine<M> {
                 let missing = s.activator.missing_now();
                 // A producer waiting for a free slot counts it as one missing input, but holds
                 // no value for it (`port/ring.rs`).
-                let held = missing.wrapping_sub(self.rings.get(i).map_or(0, NodeRings::full_gates));
+                let held = if self.rings.is_empty() {
+                    missing
+                } else {
+                    missing.wrapping_sub(self.rings[i].full_gates())
+                };
                 missing != 0 && held != s.activator.inputs()
             };
             // Skipped (stopping runs only): all its inputs in, its task not run.

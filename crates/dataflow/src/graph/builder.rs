@@ -23,7 +23,7 @@ use super::signal::{Emitter, Listeners, Signal};
 use super::wiring::{Rx, Tx, Wiring};
 use crate::engine::InitialValue;
 use crate::node::{EngineNode, TaskNode};
-use crate::port::ring::RingPtr;
+use crate::port::ring::OwnedRing;
 use crate::port::InputCell;
 use crate::port::{OutPort, PortId, PortReceiver};
 use crate::scheduler::NodeId;
@@ -123,7 +123,7 @@ pub(crate) struct Built {
     /// Targets of seeded branch edges (`condition.rs`).
     pub(crate) seeded: Box<[u32]>,
     /// The rings of bounded ports' readers (`port/ring.rs`), their producers decided.
-    pub(crate) rings: Vec<RingPtr>,
+    pub(crate) rings: Vec<OwnedRing>,
     pub(crate) shape: Shape,
     pub(crate) graph: u64,
 }
@@ -544,9 +544,8 @@ impl<N: ?Sized> GraphBuilder<N> {
             .into_iter()
             .map(|(ring, port)| {
                 let p = &shape.ports[port.index()];
-                // SAFETY: the ring lives in its reader's cell in the arena; the builder is its
-                // only user.
-                let ctl = unsafe { &mut *ring.as_ptr() };
+                // SAFETY: the builder owns the ring and is its only user now.
+                let ctl = unsafe { &mut *ring.ctl().0.as_ptr() };
                 ctl.seeded = usize::from(p.initial);
                 // "A slot is free" is an input of the producer unless the producer reads the
                 // ring itself (it frees a slot before it writes one) or has no other input
@@ -554,7 +553,7 @@ impl<N: ?Sized> GraphBuilder<N> {
                 ctl.producer = p
                     .producer
                     .filter(|&n| n != ctl.consumer && inputs[n.index()] > 0);
-                RingPtr(ring)
+                ring
             })
             .collect();
         Ok(Built {

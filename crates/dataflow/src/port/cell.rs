@@ -34,8 +34,9 @@ pub struct InputCell<T> {
     state: AtomicU8,
     value: UnsafeCell<MaybeUninit<T>>,
     port: PortId,
-    /// The ring of a bounded port's reader (set while the graph is built).
-    ring: Option<Box<Ring<T>>>,
+    /// The ring of a bounded port's reader (set while the graph is built; owned by the
+    /// graph, see `ring::OwnedRing`, so the cell has no drop glue for it).
+    ring: Option<std::ptr::NonNull<Ring<T>>>,
 }
 
 // SAFETY: the value is accessed only by the owner of the state (see the module docs), and
@@ -54,11 +55,10 @@ impl<T> InputCell<T> {
         }
     }
 
-    /// Makes this cell the reader of a bounded port: its values go through `ring`. Returns the
-    /// ring's address (stable: it is boxed and lives as long as the cell).
-    pub(crate) fn set_ring(&mut self, ring: Ring<T>) -> std::ptr::NonNull<Ring<T>> {
-        let b = self.ring.insert(Box::new(ring));
-        std::ptr::NonNull::from(&**b)
+    /// Makes this cell the reader of a bounded port: its values go through `ring`, which the
+    /// graph owns and keeps alive as long as the cell.
+    pub(crate) fn set_ring(&mut self, ring: std::ptr::NonNull<Ring<T>>) {
+        self.ring = Some(ring);
     }
 
     /// [`take`](Self::take), or the oldest value of the cell's ring if it has one.
@@ -68,9 +68,10 @@ impl<T> InputCell<T> {
     #[inline]
     pub(crate) unsafe fn take_in(&self, close: bool, sched: &dyn Scheduler) -> Option<T> {
         if !close {
-            if let Some(r) = &self.ring {
-                // SAFETY: the caller is the node's runner, at the start of its activation.
-                return unsafe { r.pop(sched) };
+            if let Some(r) = self.ring {
+                // SAFETY: the ring lives as long as the graph; the caller is the node's
+                // runner, at the start of its activation.
+                return unsafe { r.as_ref().pop(sched) };
             }
         }
         // SAFETY: forwarded contract.
@@ -130,9 +131,9 @@ impl<T> InputCell<T> {
         // SAFETY: forwarded: nobody else touches the cell.
         let _ = unsafe { self.take(false) };
         self.state.store(EMPTY, Ordering::Relaxed);
-        if let Some(r) = &self.ring {
-            // SAFETY: forwarded.
-            unsafe { r.reset() };
+        if let Some(r) = self.ring {
+            // SAFETY: the ring lives as long as the graph; exclusive access is forwarded.
+            unsafe { r.as_ref().reset() };
         }
     }
 }

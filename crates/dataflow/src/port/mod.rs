@@ -66,7 +66,10 @@ impl fmt::Display for PortError {
             PortError::Empty(p) => ("was read while empty", p),
             PortError::DoubleWrite(p) => ("was written twice before its reader ran", p),
             PortError::Closed(p) => ("was written after its single-use reader had run", p),
-            PortError::Full(p) => ("was written while full (its reader had not taken enough)", p),
+            PortError::Full(p) => (
+                "was written while full (its reader had not taken enough)",
+                p,
+            ),
         };
         match port {
             Some(p) => write!(f, "{p} {what}"),

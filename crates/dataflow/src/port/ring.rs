@@ -144,7 +144,10 @@ unsafe impl<T: Send> Send for Ring<T> {}
 impl<T> Ring<T> {
     /// An empty ring of `capacity` slots read by `consumer`.
     pub(crate) fn new(capacity: usize, port: PortId, consumer: NodeId) -> Self {
-        assert!(capacity > 0, "ontime-dataflow: a bounded port holds at least one value");
+        assert!(
+            capacity > 0,
+            "ontime-dataflow: a bounded port holds at least one value"
+        );
         Ring {
             ctl: RingCtl {
                 avail: AtomicUsize::new(0),
@@ -299,6 +302,54 @@ impl<T> Drop for Ring<T> {
     }
 }
 
+/// Any ring, for its owner to drop.
+trait ErasedRing: Send + Sync {}
+impl<T: Send> ErasedRing for Ring<T> {}
+
+/// Owns one ring (the builder, then the engine, keeps these): the reader's cell and the
+/// producer's output port only hold its address, so cells have no drop glue for it and every
+/// access goes through raw pointers. Dropped with the graph (or an unbuilt builder), after no
+/// run can be in progress; the ring drops the values left in it.
+pub(crate) struct OwnedRing(std::ptr::NonNull<dyn ErasedRing>);
+
+// SAFETY: a ring is `Send + Sync` (`ErasedRing`); this is sole ownership of it.
+unsafe impl Send for OwnedRing {}
+// SAFETY: as above; `&OwnedRing` gives only its address.
+unsafe impl Sync for OwnedRing {}
+
+impl OwnedRing {
+    /// Boxes `ring`; returns the owner and the ring's address.
+    pub(crate) fn new<T: Send + 'static>(ring: Ring<T>) -> (OwnedRing, std::ptr::NonNull<Ring<T>>) {
+        let raw = Box::into_raw(Box::new(ring));
+        // SAFETY: from `Box::into_raw`: not null.
+        let typed = unsafe { std::ptr::NonNull::new_unchecked(raw) };
+        let erased: *mut dyn ErasedRing = raw;
+        // SAFETY: as above.
+        (
+            OwnedRing(unsafe { std::ptr::NonNull::new_unchecked(erased) }),
+            typed,
+        )
+    }
+
+    /// The ring's counters (`Ring` is `repr(C)` with them first).
+    pub(crate) fn ctl(&self) -> RingPtr {
+        RingPtr(self.0.cast())
+    }
+}
+
+impl Drop for OwnedRing {
+    fn drop(&mut self) {
+        // SAFETY: made by `Box::into_raw` in `new`, owned only here, dropped once.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
+}
+
+impl fmt::Debug for OwnedRing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OwnedRing")
+    }
+}
+
 /// The address of a ring's [`RingCtl`], as the builder and engine keep it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RingPtr(pub(crate) std::ptr::NonNull<RingCtl>);
@@ -313,9 +364,9 @@ impl RingPtr {
     /// The ring's counters.
     ///
     /// # Safety
-    /// The graph owning the ring is alive.
+    /// The graph owning the ring stays alive while the reference is used.
     #[inline]
-    pub(crate) unsafe fn get(&self) -> &RingCtl {
+    pub(crate) unsafe fn get<'a>(self) -> &'a RingCtl {
         // SAFETY: the contract.
         unsafe { self.0.as_ref() }
     }

@@ -34,23 +34,29 @@ use crate::sync::{AtomicUsize, Ordering};
 /// A node's activation counter: see the module docs.
 pub struct Activator {
     count: AtomicUsize,
-    inputs: usize,
+    // `u32`s: an activator is 24 bytes, as before bounded ports (a large graph's run streams
+    // through its slots).
+    inputs: u32,
     /// Inputs re-armed every activation: all but those through bounded ports' rings.
-    fixed: usize,
+    fixed: u32,
     /// How far below zero the count may legitimately go: writes for the next activation while
     /// the node is queued or runs (plain inputs, and its rings' slots freed meanwhile).
-    floor: usize,
+    floor: u32,
     node: NodeId,
 }
 
 impl Activator {
     /// The activator of `node`, which has `inputs` inputs, armed.
+    ///
+    /// # Panics
+    /// If `inputs` is above `u32::MAX`.
     pub fn new(node: NodeId, inputs: usize) -> Activator {
+        let n = u32::try_from(inputs).expect("ontime-dataflow: more than 2^32 - 1 inputs");
         Activator {
             count: AtomicUsize::new(inputs),
-            inputs,
-            fixed: inputs,
-            floor: inputs,
+            inputs: n,
+            fixed: n,
+            floor: n,
             node,
         }
     }
@@ -58,14 +64,10 @@ impl Activator {
     /// The activator of a node `inputs` of whose inputs come through rings it reads, and
     /// which produces into `produces` rings that gate it (see `port/ring.rs`).
     pub(crate) fn with_rings(node: NodeId, inputs: usize, reads: usize, produces: usize) -> Self {
-        let fixed = inputs - reads;
-        Activator {
-            count: AtomicUsize::new(inputs),
-            inputs,
-            fixed,
-            floor: fixed + produces,
-            node,
-        }
+        let mut a = Activator::new(node, inputs);
+        a.fixed = (inputs - reads) as u32;
+        a.floor = a.fixed + produces as u32;
+        a
     }
 
     /// The node it activates.
@@ -75,7 +77,7 @@ impl Activator {
 
     /// The node's number of inputs.
     pub fn inputs(&self) -> usize {
-        self.inputs
+        self.inputs as usize
     }
 
     /// Inputs still missing before the node is scheduled (meaningful between runs).
@@ -126,7 +128,17 @@ impl Activator {
     /// activation already arrived, schedules it again. Returns whether it did.
     #[inline]
     pub fn rearm(&self, sched: &dyn Scheduler) -> bool {
-        self.rearm_with(sched, 0)
+        if self.inputs == 0 {
+            return false;
+        }
+        let add = self.fixed as usize;
+        let before = self.count.fetch_add(add, Ordering::AcqRel);
+        if before.wrapping_add(add) == 0 {
+            sched.schedule(self.node);
+            true
+        } else {
+            false
+        }
     }
 
     /// [`rearm`](Self::rearm), adding `missing` more: the node's ring inputs that are now
@@ -136,7 +148,7 @@ impl Activator {
         if self.inputs == 0 {
             return false;
         }
-        let add = self.fixed + missing;
+        let add = self.fixed as usize + missing;
         let before = self.count.fetch_add(add, Ordering::AcqRel);
         if before.wrapping_add(add) == 0 {
             sched.schedule(self.node);
@@ -148,7 +160,7 @@ impl Activator {
 
     /// Back to "every input missing", between runs.
     pub(crate) fn arm(&self) {
-        self.count.store(self.inputs, Ordering::Relaxed);
+        self.count.store(self.inputs as usize, Ordering::Relaxed);
     }
 
     /// One more input missing before the run starts (a ring it produces into is full at the

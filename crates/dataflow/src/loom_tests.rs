@@ -302,7 +302,7 @@ fn a_bounded_port_hands_every_value_over_in_order_and_never_overfills() {
     }
     loom::model(|| {
         let (p, c) = (NodeId(0), NodeId(1));
-        let mut ring = Ring::new(1, PortId(1), c);
+        let mut ring = Ring::new(1, PortId(1), c, std::ptr::null());
         ring.ctl.producer = Some(p);
         let pair = Arc::new(Pair {
             acts: [

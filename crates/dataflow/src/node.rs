@@ -107,7 +107,7 @@ impl<T: TaskOnce<I, O> + Send, I: InputList, O: OutputList> NodeOnce for TaskNod
             ..
         } = self;
         // SAFETY: the node is owned here: nobody else reads its cells.
-        let values = unsafe { I::take(&inputs, true, sched) };
+        let values = unsafe { I::take(&inputs, true) };
         task.into_inner()
             .run_once(sched, values, O::ports(&outputs, sched));
     }
@@ -117,7 +117,7 @@ impl<T: TaskMut<I, O> + Send, I: InputList, O: OutputList> NodeMut for TaskNode<
     #[inline]
     fn run_mut(&mut self, sched: &dyn Scheduler) {
         // SAFETY: `&mut self`: nobody else reads the cells now.
-        let values = unsafe { I::take(&self.inputs, false, sched) };
+        let values = unsafe { I::take(&self.inputs, false) };
         self.task
             .get_mut()
             .run_mut(sched, values, O::ports(&self.outputs, sched));
@@ -163,7 +163,7 @@ impl<T: TaskOnce<I, O> + Send, I: InputList, O: OutputList> EngineNode for TaskN
             return;
         };
         // SAFETY: as above: this thread alone reads the cells, and closes them.
-        let values = unsafe { I::take(&self.inputs, true, sched) };
+        let values = unsafe { I::take(&self.inputs, true) };
         task.run_once(sched, values, O::ports(&self.outputs, sched));
     }
 
@@ -178,7 +178,7 @@ impl<T: TaskMut<I, O> + Send, I: InputList, O: OutputList> EngineNode
         // SAFETY: the caller is the node's only runner until it re-arms (the contract).
         let task = unsafe { &mut (*self.task.get()).0 };
         // SAFETY: as above.
-        let values = unsafe { I::take(&self.inputs, false, sched) };
+        let values = unsafe { I::take(&self.inputs, false) };
         task.run_mut(sched, values, O::ports(&self.outputs, sched));
     }
 

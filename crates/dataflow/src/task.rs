@@ -79,7 +79,7 @@ pub trait InputList: Sized + Send + 'static {
     #[doc(hidden)]
     /// # Safety
     /// Only the node's runner, while it runs the node.
-    unsafe fn take(cells: &Self::Cells, close: bool, sched: &dyn Scheduler) -> Self::Ports;
+    unsafe fn take(cells: &Self::Cells, close: bool) -> Self::Ports;
     #[doc(hidden)]
     /// # Safety
     /// Exclusive access to the graph.
@@ -163,9 +163,9 @@ macro_rules! lists {
                 Ok(($(_ports.$i.recv_once()?,)*))
             }
             #[allow(clippy::unused_unit)]
-            unsafe fn take(_cells: &Self::Cells, _close: bool, _sched: &dyn Scheduler) -> Self::Ports {
+            unsafe fn take(_cells: &Self::Cells, _close: bool) -> Self::Ports {
                 // SAFETY: forwarded contract.
-                ($(In { value: unsafe { _cells.$i.take_in(_close, _sched) }, port: _cells.$i.port() },)*)
+                ($(In { value: unsafe { _cells.$i.take(_close) }, port: _cells.$i.port() },)*)
             }
             unsafe fn reset(_cells: &Self::Cells) {
                 // SAFETY: forwarded contract.

@@ -16,7 +16,7 @@ use super::report::{NodeRef, RunError, RunErrorKind, RunReport};
 use crate::activator::Activator;
 use crate::graph::{spare, Arena, Built, Shape};
 use crate::node::EngineNode;
-use crate::port::ring::{OwnedRing, RingPtr};
+use crate::port::ring::{OwnedRing, RingRef};
 use crate::scheduler::{NodeId, Scheduler};
 use crate::sync::{lock, AtomicU8, Ordering};
 
@@ -91,8 +91,8 @@ unsafe impl<M: Mode> Send for Slot<M> {}
 /// The rings (`port/ring.rs`) one node reads and the ones that gate it as their producer.
 #[derive(Default)]
 pub(crate) struct NodeRings {
-    reads: Vec<RingPtr>,
-    gates: Vec<RingPtr>,
+    reads: Vec<RingRef>,
+    gates: Vec<RingRef>,
 }
 
 impl NodeRings {
@@ -103,7 +103,7 @@ impl NodeRings {
         self.gates
             .iter()
             // SAFETY: the engine owns the rings.
-            .filter(|r| unsafe { r.get() }.is_full())
+            .filter(|r| unsafe { r.ctl() }.is_full())
             .count()
     }
 
@@ -117,11 +117,11 @@ impl NodeRings {
         for r in &self.reads {
             // SAFETY: the engine owns the rings; the caller is this
             // node's runner, and this node is the ring's consumer.
-            missing += unsafe { r.get().settle() };
+            missing += unsafe { r.ctl().settle() };
         }
         for r in &self.gates {
             // SAFETY: as above; this node is the ring's producer.
-            missing += unsafe { r.get() }.take_spent();
+            missing += unsafe { r.ctl() }.take_spent();
         }
         missing
     }
@@ -169,9 +169,9 @@ impl<M: Mode> Engine<M> {
         if !all_rings.is_empty() {
             rings.resize_with(n, NodeRings::default);
             for owned in all_rings.iter() {
-                let r = owned.ctl();
+                let r = owned.get();
                 // SAFETY: built rings, owned by the engine, fixed from now on.
-                let ctl = unsafe { r.get() };
+                let ctl = unsafe { r.ctl() };
                 rings[ctl.consumer.index()].reads.push(r);
                 if let Some(p) = ctl.producer {
                     rings[p.index()].gates.push(r);
@@ -275,11 +275,14 @@ impl<M: Mode> Engine<M> {
                 unsafe { s.node.as_ref().clear_inputs() };
             }
         }
-        // A ring its initial value fills leaves its producer one input short (`port/ring.rs`).
+        // Every ring empty (its initial value's slot reserved); a ring its initial value
+        // fills leaves its producer one input short (`port/ring.rs`).
         for r in self.all_rings.iter() {
-            // SAFETY: the engine owns the rings; `&mut self`: no run in progress (and every
-            // ring was reset above, by its reader's `clear_inputs`).
-            let ctl = unsafe { r.ctl().get() };
+            // SAFETY: the engine owns the rings; `&mut self`: no run in progress.
+            let ctl = unsafe {
+                r.get().reset();
+                r.get().ctl()
+            };
             if let (Some(p), true) = (ctl.producer, ctl.is_full()) {
                 self.nodes[p.index()].task_mut().activator.arm_one_more();
             }
@@ -311,6 +314,14 @@ impl<M: Mode> Engine<M> {
         // SAFETY: the node lives in the arena as long as the engine. The activator scheduled
         // node `i` exactly once for this activation, and it cannot be scheduled again before
         // the `rearm` below: this thread alone runs the node.
+        // Bounded ports: the oldest value of each ring moves into its input cell.
+        if let Some(r) = self.rings.get(i) {
+            for ring in &r.reads {
+                // SAFETY: the engine owns the ring; this thread runs node `i`, its reader,
+                // before the task takes its inputs.
+                unsafe { ring.stage(sched) };
+            }
+        }
         let result = catch_unwind(AssertUnwindSafe(|| unsafe {
             slot.node.as_ref().run(sched)
         }));
@@ -337,16 +348,21 @@ impl<M: Mode> Engine<M> {
             }
         }
         if M::REUSABLE {
-            // Bounded ports: the ring inputs now missing (`port/ring.rs`).
-            let missing = match self.rings.get(i) {
-                // SAFETY: this thread runs node `i` (above), before its re-arm.
-                Some(r) => unsafe { r.settle() },
-                None => 0,
-            };
-            // Idle again before the re-arm, which may schedule it. Last use of the slot: once
-            // re-armed, the node may run on another thread.
-            slot.state.store(IDLE, Ordering::Release);
-            slot.activator.rearm_with(sched, missing);
+            match self.rings.get(i) {
+                // Idle again before the re-arm, which may schedule it. Last use of the slot:
+                // once re-armed, the node may run on another thread.
+                None => {
+                    slot.state.store(IDLE, Ordering::Release);
+                    slot.activator.rearm(sched);
+                }
+                Some(r) => {
+                    // Bounded ports: the ring inputs now missing (`port/ring.rs`).
+                    // SAFETY: this thread runs node `i` (above), before its re-arm.
+                    let missing = unsafe { r.settle() };
+                    slot.state.store(IDLE, Ordering::Release);
+                    slot.activator.rearm_with(sched, missing);
+                }
+            }
         }
     }
 

@@ -545,7 +545,7 @@ impl<N: ?Sized> GraphBuilder<N> {
             .map(|(ring, port)| {
                 let p = &shape.ports[port.index()];
                 // SAFETY: the builder owns the ring and is its only user now.
-                let ctl = unsafe { &mut *ring.ctl().0.as_ptr() };
+                let ctl = unsafe { ring.get().ctl_mut() };
                 ctl.seeded = usize::from(p.initial);
                 // "A slot is free" is an input of the producer unless the producer reads the
                 // ring itself (it frees a slot before it writes one) or has no other input

@@ -58,7 +58,7 @@ impl<T: Send + 'static> EngineNode for GatherNode<T> {
         let mut values = Vec::with_capacity(self.cells.len());
         for c in self.cells.iter() {
             // SAFETY: the caller is the node's only runner (the `EngineNode` contract).
-            match unsafe { c.take_in(self.close, sched) } {
+            match unsafe { c.take(self.close) } {
                 Some(v) => values.push(v),
                 None => panic!(
                     "ontime-dataflow: a gather node ran without its input {} (scheduled \

@@ -314,10 +314,8 @@ impl Wiring {
         cell: NonNull<InputCell<T>>,
     ) {
         let port = rx.port;
-        let (owned, ring) = OwnedRing::new(Ring::<T>::new(capacity as usize, port, node));
-        // SAFETY: a live cell inside the node being added, in the builder's arena; nobody
-        // else holds a reference to it yet.
-        unsafe { (*cell.as_ptr()).set_ring(ring) };
+        let ring = Ring::<T>::new(capacity as usize, port, node, cell.as_ptr().cast_const().cast());
+        let (owned, ring) = OwnedRing::new(ring);
         self.rings.push((owned, port));
         self.attach_reader(rx, Reader::Ring(ring.cast()), Consumer::Node(node));
     }

@@ -12,15 +12,15 @@
 //! by the party that owns the state (`WRITING` by the writer, `FULL` by the reader that the
 //! activator chose), so the `UnsafeCell` is never accessed by two threads at once.
 //!
-//! A reader of a bounded port (multiple-use graphs) keeps its values in a [`Ring`] instead:
-//! the cell then only points to it, and `take_in` pops from it (`port/ring.rs`).
+//! A reader of a bounded port (multiple-use graphs) has an ordinary cell too, which no
+//! producer writes: its values wait in a ring (`port/ring.rs`), and the engine moves the oldest
+//! into the cell just before the node runs (`Ring::stage`). So taking an input costs the same
+//! for every cell, and cells are no bigger for bounded ports.
 
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 
-use super::ring::Ring;
 use super::{PortError, PortId};
-use crate::scheduler::Scheduler;
 use crate::sync::{AtomicU8, Ordering};
 
 const EMPTY: u8 = 0;
@@ -34,9 +34,6 @@ pub struct InputCell<T> {
     state: AtomicU8,
     value: UnsafeCell<MaybeUninit<T>>,
     port: PortId,
-    /// The ring of a bounded port's reader (set while the graph is built; owned by the
-    /// graph, see `ring::OwnedRing`, so the cell has no drop glue for it).
-    ring: Option<std::ptr::NonNull<Ring<T>>>,
 }
 
 // SAFETY: the value is accessed only by the owner of the state (see the module docs), and
@@ -51,31 +48,7 @@ impl<T> InputCell<T> {
             state: AtomicU8::new(EMPTY),
             value: UnsafeCell::new(MaybeUninit::uninit()),
             port,
-            ring: None,
         }
-    }
-
-    /// Makes this cell the reader of a bounded port: its values go through `ring`, which the
-    /// graph owns and keeps alive as long as the cell.
-    pub(crate) fn set_ring(&mut self, ring: std::ptr::NonNull<Ring<T>>) {
-        self.ring = Some(ring);
-    }
-
-    /// [`take`](Self::take), or the oldest value of the cell's ring if it has one.
-    ///
-    /// # Safety
-    /// As [`take`](Self::take).
-    #[inline]
-    pub(crate) unsafe fn take_in(&self, close: bool, sched: &dyn Scheduler) -> Option<T> {
-        if !close {
-            if let Some(r) = self.ring {
-                // SAFETY: the ring lives as long as the graph; the caller is the node's
-                // runner, at the start of its activation.
-                return unsafe { r.as_ref().pop(sched) };
-            }
-        }
-        // SAFETY: forwarded contract.
-        unsafe { self.take(close) }
     }
 
     pub(crate) fn port(&self) -> PortId {
@@ -131,10 +104,6 @@ impl<T> InputCell<T> {
         // SAFETY: forwarded: nobody else touches the cell.
         let _ = unsafe { self.take(false) };
         self.state.store(EMPTY, Ordering::Relaxed);
-        if let Some(r) = self.ring {
-            // SAFETY: the ring lives as long as the graph; exclusive access is forwarded.
-            unsafe { r.as_ref().reset() };
-        }
     }
 }
 

@@ -54,8 +54,9 @@
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::mem::MaybeUninit;
+use std::ptr::NonNull;
 
-use super::{PortError, PortId};
+use super::{InputCell, PortError, PortId};
 use crate::scheduler::{NodeId, Scheduler};
 use crate::sync::{AtomicUsize, Ordering};
 
@@ -72,6 +73,8 @@ pub(crate) struct RingCtl {
     pub(crate) seeded: usize,
     /// The reading node.
     pub(crate) consumer: NodeId,
+    /// The reader's input cell (how the reader finds its ring among its node's: `cell.rs`).
+    pub(crate) cell: *const (),
     /// The writing node, when "a slot is free" is one of its inputs (see the module docs).
     pub(crate) producer: Option<NodeId>,
 }
@@ -142,8 +145,8 @@ unsafe impl<T: Send> Sync for Ring<T> {}
 unsafe impl<T: Send> Send for Ring<T> {}
 
 impl<T> Ring<T> {
-    /// An empty ring of `capacity` slots read by `consumer`.
-    pub(crate) fn new(capacity: usize, port: PortId, consumer: NodeId) -> Self {
+    /// An empty ring of `capacity` slots read by `consumer` through its input `cell`.
+    pub(crate) fn new(capacity: usize, port: PortId, consumer: NodeId, cell: *const ()) -> Self {
         assert!(
             capacity > 0,
             "ontime-dataflow: a bounded port holds at least one value"
@@ -157,6 +160,7 @@ impl<T> Ring<T> {
                 capacity,
                 seeded: 0,
                 consumer,
+                cell,
                 producer: None,
             },
             slots: (0..capacity)
@@ -248,6 +252,27 @@ impl<T> Ring<T> {
         Some(v)
     }
 
+    /// The consumer is about to run: moves the oldest value into its input cell, where the
+    /// node's task finds it as it would a plain input's (nothing is moved if no value waits:
+    /// the node was scheduled directly, not by its activator).
+    ///
+    /// # Safety
+    /// Called only by the consumer's runner, at the start of an activation, before the task
+    /// takes its inputs.
+    pub(crate) unsafe fn stage(&self, sched: &dyn Scheduler) {
+        // SAFETY: forwarded contract.
+        if let Some(v) = unsafe { self.pop(sched) } {
+            // SAFETY: the cell is the consumer's, in the graph's arena as long as the ring
+            // (`ctl.cell` was set from it when the graph was built), and carries `T`.
+            let cell = unsafe { &*self.ctl.cell.cast::<InputCell<T>>() };
+            // Nobody else writes this cell (producers write the ring), and the last
+            // activation took its value: it is empty.
+            if let Err(e) = cell.put(v) {
+                unreachable!("ontime-dataflow: a bounded port's reader held a value: {e}");
+            }
+        }
+    }
+
     /// Values in the slots now (exclusive access).
     fn occupied(&self) -> usize {
         // SAFETY: exclusive access (callers'), so the indices are stable.
@@ -302,15 +327,36 @@ impl<T> Drop for Ring<T> {
     }
 }
 
-/// Any ring, for its owner to drop.
-trait ErasedRing: Send + Sync {}
-impl<T: Send> ErasedRing for Ring<T> {}
+/// Any ring, for the engine to stage, reset and drop.
+trait ErasedRing: Send + Sync {
+    /// `Ring::stage`.
+    ///
+    /// # Safety
+    /// As `Ring::stage`.
+    unsafe fn stage(&self, sched: &dyn Scheduler);
+    /// `Ring::reset`.
+    ///
+    /// # Safety
+    /// As `Ring::reset`.
+    unsafe fn reset(&self);
+}
 
-/// Owns one ring (the builder, then the engine, keeps these): the reader's cell and the
-/// producer's output port only hold its address, so cells have no drop glue for it and every
-/// access goes through raw pointers. Dropped with the graph (or an unbuilt builder), after no
-/// run can be in progress; the ring drops the values left in it.
-pub(crate) struct OwnedRing(std::ptr::NonNull<dyn ErasedRing>);
+impl<T: Send> ErasedRing for Ring<T> {
+    unsafe fn stage(&self, sched: &dyn Scheduler) {
+        // SAFETY: forwarded.
+        unsafe { Ring::stage(self, sched) }
+    }
+    unsafe fn reset(&self) {
+        // SAFETY: forwarded.
+        unsafe { Ring::reset(self) }
+    }
+}
+
+/// Owns one ring (the builder, then the engine, keeps these): the reader's node and the
+/// producer's output port only hold its address, and every access goes through raw pointers.
+/// Dropped with the graph (or an unbuilt builder), when no run can be in progress; the ring
+/// drops the values left in it.
+pub(crate) struct OwnedRing(NonNull<dyn ErasedRing>);
 
 // SAFETY: a ring is `Send + Sync` (`ErasedRing`); this is sole ownership of it.
 unsafe impl Send for OwnedRing {}
@@ -319,21 +365,18 @@ unsafe impl Sync for OwnedRing {}
 
 impl OwnedRing {
     /// Boxes `ring`; returns the owner and the ring's address.
-    pub(crate) fn new<T: Send + 'static>(ring: Ring<T>) -> (OwnedRing, std::ptr::NonNull<Ring<T>>) {
+    pub(crate) fn new<T: Send + 'static>(ring: Ring<T>) -> (OwnedRing, NonNull<Ring<T>>) {
         let raw = Box::into_raw(Box::new(ring));
         // SAFETY: from `Box::into_raw`: not null.
-        let typed = unsafe { std::ptr::NonNull::new_unchecked(raw) };
+        let typed = unsafe { NonNull::new_unchecked(raw) };
         let erased: *mut dyn ErasedRing = raw;
         // SAFETY: as above.
-        (
-            OwnedRing(unsafe { std::ptr::NonNull::new_unchecked(erased) }),
-            typed,
-        )
+        (OwnedRing(unsafe { NonNull::new_unchecked(erased) }), typed)
     }
 
-    /// The ring's counters (`Ring` is `repr(C)` with them first).
-    pub(crate) fn ctl(&self) -> RingPtr {
-        RingPtr(self.0.cast())
+    /// The ring's address, for the engine's lists.
+    pub(crate) fn get(&self) -> RingRef {
+        RingRef(self.0)
     }
 }
 
@@ -350,24 +393,59 @@ impl fmt::Debug for OwnedRing {
     }
 }
 
-/// The address of a ring's [`RingCtl`], as the builder and engine keep it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RingPtr(pub(crate) std::ptr::NonNull<RingCtl>);
+/// The address of a ring its graph owns (see [`OwnedRing`]), as the engine's per-node lists
+/// keep it. Every method requires that graph to be alive.
+#[derive(Clone, Copy)]
+pub(crate) struct RingRef(NonNull<dyn ErasedRing>);
 
-// SAFETY: a `RingCtl` is `Sync`; the pointer is only dereferenced while the graph that owns the
-// ring is alive (the engine holds it beside the arena that owns the ring).
-unsafe impl Send for RingPtr {}
+// SAFETY: a ring is `Send + Sync`; this is only its address.
+unsafe impl Send for RingRef {}
 // SAFETY: as above.
-unsafe impl Sync for RingPtr {}
+unsafe impl Sync for RingRef {}
 
-impl RingPtr {
-    /// The ring's counters.
+impl RingRef {
+    /// The ring's counters (`Ring` is `repr(C)` with them first).
     ///
     /// # Safety
     /// The graph owning the ring stays alive while the reference is used.
     #[inline]
-    pub(crate) unsafe fn get<'a>(self) -> &'a RingCtl {
-        // SAFETY: the contract.
-        unsafe { self.0.as_ref() }
+    pub(crate) unsafe fn ctl<'a>(self) -> &'a RingCtl {
+        // SAFETY: the contract; `RingCtl` is the first field of the `repr(C)` ring.
+        unsafe { self.0.cast::<RingCtl>().as_ref() }
+    }
+
+    /// The ring's counters, to set while the graph is built.
+    ///
+    /// # Safety
+    /// Exclusive access to the ring (its builder, before the graph runs).
+    pub(crate) unsafe fn ctl_mut<'a>(self) -> &'a mut RingCtl {
+        let mut p = self.0.cast::<RingCtl>();
+        // SAFETY: the contract; `RingCtl` is the first field of the `repr(C)` ring.
+        unsafe { p.as_mut() }
+    }
+
+    /// Moves the oldest value into the reader's input cell (`Ring::stage`).
+    ///
+    /// # Safety
+    /// As `Ring::stage`; the graph is alive.
+    #[inline]
+    pub(crate) unsafe fn stage(self, sched: &dyn Scheduler) {
+        // SAFETY: forwarded contract.
+        unsafe { self.0.as_ref().stage(sched) }
+    }
+
+    /// Drops every value and empties the ring (see `Ring::reset`).
+    ///
+    /// # Safety
+    /// Exclusive access to the graph (between runs).
+    pub(crate) unsafe fn reset(self) {
+        // SAFETY: forwarded contract.
+        unsafe { self.0.as_ref().reset() }
+    }
+}
+
+impl fmt::Debug for RingRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RingRef")
     }
 }

@@ -203,7 +203,8 @@ impl Shape {
                 Some(name) => escape(&format!("p{port} {name}")),
                 None => format!("p{port}"),
             };
-            if let Some(k) = p.capacity {
+            if p.capacity > 0 {
+                let k = p.capacity;
                 let _ = write!(label, " [bounded {k}]");
             }
             if seeded {

@@ -81,8 +81,10 @@ pub(crate) struct PortShape {
     pub(crate) producer: Option<NodeId>,
     pub(crate) consumers: SmallVec<[Consumer; 2]>,
     pub(crate) initial: bool,
-    /// A bounded port's capacity (`GraphBuilder::bounded_port`).
-    pub(crate) capacity: Option<u32>,
+    /// A bounded port's capacity (`GraphBuilder::bounded_port`, at least 1), or 0 for a
+    /// plain port (a `u32`, not an `Option`: it fits beside `initial`, so the port table is
+    /// no bigger than before bounded ports).
+    pub(crate) capacity: u32,
 }
 
 /// Where a reader of a port gets its values.
@@ -201,7 +203,7 @@ impl Wiring {
             producer: None,
             consumers: SmallVec::new(),
             initial: false,
-            capacity,
+            capacity: capacity.unwrap_or(0),
         });
         self.links.push(Links {
             source: None,
@@ -298,8 +300,8 @@ impl Wiring {
             self.backward = true;
         }
         match shape.capacity {
-            None => self.attach_reader(rx, Reader::Cell(cell.cast(), node), Consumer::Node(node)),
-            Some(k) => self.attach_ring_reader(rx, k, node, cell),
+            0 => self.attach_reader(rx, Reader::Cell(cell.cast(), node), Consumer::Node(node)),
+            k => self.attach_ring_reader(rx, k, node, cell),
         }
     }
 

@@ -476,6 +476,7 @@ impl<M: Mode> Engine<M> {
         let mut never_ran = Vec::new();
         let mut pending = Vec::new();
         let mut first_skipped = None;
+        let no_rings = self.rings.is_empty();
         for i in 0..self.nodes.len() {
             let s = self.nodes[i].task_mut();
             let runs = *s.runs.get_mut();
@@ -493,7 +494,7 @@ impl<M: Mode> Engine<M> {
                 let missing = s.activator.missing_now();
                 // A producer waiting for a free slot counts it as one missing input, but holds
                 // no value for it (`port/ring.rs`).
-                let held = if self.rings.is_empty() {
+                let held = if no_rings {
                     missing
                 } else {
                     missing.wrapping_sub(self.rings[i].full_gates())

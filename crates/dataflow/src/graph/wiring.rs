@@ -316,7 +316,12 @@ impl Wiring {
         cell: NonNull<InputCell<T>>,
     ) {
         let port = rx.port;
-        let ring = Ring::<T>::new(capacity as usize, port, node, cell.as_ptr().cast_const().cast());
+        let ring = Ring::<T>::new(
+            capacity as usize,
+            port,
+            node,
+            cell.as_ptr().cast_const().cast(),
+        );
         let (owned, ring) = OwnedRing::new(ring);
         self.rings.push((owned, port));
         self.attach_reader(rx, Reader::Ring(ring.cast()), Consumer::Node(node));

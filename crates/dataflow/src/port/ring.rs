@@ -6,9 +6,10 @@
 //! A ring has one producer (the port's writing node, and its initial value at the start of a
 //! run) and one consumer (the reading node). Besides its slots it keeps three counters:
 //! - `avail`: values pushed that no *finished* activation of the consumer has used yet. The
-//!   consumer pops its value when it starts and gives the count back when it has run
-//!   (`settle`), so `avail` stays at least 1 from the activation that schedules the consumer
-//!   until that activation ends.
+//!   consumer's value is popped when it starts (the engine *stages* it: moves it into the
+//!   consumer's ordinary input cell just before the node runs, so the task takes it like any
+//!   input) and the count is given back when the node has run (`settle`), so `avail` stays at
+//!   least 1 from the activation that schedules the consumer until that activation ends.
 //! - `space`: free slots. A push takes one, a pop gives one back (when the consumer *starts*,
 //!   so the producer may compute the next value while the consumer works on this one).
 //! - `spent`: how often the producer's pushes took `space` to zero since it last re-armed.

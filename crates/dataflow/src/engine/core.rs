@@ -311,9 +311,6 @@ impl<M: Mode> Engine<M> {
             }
             tracing = self.control.tracing().map(|t| (t, t.now()));
         }
-        // SAFETY: the node lives in the arena as long as the engine. The activator scheduled
-        // node `i` exactly once for this activation, and it cannot be scheduled again before
-        // the `rearm` below: this thread alone runs the node.
         // Bounded ports: the oldest value of each ring moves into its input cell.
         if let Some(r) = self.rings.get(i) {
             for ring in &r.reads {
@@ -322,6 +319,9 @@ impl<M: Mode> Engine<M> {
                 unsafe { ring.stage(sched) };
             }
         }
+        // SAFETY: the node lives in the arena as long as the engine. The activator scheduled
+        // node `i` exactly once for this activation, and it cannot be scheduled again before
+        // the `rearm` below: this thread alone runs the node.
         let result = catch_unwind(AssertUnwindSafe(|| unsafe {
             slot.node.as_ref().run(sched)
         }));

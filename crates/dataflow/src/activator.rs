@@ -104,6 +104,40 @@ impl Activator {
         }
     }
 
+    /// [`notify`](Self::notify) on a scheduler that runs its graph on one thread
+    /// (`Scheduler::single_threaded`): nothing else touches the count meanwhile, so a plain
+    /// load and store do what the read-modify-write does.
+    #[inline]
+    pub(crate) fn notify_local(&self, sched: &dyn Scheduler) -> bool {
+        let before = self.count.load(Ordering::Relaxed);
+        self.count.store(before.wrapping_sub(1), Ordering::Relaxed);
+        if before == 1 {
+            sched.schedule(self.node);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// [`rearm`](Self::rearm) on one thread, as [`notify_local`](Self::notify_local).
+    #[inline]
+    pub(crate) fn rearm_local(&self, sched: &dyn Scheduler) -> bool {
+        if self.inputs == 0 {
+            return false;
+        }
+        let after = self
+            .count
+            .load(Ordering::Relaxed)
+            .wrapping_add(self.fixed as usize);
+        self.count.store(after, Ordering::Relaxed);
+        if after == 0 {
+            sched.schedule(self.node);
+            true
+        } else {
+            false
+        }
+    }
+
     /// [`notify`](Self::notify) for an input with no value cell to catch a second arrival (a
     /// signal): `Err` if this arrival is one more than the node's next activation can take
     /// (every input of the next activation is already in, and the node has not re-armed):

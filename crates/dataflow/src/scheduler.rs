@@ -65,6 +65,17 @@ pub trait Scheduler {
     /// [`RunError`](crate::RunError) naming the node whose task made the call. A task that
     /// calls this itself can therefore never make a node run twice at once.
     fn schedule(&self, node: NodeId);
+
+    /// Whether this scheduler runs its graph on one thread (the sequential engines): every
+    /// write to the graph's ports, and every call on this scheduler, then happens on the
+    /// thread that runs the graph, one after the other (a task's ports and scheduler are
+    /// neither `Send` nor `Sync`), so activators and input cells can use plain loads and
+    /// stores instead of read-modify-writes. Engine internals; the default, `false`, is
+    /// always correct.
+    #[doc(hidden)]
+    fn single_threaded(&self) -> bool {
+        false
+    }
 }
 
 impl NodeId {

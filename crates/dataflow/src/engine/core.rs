@@ -293,8 +293,9 @@ impl<M: Mode> Engine<M> {
     /// Runs node `i` once: its task, then its control successors, then (reusable) re-arms it.
     ///
     /// Called only by the thread the node's activator (or the engine's start) scheduled it on.
+    /// `local`: the run is on one thread (the sequential engine, `Scheduler::single_threaded`).
     #[inline]
-    pub(crate) fn execute(&self, i: usize, sched: &dyn Scheduler) {
+    pub(crate) fn execute(&self, i: usize, sched: &dyn Scheduler, local: bool) {
         let slot = self.nodes[i].task();
         slot.state.store(RUNNING, Ordering::Relaxed);
         // One load and a branch unless some `RunOptions` is set (`options.rs`).
@@ -353,7 +354,11 @@ impl<M: Mode> Engine<M> {
                 // once re-armed, the node may run on another thread.
                 None => {
                     slot.state.store(IDLE, Ordering::Release);
-                    slot.activator.rearm(sched);
+                    if local {
+                        slot.activator.rearm_local(sched);
+                    } else {
+                        slot.activator.rearm(sched);
+                    }
                 }
                 Some(r) => {
                     // Bounded ports: the ring inputs now missing (`port/ring.rs`).
@@ -390,6 +395,30 @@ impl<M: Mode> Engine<M> {
     /// is queued or running, and a bad id never reaches the engine's own indexing.
     #[inline]
     pub(crate) fn claim(&self, node: NodeId, caller: Option<u32>) -> bool {
+        self.claim_with(node, caller, false)
+    }
+
+    /// [`claim`](Self::claim); `local`: the run is on one thread (the sequential engine), so a
+    /// plain load and store replace the CAS.
+    #[inline]
+    pub(crate) fn claim_with(&self, node: NodeId, caller: Option<u32>, local: bool) -> bool {
+        if local {
+            let accepted = match self.nodes.get(node.index()) {
+                Some(slot) => {
+                    let state = &slot.task().state;
+                    let idle = state.load(Ordering::Relaxed) == IDLE;
+                    if idle {
+                        state.store(QUEUED, Ordering::Relaxed);
+                    }
+                    idle
+                }
+                None => false,
+            };
+            if !accepted {
+                self.refuse(node, caller);
+            }
+            return accepted;
+        }
         let accepted = match self.nodes.get(node.index()) {
             Some(slot) => slot
                 .task()

@@ -33,7 +33,7 @@ impl<M: Mode> ParSched<'_, '_, M> {
     fn drain(&self) {
         while let Some(i) = self.next.take() {
             self.running.set(Some(i));
-            self.engine.execute(i as usize, self);
+            self.engine.execute(i as usize, self, false);
         }
         self.running.set(None);
     }

@@ -28,8 +28,13 @@ impl<M: Mode> Scheduler for SeqSched<'_, M> {
     }
 
     #[inline]
+    fn single_threaded(&self) -> bool {
+        true
+    }
+
+    #[inline]
     fn schedule(&self, node: NodeId) {
-        if self.engine.claim(node, self.running.get()) {
+        if self.engine.claim_with(node, self.running.get(), true) {
             self.ready.borrow_mut().push(node.0);
         }
     }
@@ -61,7 +66,7 @@ impl<M: Mode> Engine<M> {
                 match next {
                     Some(i) => {
                         sched.running.set(Some(i));
-                        this.execute(i as usize, &sched);
+                        this.execute(i as usize, &sched, true);
                     }
                     None => break,
                 }

@@ -446,6 +446,7 @@ impl<N: ?Sized> GraphBuilder<N> {
 
     /// Wires `task` (as the engine holds it: `Once` or `Reusable`) to its ports and adds it.
     #[track_caller]
+    #[inline]
     pub(crate) fn push_task<IH, OH, W>(&mut self, task: W, inputs: IH, outputs: OH) -> NodeId
     where
         IH: InputHandles,

@@ -164,6 +164,14 @@ impl fmt::Debug for Wiring {
     }
 }
 
+/// `Wiring::check`'s failure, out of line.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn foreign_handle(port: PortId) -> ! {
+    panic!("ontime-dataflow: {port} belongs to another graph builder")
+}
+
 /// Builder ids: 64 bits, never reused, so a handle of one builder is never taken for a handle
 /// of another (which would mistake its value type).
 static NEXT_GRAPH: AtomicU64 = AtomicU64::new(1);
@@ -227,11 +235,11 @@ impl Wiring {
 
     /// Panics unless the handle belongs to this builder (then its `T` is the port's).
     #[track_caller]
+    #[inline(always)]
     pub(crate) fn check(&self, graph: u64, port: PortId) {
-        assert!(
-            graph == self.graph,
-            "ontime-dataflow: {port} belongs to another graph builder"
-        );
+        if graph != self.graph {
+            foreign_handle(port);
+        }
     }
 
     /// The target of `reader`, for a port carrying `T`.
@@ -276,6 +284,7 @@ impl Wiring {
     ///
     /// # Safety
     /// The port carries `T`, and `out` is a live `OutPort<T>` in the builder's arena.
+    #[inline(always)]
     unsafe fn attach_writer<T: Send + 'static>(&mut self, port: PortId, out: NonNull<()>) {
         let l = &self.links[port.index()];
         // SAFETY: the contract.

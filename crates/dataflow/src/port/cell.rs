@@ -74,6 +74,22 @@ impl<T> InputCell<T> {
         }
     }
 
+    /// [`put`](Self::put) when the graph runs on one thread (`Scheduler::single_threaded`):
+    /// nobody else touches the cell meanwhile, so a plain load and store replace the CAS.
+    #[inline]
+    pub(crate) fn put_local(&self, value: T) -> Result<(), PortError> {
+        match self.state.load(Ordering::Relaxed) {
+            EMPTY => {
+                // SAFETY: EMPTY, and no other thread touches the cell during this run.
+                unsafe { (*self.value.get()).write(value) };
+                self.state.store(FULL, Ordering::Relaxed);
+                Ok(())
+            }
+            CLOSED => Err(PortError::Closed(Some(self.port))),
+            _ => Err(PortError::DoubleWrite(Some(self.port))),
+        }
+    }
+
     /// Takes the value, leaving the cell `EMPTY` (or `CLOSED` when `close`); `None` if it
     /// holds none.
     ///

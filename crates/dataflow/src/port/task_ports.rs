@@ -143,15 +143,16 @@ impl<T> OutPort<T> {
         let Some((last, rest)) = self.targets.split_last() else {
             return Ok(());
         };
+        let local = sched.single_threaded();
         if !rest.is_empty() {
             let clone = self
                 .clone
                 .expect("ontime-dataflow: a port with fan-out has a clone function");
             for t in rest {
-                t.deliver(sched, clone(&value))?;
+                t.deliver(sched, local, clone(&value))?;
             }
         }
-        last.deliver(sched, value)
+        last.deliver(sched, local, value)
     }
 
     /// An initial value's first half, at the start of a run while no node can run: stores
@@ -197,15 +198,22 @@ fn push_ring<T>(ring: NonNull<Ring<T>>, sched: &dyn Scheduler, value: T) -> Resu
 }
 
 impl<T> Target<T> {
+    /// Stores `value` in the consumer and tells its activator; `local`: the graph runs on one
+    /// thread (`Scheduler::single_threaded`), so plain loads and stores do.
     #[inline(always)]
-    fn deliver(&self, sched: &dyn Scheduler, value: T) -> Result<(), PortError> {
+    fn deliver(&self, sched: &dyn Scheduler, local: bool, value: T) -> Result<(), PortError> {
         match self {
             Target::Node { cell, node } => {
                 // SAFETY: the cell lives in the graph's arena as long as the graph, and a
                 // graph runs only while it is alive (see `graph/arena.rs`).
                 let cell = unsafe { cell.as_ref() };
-                cell.put(value)?;
-                sched.activator(*node).notify(sched);
+                if local {
+                    cell.put_local(value)?;
+                    sched.activator(*node).notify_local(sched);
+                } else {
+                    cell.put(value)?;
+                    sched.activator(*node).notify(sched);
+                }
                 Ok(())
             }
             Target::Ring(r) => push_ring(*r, sched, value),

@@ -34,6 +34,14 @@ mod imp {
     }
 
     impl<T> StealQueue<T> {
+        /// Registers the calling thread with crossbeam-epoch, which every steal pins: the
+        /// first pin of a thread allocates its epoch record (about 2.3 KB). A worker calls
+        /// this on its own, still empty, deque when it starts, so its first real steal, in
+        /// the middle of work, allocates nothing.
+        pub(crate) fn register_thread(&self) {
+            let _ = self.0.steal();
+        }
+
         /// Takes the oldest item; retries while the deque reports a lost race.
         pub(crate) fn steal(&self) -> Option<T> {
             loop {
@@ -91,6 +99,8 @@ mod imp {
         }
     }
     impl<T> StealQueue<T> {
+        /// Nothing to register under loom (no epochs).
+        pub(crate) fn register_thread(&self) {}
         pub(crate) fn steal(&self) -> Option<T> {
             lock(&self.0).pop_front()
         }

@@ -557,6 +557,8 @@ impl WorkerThread {
         };
         CURRENT.with(|c| c.set(&worker));
         let registry = &*worker.registry;
+        // Before any work: a worker's first steal then allocates nothing (`deque.rs`).
+        registry.infos[index].stealer.register_thread();
         registry.hooks.run_start_handler(index);
         worker.wait_until(&registry.infos[index].terminate);
         worker.drain_before_exit();

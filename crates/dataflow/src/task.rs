@@ -197,7 +197,7 @@ macro_rules! lists {
             fn cells(&self) -> <Self::Values as InputList>::Cells {
                 ($(InputCell::new(self.$i.port),)*)
             }
-            #[inline]
+            #[inline(always)]
             unsafe fn attach(
                 self,
                 _wiring: &mut Wiring,
@@ -225,7 +225,7 @@ macro_rules! lists {
             fn senders(&self) -> <Self::Values as OutputList>::Senders {
                 ($(OutPort::new(self.$i.port),)*)
             }
-            #[inline]
+            #[inline(always)]
             unsafe fn attach(
                 self,
                 _wiring: &mut Wiring,

@@ -437,6 +437,7 @@ impl<N: ?Sized> GraphBuilder<N> {
             self.len(),
             self.names.clone(),
             self.wiring.ports.clone(),
+            self.wiring.consumers.clone(),
             self.control.clone(),
         )
         .with_port_names(self.port_names.clone())
@@ -524,7 +525,7 @@ impl<N: ?Sized> GraphBuilder<N> {
         let graph = wiring.graph_id();
         let maybe_cyclic = wiring.backward;
         let rings = std::mem::take(&mut wiring.rings);
-        let ports = wiring.into_ports();
+        let (ports, consumers) = wiring.into_ports();
         let mut successors: Vec<Box<[NodeId]>> = Vec::new();
         if !control.is_empty() {
             let mut succ: Vec<Vec<NodeId>> = vec![Vec::new(); inputs.len()];
@@ -534,7 +535,7 @@ impl<N: ?Sized> GraphBuilder<N> {
             }
             successors = succ.into_iter().map(Vec::into_boxed_slice).collect();
         }
-        let shape = Shape::new(inputs.len(), names, ports, control)
+        let shape = Shape::new(inputs.len(), names, ports, consumers, control)
             .with_port_names(port_names)
             .with_branches(branch_edges);
         // Without a backward edge, node order is a topological order.

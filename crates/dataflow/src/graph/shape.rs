@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::builder::BuildError;
 use super::wiring::{Consumer, PortShape};
+use crate::port::PortId;
 use crate::scheduler::NodeId;
 
 /// The shape of a graph.
@@ -18,6 +19,8 @@ pub(crate) struct Shape {
     /// Condition branch edges `(condition, target, branch)`.
     branches: Vec<(NodeId, NodeId, u32)>,
     pub(crate) ports: Vec<PortShape>,
+    /// Every port's readers, in wiring order.
+    consumers: Vec<(PortId, Consumer)>,
     control: Vec<(NodeId, NodeId)>,
 }
 
@@ -26,6 +29,7 @@ impl Shape {
         nodes: usize,
         names: BTreeMap<u32, Arc<str>>,
         ports: Vec<PortShape>,
+        consumers: Vec<(PortId, Consumer)>,
         control: Vec<(NodeId, NodeId)>,
     ) -> Shape {
         Shape {
@@ -34,8 +38,17 @@ impl Shape {
             port_names: BTreeMap::new(),
             branches: Vec::new(),
             ports,
+            consumers,
             control,
         }
+    }
+
+    /// The readers of `port`, in wiring order.
+    fn consumers_of(&self, port: usize) -> impl Iterator<Item = Consumer> + '_ {
+        self.consumers
+            .iter()
+            .filter(move |(p, _)| p.index() == port)
+            .map(|&(_, c)| c)
     }
 
     /// The condition branch edges.
@@ -60,11 +73,10 @@ impl Shape {
             None if p.initial => "a graph input".to_owned(),
             None => "no producer".to_owned(),
         };
-        let to: Vec<String> = p
-            .consumers
-            .iter()
+        let to: Vec<String> = self
+            .consumers_of(port as usize)
             .map(|c| match c {
-                Consumer::Node(n) => self.describe(*n),
+                Consumer::Node(n) => self.describe(n),
                 Consumer::Output => "a graph output".to_owned(),
             })
             .collect();
@@ -116,13 +128,11 @@ impl Shape {
 
     /// Node-to-node edges (data and control).
     fn edges(&self) -> impl Iterator<Item = (NodeId, NodeId)> + Clone + '_ {
-        let data = self.ports.iter().flat_map(|p: &PortShape| {
-            p.producer.into_iter().flat_map(move |from| {
-                p.consumers.iter().filter_map(move |c| match c {
-                    Consumer::Node(to) => Some((from, *to)),
-                    Consumer::Output => None,
-                })
-            })
+        let data = self.consumers.iter().filter_map(|&(port, c)| {
+            match (self.ports[port.index()].producer, c) {
+                (Some(from), Consumer::Node(to)) => Some((from, to)),
+                _ => None,
+            }
         });
         data.chain(self.control.iter().copied())
             .chain(self.branches.iter().map(|&(c, t, _)| (c, t)))
@@ -186,6 +196,11 @@ impl Shape {
                 .map_or_else(|| format!("#{i}"), |n| n.to_string());
             let _ = writeln!(s, "  n{i} [label=\"{}\"];", escape(&label));
         }
+        // Each port's readers, in wiring order (one pass over the flat list).
+        let mut by_port: Vec<Vec<Consumer>> = vec![Vec::new(); self.ports.len()];
+        for &(p, c) in &self.consumers {
+            by_port[p.index()].push(c);
+        }
         for (port, p) in self.ports.iter().enumerate() {
             let from = match (p.producer, p.initial) {
                 (Some(n), _) => format!("n{}", n.0),
@@ -210,7 +225,7 @@ impl Shape {
             if seeded {
                 let _ = writeln!(s, "  init{port} [shape=point];");
             }
-            for c in &p.consumers {
+            for &c in &by_port[port] {
                 match c {
                     Consumer::Node(to) => {
                         let _ = writeln!(s, "  {from} -> n{} [label=\"{label}\"];", to.0);
@@ -276,6 +291,9 @@ impl Csr {
 
 impl Drop for Shape {
     fn drop(&mut self) {
-        super::wiring::recycle_ports(std::mem::take(&mut self.ports));
+        super::wiring::recycle_ports(
+            std::mem::take(&mut self.ports),
+            std::mem::take(&mut self.consumers),
+        );
     }
 }

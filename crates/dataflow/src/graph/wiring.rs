@@ -7,8 +7,6 @@ use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use smallvec::SmallVec;
-
 use super::spare;
 
 use crate::port::ring::{OwnedRing, Ring};
@@ -75,11 +73,12 @@ pub(crate) enum Consumer {
     Output,
 }
 
-/// A port's ends, as the shape sees them (no types, no addresses).
-#[derive(Clone, Debug)]
+/// A port's producer, as the shape sees it (no types, no addresses); its readers are in the
+/// shape's flat consumer list. Plain data (no drop glue): the table is emptied and reused
+/// without touching each entry.
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct PortShape {
     pub(crate) producer: Option<NodeId>,
-    pub(crate) consumers: SmallVec<[Consumer; 2]>,
     pub(crate) initial: bool,
     /// A bounded port's capacity (`GraphBuilder::bounded_port`, at least 1), or 0 for a
     /// plain port (a `u32`, not an `Option`: it fits beside `initial`, so the port table is
@@ -98,8 +97,9 @@ enum Reader {
     Output(usize),
 }
 
-/// A port's typed half, erased: the addresses of the output ports that write it and of the
-/// cells that read it. No allocation per port (two readers are kept inline).
+/// A port's typed half, erased: the addresses of the output ports that write it, and its
+/// readers: a list threaded through `Wiring::readers` (`first` to `last`, by `next`), so
+/// a port allocates nothing and the table holds plain data.
 ///
 /// # Linking
 /// A port is connected as it is wired, not in a pass at the end: a new reader's target goes
@@ -113,9 +113,21 @@ struct Links {
     source: Option<NonNull<()>>,
     /// The `OutPort<T>` of the port's initial value.
     seed: Option<NonNull<()>>,
-    readers: SmallVec<[Reader; 2]>,
+    /// The port's first and last reader in `Wiring::readers` (`NONE`: none yet).
+    first: u32,
+    last: u32,
     /// `<T as Clone>::clone`, as `*const ()`, once a reader brought a cloned handle.
     clone: Option<*const ()>,
+}
+
+/// No reader (an index into `Wiring::readers`).
+const NONE: u32 = u32::MAX;
+
+/// One reader of a port, and the port's next reader (`NONE` after the last).
+#[derive(Clone, Copy)]
+struct ReaderEntry {
+    reader: Reader,
+    next: u32,
 }
 
 impl Links {
@@ -143,7 +155,10 @@ unsafe fn link<T>(out: NonNull<()>, target: Target<T>, clone: Option<fn(&T) -> T
 pub struct Wiring {
     graph: u64,
     pub(crate) ports: Vec<PortShape>,
+    /// Every port's readers, in wiring order, as the shape sees them.
+    pub(crate) consumers: Vec<(PortId, Consumer)>,
     links: Vec<Links>,
+    readers: Vec<ReaderEntry>,
     outputs: Vec<Box<dyn Any + Send>>,
     /// The rings of bounded ports' readers, with their ports.
     pub(crate) rings: Vec<(OwnedRing, PortId)>,
@@ -179,11 +194,14 @@ static NEXT_GRAPH: AtomicU64 = AtomicU64::new(1);
 thread_local! {
     static SPARE_PORTS: Cell<Option<Vec<PortShape>>> = const { Cell::new(None) };
     static SPARE_LINKS: Cell<Option<Vec<Links>>> = const { Cell::new(None) };
+    static SPARE_CONSUMERS: Cell<Option<Vec<(PortId, Consumer)>>> = const { Cell::new(None) };
+    static SPARE_READERS: Cell<Option<Vec<ReaderEntry>>> = const { Cell::new(None) };
 }
 
 /// Leaves a shape's port table to the next builder on this thread (see `spare.rs`).
-pub(crate) fn recycle_ports(ports: Vec<PortShape>) {
+pub(crate) fn recycle_ports(ports: Vec<PortShape>, consumers: Vec<(PortId, Consumer)>) {
     spare::keep_vec(&SPARE_PORTS, ports);
+    spare::keep_vec(&SPARE_CONSUMERS, consumers);
 }
 
 impl Wiring {
@@ -191,7 +209,9 @@ impl Wiring {
         Wiring {
             graph: NEXT_GRAPH.fetch_add(1, Ordering::Relaxed),
             ports: spare::take_vec(&SPARE_PORTS),
+            consumers: spare::take_vec(&SPARE_CONSUMERS),
             links: spare::take_vec(&SPARE_LINKS),
+            readers: spare::take_vec(&SPARE_READERS),
             outputs: Vec::new(),
             rings: Vec::new(),
             backward: false,
@@ -202,6 +222,8 @@ impl Wiring {
     pub(crate) fn reserve(&mut self, ports: usize) {
         self.ports.reserve(ports);
         self.links.reserve(ports);
+        self.consumers.reserve(ports);
+        self.readers.reserve(ports);
     }
 
     /// A new port; `capacity`: a bounded port's (at least 1).
@@ -209,14 +231,14 @@ impl Wiring {
         let id = PortId(u32::try_from(self.ports.len()).expect("more than 2^32 ports"));
         self.ports.push(PortShape {
             producer: None,
-            consumers: SmallVec::new(),
             initial: false,
             capacity: capacity.unwrap_or(0),
         });
         self.links.push(Links {
             source: None,
             seed: None,
-            readers: SmallVec::new(),
+            first: NONE,
+            last: NONE,
             clone: None,
         });
         (
@@ -266,8 +288,15 @@ impl Wiring {
     #[inline(always)]
     fn attach_reader<T: Send + 'static>(&mut self, rx: Rx<T>, reader: Reader, who: Consumer) {
         let target = self.target::<T>(reader);
+        let idx = u32::try_from(self.readers.len()).expect("more than 2^32 - 1 port readers");
+        self.readers.push(ReaderEntry { reader, next: NONE });
         let l = &mut self.links[rx.port.index()];
-        l.readers.push(reader);
+        if l.last == NONE {
+            l.first = idx;
+        } else {
+            self.readers[l.last as usize].next = idx;
+        }
+        l.last = idx;
         if let Some(f) = rx.clone {
             l.clone = Some(f as *const ());
         }
@@ -277,7 +306,7 @@ impl Wiring {
             // SAFETY: the port's `OutPort<T>`s, in the arena; the builder is the only user now.
             unsafe { link(out, target.clone(), clone) };
         }
-        self.ports[rx.port.index()].consumers.push(who);
+        self.consumers.push((rx.port, who));
     }
 
     /// Links a new writer of `port` (`OutPort<T>` at `out`) to every reader so far.
@@ -289,9 +318,12 @@ impl Wiring {
         let l = &self.links[port.index()];
         // SAFETY: the contract.
         let clone = unsafe { l.clone_fn::<T>() };
-        for &r in &l.readers {
+        let mut i = l.first;
+        while i != NONE {
+            let e = self.readers[i as usize];
             // SAFETY: the contract; the builder is the only user of the arena now.
-            unsafe { link(out, self.target::<T>(r), clone) };
+            unsafe { link(out, self.target::<T>(e.reader), clone) };
+            i = e.next;
         }
     }
 
@@ -385,8 +417,9 @@ impl Wiring {
     }
 
     /// The shape of the ports (the links are no longer needed: every port is connected).
-    pub(crate) fn into_ports(self) -> Vec<PortShape> {
+    pub(crate) fn into_ports(self) -> (Vec<PortShape>, Vec<(PortId, Consumer)>) {
         spare::keep_vec(&SPARE_LINKS, self.links);
-        self.ports
+        spare::keep_vec(&SPARE_READERS, self.readers);
+        (self.ports, self.consumers)
     }
 }

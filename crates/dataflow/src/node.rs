@@ -108,8 +108,11 @@ impl<T: TaskOnce<I, O> + Send, I: InputList, O: OutputList> NodeOnce for TaskNod
         } = self;
         // SAFETY: the node is owned here: nobody else reads its cells.
         let values = unsafe { I::take(&inputs, true) };
-        task.into_inner()
-            .run_once(sched, values, O::ports(&outputs, sched));
+        task.into_inner().run_once(
+            sched,
+            values,
+            O::ports(&outputs, sched, sched.single_threaded()),
+        );
     }
 }
 
@@ -118,9 +121,11 @@ impl<T: TaskMut<I, O> + Send, I: InputList, O: OutputList> NodeMut for TaskNode<
     fn run_mut(&mut self, sched: &dyn Scheduler) {
         // SAFETY: `&mut self`: nobody else reads the cells now.
         let values = unsafe { I::take(&self.inputs, false) };
-        self.task
-            .get_mut()
-            .run_mut(sched, values, O::ports(&self.outputs, sched));
+        self.task.get_mut().run_mut(
+            sched,
+            values,
+            O::ports(&self.outputs, sched, sched.single_threaded()),
+        );
     }
 
     fn clear_inputs(&mut self) {
@@ -144,8 +149,9 @@ pub(crate) trait EngineNode: Send + Sync {
     ///
     /// # Safety
     /// Only the thread the node's activator scheduled it on (or the engine's start) calls
-    /// this, and not again before the node's activator is re-armed.
-    unsafe fn run(&self, sched: &dyn Scheduler);
+    /// this, and not again before the node's activator is re-armed. `local`: the run is on
+    /// one thread (`Scheduler::single_threaded`, known to the engine).
+    unsafe fn run(&self, sched: &dyn Scheduler, local: bool);
 
     /// Drops input values waiting for the next activation.
     ///
@@ -156,7 +162,7 @@ pub(crate) trait EngineNode: Send + Sync {
 
 impl<T: TaskOnce<I, O> + Send, I: InputList, O: OutputList> EngineNode for TaskNode<Once<T>, I, O> {
     #[inline]
-    unsafe fn run(&self, sched: &dyn Scheduler) {
+    unsafe fn run(&self, sched: &dyn Scheduler, local: bool) {
         // SAFETY: the caller is the node's only runner (the contract), and a single-use node
         // is scheduled at most once.
         let Some(task) = (unsafe { (*self.task.get()).0.take() }) else {
@@ -164,7 +170,7 @@ impl<T: TaskOnce<I, O> + Send, I: InputList, O: OutputList> EngineNode for TaskN
         };
         // SAFETY: as above: this thread alone reads the cells, and closes them.
         let values = unsafe { I::take(&self.inputs, true) };
-        task.run_once(sched, values, O::ports(&self.outputs, sched));
+        task.run_once(sched, values, O::ports(&self.outputs, sched, local));
     }
 
     unsafe fn clear_inputs(&self) {}
@@ -174,12 +180,12 @@ impl<T: TaskMut<I, O> + Send, I: InputList, O: OutputList> EngineNode
     for TaskNode<Reusable<T>, I, O>
 {
     #[inline]
-    unsafe fn run(&self, sched: &dyn Scheduler) {
+    unsafe fn run(&self, sched: &dyn Scheduler, local: bool) {
         // SAFETY: the caller is the node's only runner until it re-arms (the contract).
         let task = unsafe { &mut (*self.task.get()).0 };
         // SAFETY: as above.
         let values = unsafe { I::take(&self.inputs, false) };
-        task.run_mut(sched, values, O::ports(&self.outputs, sched));
+        task.run_mut(sched, values, O::ports(&self.outputs, sched, local));
     }
 
     unsafe fn clear_inputs(&self) {

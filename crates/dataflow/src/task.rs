@@ -97,7 +97,12 @@ pub trait OutputList: Sized + Send + 'static {
     /// Writes every port (a strict task defines all its outputs).
     fn send_all(ports: Self::Ports<'_>, values: Self) -> Result<(), PortError>;
     #[doc(hidden)]
-    fn ports<'a>(senders: &'a Self::Senders, sched: &'a dyn Scheduler) -> Self::Ports<'a>;
+    /// `local`: the graph runs on one thread (`Scheduler::single_threaded`).
+    fn ports<'a>(
+        senders: &'a Self::Senders,
+        sched: &'a dyn Scheduler,
+        local: bool,
+    ) -> Self::Ports<'a>;
 }
 
 /// A tuple of input handles `(Rx<A>, Rx<B>, ...)`, as given to a graph builder.
@@ -182,8 +187,12 @@ macro_rules! lists {
                 Ok(())
             }
             #[allow(clippy::unused_unit)]
-            fn ports<'a>(_senders: &'a Self::Senders, _sched: &'a dyn Scheduler) -> Self::Ports<'a> {
-                ($(Out { port: &_senders.$i, sched: _sched },)*)
+            fn ports<'a>(
+                _senders: &'a Self::Senders,
+                _sched: &'a dyn Scheduler,
+                _local: bool,
+            ) -> Self::Ports<'a> {
+                ($(Out { port: &_senders.$i, sched: _sched, local: _local },)*)
             }
         }
 

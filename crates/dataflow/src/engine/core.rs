@@ -324,7 +324,7 @@ impl<M: Mode> Engine<M> {
         // node `i` exactly once for this activation, and it cannot be scheduled again before
         // the `rearm` below: this thread alone runs the node.
         let result = catch_unwind(AssertUnwindSafe(|| unsafe {
-            slot.node.as_ref().run(sched)
+            slot.node.as_ref().run(sched, local)
         }));
         if let Some((t, start)) = tracing {
             t.record(i as u32, start);

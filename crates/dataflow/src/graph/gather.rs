@@ -54,7 +54,7 @@ impl<T: Send + 'static> GatherNode<T> {
 }
 
 impl<T: Send + 'static> EngineNode for GatherNode<T> {
-    unsafe fn run(&self, sched: &dyn Scheduler) {
+    unsafe fn run(&self, sched: &dyn Scheduler, local: bool) {
         let mut values = Vec::with_capacity(self.cells.len());
         for c in self.cells.iter() {
             // SAFETY: the caller is the node's only runner (the `EngineNode` contract).
@@ -67,7 +67,7 @@ impl<T: Send + 'static> EngineNode for GatherNode<T> {
                 ),
             }
         }
-        if let Err(e) = self.out.send(sched, values) {
+        if let Err(e) = self.out.send_with(sched, local, values) {
             panic!("ontime-dataflow: {e}");
         }
     }

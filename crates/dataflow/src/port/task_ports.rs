@@ -49,6 +49,8 @@ impl<T> ReceiverOnce<T> for In<T> {
 pub struct Out<'a, T> {
     pub(crate) port: &'a OutPort<T>,
     pub(crate) sched: &'a dyn Scheduler,
+    /// The graph runs on one thread (`Scheduler::single_threaded`, decided by the engine).
+    pub(crate) local: bool,
 }
 
 impl<T> Out<'_, T> {
@@ -72,7 +74,7 @@ impl<T> fmt::Debug for Out<'_, T> {
 impl<T> SenderOnce<T> for Out<'_, T> {
     #[inline]
     fn send_once(self, value: T) -> Result<(), PortError> {
-        self.port.send(self.sched, value)
+        self.port.send_with(self.sched, self.local, value)
     }
 }
 
@@ -138,12 +140,18 @@ impl<T> OutPort<T> {
     }
 
     /// Delivers `value` to every consumer (clones for all but the last).
+    /// `local`: the graph runs on one thread (`Scheduler::single_threaded`), so cells and
+    /// activators take plain loads and stores.
     #[inline]
-    pub(crate) fn send(&self, sched: &dyn Scheduler, value: T) -> Result<(), PortError> {
+    pub(crate) fn send_with(
+        &self,
+        sched: &dyn Scheduler,
+        local: bool,
+        value: T,
+    ) -> Result<(), PortError> {
         let Some((last, rest)) = self.targets.split_last() else {
             return Ok(());
         };
-        let local = sched.single_threaded();
         if !rest.is_empty() {
             let clone = self
                 .clone

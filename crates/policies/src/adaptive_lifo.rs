@@ -48,14 +48,14 @@ pub struct AdaptiveLifoQueue {
     items: Mutex<VecDeque<Queued>>,
 }
 
-impl AdaptiveLifoQueue {
-    /// Whether `oldest`, asked for at `now`, has waited more than half its target.
-    fn overloaded(oldest: &Queued, now: Duration) -> bool {
-        oldest
-            .info()
-            .target
-            .is_some_and(|t| now.saturating_sub(oldest.arrival()) > t / 2)
-    }
+/// Whether `oldest`, asked for at `now`, has waited more than half its target: the threshold
+/// at which an adaptive queue ([`AdaptiveLifoQueue`], [`AdaptiveEdfQueue`](crate::AdaptiveEdfQueue),
+/// adaptive priority levels) serves the newest request first.
+pub(crate) fn overloaded(oldest: &Queued, now: Duration) -> bool {
+    oldest
+        .info()
+        .target
+        .is_some_and(|t| now.saturating_sub(oldest.arrival()) > t / 2)
 }
 
 impl fmt::Debug for AdaptiveLifoQueue {
@@ -72,7 +72,7 @@ impl AdmissionQueue for AdaptiveLifoQueue {
     }
     fn pop(&self, _worker: usize, now: Duration) -> Option<Queued> {
         let mut q = lock(&self.items);
-        if q.front().is_some_and(|o| Self::overloaded(o, now)) {
+        if q.front().is_some_and(|o| overloaded(o, now)) {
             q.pop_back()
         } else {
             q.pop_front()

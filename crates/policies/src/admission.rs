@@ -1,5 +1,5 @@
-//! Admission orders a policy can use: FIFO, adaptive LIFO, earliest deadline first, priority
-//! levels.
+//! Admission orders a policy can use: FIFO, adaptive LIFO, earliest deadline first (plain or
+//! adaptive), priority levels (each level plain or adaptive).
 
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::BinaryHeap;
@@ -38,15 +38,54 @@ pub enum Admission {
     /// assert_eq!(ontime_core::StealPolicy::name(&p), "target-latency+adaptive-lifo");
     /// ```
     AdaptiveLifo,
+    /// Earliest deadline first while queueing is short; the latest deadline first once the
+    /// request with the earliest deadline has waited more than half its target
+    /// ([`AdaptiveEdfQueue`](crate::AdaptiveEdfQueue)): adaptive LIFO for deadlines.
+    ///
+    /// ```
+    /// use ontime_policies::{Admission, TargetLatency};
+    /// let p = TargetLatency::new().admission(Admission::AdaptiveEdf);
+    /// assert_eq!(ontime_core::StealPolicy::name(&p), "target-latency+adaptive-edf");
+    /// ```
+    AdaptiveEdf,
 }
 
 /// How priority levels share the workers.
+///
+/// ```
+/// use ontime_policies::{Admission, LevelMode, Levels, TargetLatency};
+/// // Two levels, the higher always first; within a level, adaptive LIFO.
+/// let levels = Levels::new(2, LevelMode::HighestFirst).adaptive(true);
+/// let p = TargetLatency::new().admission(Admission::Priority(levels));
+/// assert_eq!(ontime_core::StealPolicy::name(&p), "target-latency+priority+adaptive");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Levels {
     /// Number of levels; a request's priority is clamped to `levels - 1`.
     pub levels: u8,
     /// How levels are served.
     pub mode: LevelMode,
+    /// Within a level, adaptive LIFO ([`AdaptiveLifoQueue`](crate::AdaptiveLifoQueue))
+    /// instead of first come, first served.
+    pub adaptive: bool,
+}
+
+impl Levels {
+    /// `levels` levels served as `mode`, each first come, first served.
+    pub fn new(levels: u8, mode: LevelMode) -> Levels {
+        Levels {
+            levels,
+            mode,
+            adaptive: false,
+        }
+    }
+
+    /// Whether each level is an adaptive LIFO queue instead of a FIFO one (the name gains
+    /// `+adaptive`).
+    pub fn adaptive(mut self, on: bool) -> Levels {
+        self.adaptive = on;
+        self
+    }
 }
 
 /// Scheduling between priority levels (Smartpool's two schedulers).
@@ -70,11 +109,25 @@ impl Admission {
             Admission::Fifo => "",
             Admission::AdaptiveLifo => "+adaptive-lifo",
             Admission::EarliestDeadlineFirst => "+edf",
+            Admission::AdaptiveEdf => "+adaptive-edf",
             Admission::Priority(Levels {
                 mode: LevelMode::HighestFirst,
+                adaptive,
                 ..
-            }) => "+priority",
-            Admission::Priority(_) => "+round-robin",
+            }) => {
+                if *adaptive {
+                    "+priority+adaptive"
+                } else {
+                    "+priority"
+                }
+            }
+            Admission::Priority(Levels { adaptive, .. }) => {
+                if *adaptive {
+                    "+round-robin+adaptive"
+                } else {
+                    "+round-robin"
+                }
+            }
         }
     }
 
@@ -97,6 +150,7 @@ impl Admission {
             Admission::Fifo => Box::new(FifoQueue::new()),
             Admission::AdaptiveLifo => Box::new(crate::AdaptiveLifoQueue::default()),
             Admission::EarliestDeadlineFirst => Box::new(EdfQueue::default()),
+            Admission::AdaptiveEdf => Box::new(crate::AdaptiveEdfQueue::default()),
             Admission::Priority(l) => Box::new(LevelQueue::new(l.clone())),
         }
     }
@@ -172,9 +226,9 @@ impl AdmissionQueue for EdfQueue {
     }
 }
 
-/// One crossbeam `Injector` per priority level.
+/// One queue per priority level: FIFO, or adaptive LIFO (`Levels::adaptive`).
 pub struct LevelQueue {
-    levels: Vec<Injector<Queued>>,
+    levels: Vec<Box<dyn AdmissionQueue>>,
     config: Levels,
 }
 
@@ -182,7 +236,15 @@ impl LevelQueue {
     /// Empty levels as configured.
     pub fn new(config: Levels) -> Self {
         LevelQueue {
-            levels: (0..config.levels.max(1)).map(|_| Injector::new()).collect(),
+            levels: (0..config.levels.max(1))
+                .map(|_| -> Box<dyn AdmissionQueue> {
+                    if config.adaptive {
+                        Box::new(crate::AdaptiveLifoQueue::default())
+                    } else {
+                        Box::new(FifoQueue::new())
+                    }
+                })
+                .collect(),
             config,
         }
     }
@@ -202,7 +264,7 @@ impl LevelQueue {
 
 impl fmt::Debug for LevelQueue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let lens: Vec<usize> = self.levels.iter().map(Injector::len).collect();
+        let lens: Vec<usize> = self.levels.iter().map(|l| l.len()).collect();
         f.debug_struct("LevelQueue")
             .field("config", &self.config)
             .field("lens", &lens)
@@ -215,16 +277,16 @@ impl AdmissionQueue for LevelQueue {
         let level = usize::from(item.info().priority).min(self.levels.len() - 1);
         self.levels[level].push(item);
     }
-    fn pop(&self, _worker: usize, now: Duration) -> Option<Queued> {
+    fn pop(&self, worker: usize, now: Duration) -> Option<Queued> {
         let first = self.first_level(now);
-        take(&self.levels[first]).or_else(|| {
+        self.levels[first].pop(worker, now).or_else(|| {
             (0..self.levels.len())
                 .rev()
                 .filter(|&l| l != first)
-                .find_map(|l| take(&self.levels[l]))
+                .find_map(|l| self.levels[l].pop(worker, now))
         })
     }
     fn len(&self) -> usize {
-        self.levels.iter().map(Injector::len).sum()
+        self.levels.iter().map(|l| l.len()).sum()
     }
 }

@@ -93,5 +93,5 @@ pub fn earliest_deadline_first() -> StealFirst {
 /// assert_eq!(ontime_core::StealPolicy::name(&p), "steal-first+priority");
 /// ```
 pub fn priority_levels(levels: u8, mode: crate::LevelMode) -> StealFirst {
-    StealFirst::new().admission(Admission::Priority(crate::Levels { levels, mode }))
+    StealFirst::new().admission(Admission::Priority(crate::Levels::new(levels, mode)))
 }

@@ -50,6 +50,7 @@
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 
+mod adaptive_edf;
 mod adaptive_lifo;
 mod admission;
 mod baseline;
@@ -57,6 +58,7 @@ mod late_last;
 mod micropools;
 mod target_latency;
 
+pub use adaptive_edf::AdaptiveEdfQueue;
 pub use adaptive_lifo::AdaptiveLifoQueue;
 pub use admission::{Admission, EdfQueue, LevelMode, LevelQueue, Levels};
 pub use baseline::{earliest_deadline_first, priority_levels, AdmitFirst, StealFirst};

@@ -168,10 +168,10 @@ fn admission_names_and_validation() {
     );
     assert_eq!(
         AdmitFirst::new()
-            .admission(Admission::Priority(Levels {
-                levels: 2,
-                mode: LevelMode::RoundRobin { slice: ms(1) }
-            }))
+            .admission(Admission::Priority(Levels::new(
+                2,
+                LevelMode::RoundRobin { slice: ms(1) }
+            )))
             .name(),
         "admit-first+round-robin"
     );
@@ -193,4 +193,94 @@ fn admission_names_and_validation() {
         .policy(bad)
         .build()
         .is_err());
+}
+
+/// Adaptive queues reorder, never lose or duplicate: random pushes and pops at random times
+/// (so both modes occur), with and without targets; every id comes out exactly once.
+#[test]
+fn adaptive_queues_pop_every_request_exactly_once_in_both_modes() {
+    use ontime_core::{AdmissionQueue, Queued, RequestInfo};
+    let queues: Vec<(&str, Box<dyn AdmissionQueue>)> = vec![
+        ("adaptive-lifo", Admission::AdaptiveLifo.make_queue()),
+        ("adaptive-edf", Admission::AdaptiveEdf.make_queue()),
+        (
+            "priority+adaptive",
+            Admission::Priority(Levels::new(3, LevelMode::HighestFirst).adaptive(true))
+                .make_queue(),
+        ),
+    ];
+    for (name, q) in queues {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut pushed, mut popped) = (Vec::new(), Vec::new());
+        let mut now = 0u64;
+        for id in 0..2_000u64 {
+            now += next() % 3;
+            let mut info = RequestInfo::default();
+            if next() % 4 != 0 {
+                info.target = Some(ms(5 + next() % 40));
+            }
+            info.priority = (next() % 3) as u8;
+            q.push(Queued::stand_in(id, info, ms(now)));
+            pushed.push(id);
+            if next() % 3 == 0 {
+                if let Some(x) = q.pop(0, ms(now + next() % 50)) {
+                    popped.push(x.id());
+                }
+            }
+        }
+        while let Some(x) = q.pop(0, ms(now + next() % 50)) {
+            popped.push(x.id());
+        }
+        assert_eq!(q.len(), 0, "{name}");
+        popped.sort_unstable();
+        assert_eq!(popped, pushed, "{name}: every request exactly once");
+    }
+}
+
+/// Adaptive EDF puts requests without a target after every request with one, in both modes.
+#[test]
+fn adaptive_edf_keeps_requests_without_a_target_last() {
+    use ontime_core::{AdmissionQueue, Queued, RequestInfo};
+    let q = Admission::AdaptiveEdf.make_queue();
+    let mut t = RequestInfo::default();
+    t.target = Some(ms(10));
+    q.push(Queued::stand_in(1, RequestInfo::default(), ms(0)));
+    q.push(Queued::stand_in(2, t, ms(0)));
+    q.push(Queued::stand_in(3, t, ms(1)));
+    // At 8 ms request 2 waited 8 of 10 ms: overloaded, the latest deadline with a target.
+    assert_eq!(q.pop(0, ms(8)).unwrap().id(), 3);
+    assert_eq!(q.pop(0, ms(8)).unwrap().id(), 2);
+    assert_eq!(q.pop(0, ms(8)).unwrap().id(), 1);
+}
+
+#[test]
+fn adaptive_admission_orders_have_their_own_names() {
+    assert_eq!(
+        TargetLatency::new()
+            .admission(Admission::AdaptiveEdf)
+            .name(),
+        "target-latency+adaptive-edf"
+    );
+    assert_eq!(
+        AdmitFirst::new()
+            .admission(Admission::Priority(
+                Levels::new(2, LevelMode::RoundRobin { slice: ms(1) }).adaptive(true)
+            ))
+            .name(),
+        "admit-first+round-robin+adaptive"
+    );
+    assert_eq!(
+        StealFirst::new()
+            .admission(Admission::Priority(
+                Levels::new(2, LevelMode::HighestFirst).adaptive(true)
+            ))
+            .name(),
+        "steal-first+priority+adaptive"
+    );
 }

@@ -496,6 +496,36 @@ fn adaptive_lifo_serves_the_newest_first_once_the_oldest_waited_half_its_target(
     assert_eq!(late_order(TargetLatency::reactive(), &backlog), [1, 2, 3]);
 }
 
+#[test]
+fn adaptive_edf_serves_the_latest_deadline_first_once_the_earliest_waited_half_its_target() {
+    let edf = || TargetLatency::reactive().admission(Admission::AdaptiveEdf);
+    // At 100 ms: deadlines 1 at 1010, 2 at 520, 3 at 599; none has waited half its target:
+    // earliest deadline first.
+    let calm = [(1, 10, 1000, None), (2, 20, 500, None), (3, 99, 500, None)];
+    assert_eq!(late_order(edf(), &calm), [2, 3, 1]);
+    // Request 2 (deadline 120) waited 80 ms of its 100 ms target: the latest deadline
+    // first (3 at 199, then 1 at 160); then 2, which is alone.
+    let backlog = [(1, 60, 100, None), (2, 20, 100, None), (3, 99, 100, None)];
+    assert_eq!(late_order(edf(), &backlog), [3, 1, 2]);
+    // Plain EDF, for contrast.
+    let plain = TargetLatency::reactive().admission(Admission::EarliestDeadlineFirst);
+    assert_eq!(late_order(plain, &backlog), [2, 1, 3]);
+}
+
+#[test]
+fn adaptive_priority_levels_keep_their_priorities_and_serve_newest_first_within_a_level() {
+    use ontime_policies::{LevelMode, Levels};
+    let levels = |adaptive| {
+        TargetLatency::reactive().admission(Admission::Priority(
+            Levels::new(2, LevelMode::HighestFirst).adaptive(adaptive),
+        ))
+    };
+    // All at level 0 (the default priority), the oldest waited 90 ms of 100: newest first.
+    let backlog = [(1, 10, 100, None), (2, 95, 100, None), (3, 99, 100, None)];
+    assert_eq!(late_order(levels(true), &backlog), [3, 2, 1]);
+    assert_eq!(late_order(levels(false), &backlog), [1, 2, 3]);
+}
+
 /// Two workers; request R's loop has two items, both started (one per worker). The home
 /// worker's item returns at once, so it blocks waiting for the thief's item, which holds until
 /// released; R's target is far away (the clock stands still), so R is live throughout. Then a

@@ -199,7 +199,7 @@ fn admission_names_and_validation() {
 /// (so both modes occur), with and without targets; every id comes out exactly once.
 #[test]
 fn adaptive_queues_pop_every_request_exactly_once_in_both_modes() {
-    use ontime_core::{AdmissionQueue, Queued, RequestInfo};
+    use ontime_core::{AdmissionQueue, Queued};
     let queues: Vec<(&str, Box<dyn AdmissionQueue>)> = vec![
         ("adaptive-lifo", Admission::AdaptiveLifo.make_queue()),
         ("adaptive-edf", Admission::AdaptiveEdf.make_queue()),
@@ -246,7 +246,7 @@ fn adaptive_queues_pop_every_request_exactly_once_in_both_modes() {
 /// Adaptive EDF puts requests without a target after every request with one, in both modes.
 #[test]
 fn adaptive_edf_keeps_requests_without_a_target_last() {
-    use ontime_core::{AdmissionQueue, Queued, RequestInfo};
+    use ontime_core::Queued;
     let q = Admission::AdaptiveEdf.make_queue();
     let mut t = RequestInfo::default();
     t.target = Some(ms(10));

@@ -140,6 +140,10 @@ pub(crate) struct Engine<M: Mode> {
     rings: Box<[NodeRings]>,
     /// Every ring (to reset the producers' counts before a run), owned here.
     all_rings: Box<[OwnedRing]>,
+    /// Nodes whose drop is not a no-op even after they ran (sorted).
+    owning: Box<[u32]>,
+    /// Single-use: the last run ran every node (so only `owning` needs dropping).
+    all_ran: bool,
     /// The sequential engine's ready stack (capacity: one entry per node, reserved by the
     /// first sequential run).
     pub(crate) ready: Vec<u32>,
@@ -160,6 +164,7 @@ impl<M: Mode> Engine<M> {
             successors,
             seeded,
             rings: all_rings,
+            owning,
             shape,
             graph,
         } = built;
@@ -212,6 +217,8 @@ impl<M: Mode> Engine<M> {
             seeded,
             rings: rings.into_boxed_slice(),
             all_rings: all_rings.into_boxed_slice(),
+            owning: owning.into_boxed_slice(),
+            all_ran: false,
             ready: Vec::new(),
             failure: Mutex::new(None),
             control: Control::default(),
@@ -539,6 +546,7 @@ impl<M: Mode> Engine<M> {
                 }
             }
         }
+        self.all_ran = !M::REUSABLE && executed == self.nodes.len() as u64;
         let report = RunReport {
             executed,
             never_ran,
@@ -594,5 +602,10 @@ impl<M: Mode> Engine<M> {
 impl<M: Mode> Drop for Engine<M> {
     fn drop(&mut self) {
         M::keep_slots(std::mem::take(&mut self.nodes));
+        if self.all_ran {
+            // SAFETY: every node of this single-use graph ran, so only the listed ones own
+            // anything (`README.md`, "Dropping a single-use graph"); the engine is going away.
+            unsafe { self.arena.drop_only(&self.owning) };
+        }
     }
 }

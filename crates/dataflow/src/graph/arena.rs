@@ -91,6 +91,23 @@ impl Arena {
     }
 }
 
+impl Arena {
+    /// Drops only the nodes listed in `owning` (sorted indices, each once) and forgets the
+    /// others, whose drop the caller knows to be a no-op (a single-use node that ran:
+    /// `engine/README.md`, "Dropping a single-use graph"); their memory goes with the arena.
+    ///
+    /// # Safety
+    /// Every node not in `owning` has nothing to drop, and no node is used afterwards.
+    pub(crate) unsafe fn drop_only(&mut self, owning: &[u32]) {
+        for &i in owning {
+            // SAFETY: a live node of this arena (the caller's list), dropped once: the list
+            // is cleared below, so `Drop` does not see it again.
+            unsafe { std::ptr::drop_in_place(self.nodes[i as usize].as_ptr()) };
+        }
+        self.nodes.clear();
+    }
+}
+
 impl Drop for Arena {
     fn drop(&mut self) {
         for p in self.nodes.drain(..) {

@@ -124,6 +124,8 @@ pub(crate) struct Built {
     pub(crate) seeded: Box<[u32]>,
     /// The rings of bounded ports' readers (`port/ring.rs`), their producers decided.
     pub(crate) rings: Vec<OwnedRing>,
+    /// Nodes whose drop is not a no-op even after they ran (sorted, each once).
+    pub(crate) owning: Vec<u32>,
     pub(crate) shape: Shape,
     pub(crate) graph: u64,
 }
@@ -224,6 +226,8 @@ impl<N: ?Sized> GraphBuilder<N> {
         }
         self.wiring.produce(tx, id, GatherNode::out_ptr(ptr));
         self.data_inputs.push(n as u32);
+        // Its cells are a boxed slice: dropping it is never a no-op.
+        self.wiring.owning.push(id.0);
         self.names.insert(id.0, Arc::from(format!("gather of {n}")));
         out_rx
     }
@@ -525,6 +529,9 @@ impl<N: ?Sized> GraphBuilder<N> {
         let graph = wiring.graph_id();
         let maybe_cyclic = wiring.backward;
         let rings = std::mem::take(&mut wiring.rings);
+        let mut owning = std::mem::take(&mut wiring.owning);
+        owning.sort_unstable();
+        owning.dedup();
         let (ports, consumers) = wiring.into_ports();
         let mut successors: Vec<Box<[NodeId]>> = Vec::new();
         if !control.is_empty() {
@@ -563,6 +570,7 @@ impl<N: ?Sized> GraphBuilder<N> {
             inputs,
             successors,
             rings,
+            owning,
             seeded: seeded.into_boxed_slice(),
             shape,
             graph,

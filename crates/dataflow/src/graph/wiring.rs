@@ -146,7 +146,8 @@ impl Links {
 ///
 /// # Safety
 /// `out` is a live `OutPort<T>` in the builder's arena, and nobody holds a reference to it.
-unsafe fn link<T>(out: NonNull<()>, target: Target<T>, clone: Option<fn(&T) -> T>) {
+/// Returns whether that port now owns something to drop (`OutPort::link`).
+unsafe fn link<T>(out: NonNull<()>, target: Target<T>, clone: Option<fn(&T) -> T>) -> bool {
     // SAFETY: the contract.
     unsafe { (*out.cast::<OutPort<T>>().as_ptr()).link(target, clone) }
 }
@@ -162,6 +163,9 @@ pub struct Wiring {
     outputs: Vec<Box<dyn Any + Send>>,
     /// The rings of bounded ports' readers, with their ports.
     pub(crate) rings: Vec<(OwnedRing, PortId)>,
+    /// Nodes whose output ports own something to drop (a graph output's sender, targets on
+    /// the heap); listed when that happens, possibly more than once.
+    pub(crate) owning: Vec<u32>,
     /// Whether some edge goes from a node to itself or to an earlier node. Without one, node
     /// order is a topological order and the graph is acyclic.
     pub(crate) backward: bool,
@@ -214,6 +218,7 @@ impl Wiring {
             readers: spare::take_vec(&SPARE_READERS),
             outputs: Vec::new(),
             rings: Vec::new(),
+            owning: Vec::new(),
             backward: false,
         }
     }
@@ -302,9 +307,18 @@ impl Wiring {
         }
         // SAFETY: the handle is checked, so the port carries `T`.
         let clone = unsafe { l.clone_fn::<T>() };
-        for out in [l.source, l.seed].into_iter().flatten() {
+        let (source, seed) = (l.source, l.seed);
+        if let Some(out) = seed {
             // SAFETY: the port's `OutPort<T>`s, in the arena; the builder is the only user now.
             unsafe { link(out, target.clone(), clone) };
+        }
+        if let Some(out) = source {
+            // SAFETY: as above.
+            if unsafe { link(out, target, clone) } {
+                if let Some(p) = self.ports[rx.port.index()].producer {
+                    self.owning.push(p.0);
+                }
+            }
         }
         self.consumers.push((rx.port, who));
     }
@@ -314,17 +328,20 @@ impl Wiring {
     /// # Safety
     /// The port carries `T`, and `out` is a live `OutPort<T>` in the builder's arena.
     #[inline(always)]
-    unsafe fn attach_writer<T: Send + 'static>(&mut self, port: PortId, out: NonNull<()>) {
+    /// Returns whether the writer's port now owns something to drop (`OutPort::link`).
+    unsafe fn attach_writer<T: Send + 'static>(&mut self, port: PortId, out: NonNull<()>) -> bool {
         let l = &self.links[port.index()];
         // SAFETY: the contract.
         let clone = unsafe { l.clone_fn::<T>() };
+        let mut owns = false;
         let mut i = l.first;
         while i != NONE {
             let e = self.readers[i as usize];
             // SAFETY: the contract; the builder is the only user of the arena now.
-            unsafe { link(out, self.target::<T>(e.reader), clone) };
+            owns |= unsafe { link(out, self.target::<T>(e.reader), clone) };
             i = e.next;
         }
+        owns
     }
 
     /// `rx` (checked) feeds `node` through `cell`, an input cell inside that node.
@@ -378,7 +395,9 @@ impl Wiring {
     ) {
         let port = tx.port.index();
         // SAFETY: the handle is checked, so the port carries `T`; `out` is in the arena.
-        unsafe { self.attach_writer::<T>(tx.port, out.cast()) };
+        if unsafe { self.attach_writer::<T>(tx.port, out.cast()) } {
+            self.owning.push(node.0);
+        }
         self.links[port].source = Some(out.cast());
         self.ports[port].producer = Some(node);
     }
@@ -407,7 +426,8 @@ impl Wiring {
     /// Records `out` (after `check_seed`) as the output port of `port`'s initial value.
     pub(crate) fn seed<T: Send + 'static>(&mut self, port: PortId, out: NonNull<OutPort<T>>) {
         // SAFETY: checked by `check_seed`, so the port carries `T`; `out` is in the arena.
-        unsafe { self.attach_writer::<T>(port, out.cast()) };
+        // (An initial value is always dropped with its graph: what it owns does not matter.)
+        let _ = unsafe { self.attach_writer::<T>(port, out.cast()) };
         self.links[port.index()].seed = Some(out.cast());
         self.ports[port.index()].initial = true;
     }

@@ -132,11 +132,17 @@ impl<T> OutPort<T> {
 
     /// Adds a consumer (at build time); `clone`, when given, copies values for fan-out. The
     /// builder guarantees a port with more than one consumer has a clone function.
-    pub(crate) fn link(&mut self, target: Target<T>, clone: Option<fn(&T) -> T>) {
+    ///
+    /// Returns whether the port now owns something to drop: a graph output's sender, or
+    /// targets on the heap (more than two). Otherwise, once its node has run, dropping the
+    /// port is a no-op (`engine/README.md`, "Dropping a single-use graph").
+    pub(crate) fn link(&mut self, target: Target<T>, clone: Option<fn(&T) -> T>) -> bool {
+        let owns = matches!(target, Target::Output(_));
         self.targets.push(target);
         if clone.is_some() {
             self.clone = clone;
         }
+        owns || self.targets.spilled()
     }
 
     /// Delivers `value` to every consumer (clones for all but the last).

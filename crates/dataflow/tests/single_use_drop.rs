@@ -116,12 +116,17 @@ fn all_run(token: &Arc<()>) {
             (last.clone(),),
             (t,),
         );
-        // Fan out to three readers now and then (a heap buffer to free).
+        // A side node fanned out to three task readers (its targets on the heap, no graph
+        // output), and one fanned out to graph outputs.
         let (s, sr) = g.port::<u64>();
-        g.task(StrictTask::new(|x: u64| (x,)), (last,), (s,));
-        let _o1 = g.output(sr.clone());
-        let _o2 = g.output(sr.clone());
-        let _o3 = g.output(sr);
+        g.task(StrictTask::new(|x: u64| (x,)), (last.clone(),), (s,));
+        for _ in 0..3 {
+            g.task(StrictTask::new(|_x: u64| ()), (sr.clone(),), ());
+        }
+        let (o, or) = g.port::<u64>();
+        g.task(StrictTask::new(|x: u64| (x,)), (last,), (o,));
+        let _o1 = g.output(or.clone());
+        let _o2 = g.output(or);
         last = r;
     }
     let out = g.output(last);
@@ -145,6 +150,10 @@ fn dropping_a_single_use_graph_frees_everything_and_drops_every_value_once() {
         all_run(&token);
     }
     let after = LIVE.load(Ordering::Relaxed);
-    assert_eq!(Arc::strong_count(&token), 1, "every value a node held was dropped");
+    assert_eq!(
+        Arc::strong_count(&token),
+        1,
+        "every value a node held was dropped"
+    );
     assert_eq!(after, before, "no allocation outlives its graph");
 }

@@ -74,7 +74,8 @@ pub(crate) struct RingCtl {
     pub(crate) seeded: usize,
     /// The reading node.
     pub(crate) consumer: NodeId,
-    /// The reader's input cell (how the reader finds its ring among its node's: `cell.rs`).
+    /// The reader's ordinary input cell, where `Ring::stage` puts the oldest value just
+    /// before the reader runs.
     pub(crate) cell: *const (),
     /// The writing node, when "a slot is free" is one of its inputs (see the module docs).
     pub(crate) producer: Option<NodeId>,

@@ -31,7 +31,7 @@ pub enum CloseMode {
     Drain,
     /// Resolve every request that has not started with `Cancelled` (it never runs), except
     /// those marked [`complete_on_close`](crate::Request::complete_on_close) or of a class
-    /// marked so ([`ThreadPoolBuilder::complete_on_close_class`]
+    /// marked so ([`ThreadPoolBuilder::complete_on_close_class`](crate::ThreadPoolBuilder::complete_on_close_class)
     /// (crate::ThreadPoolBuilder::complete_on_close_class)); requests already running and
     /// other queued jobs (spawns) finish.
     Cancel,

@@ -440,7 +440,7 @@ impl ThreadPool {
     }
 
     /// Runs `f` as a request every `period` on the pool's clock, the first time one period
-    /// from now, each run with `period` as its target, until the returned [`Series`]
+    /// from now, each run with `period` as its target, until the returned [`Series`](crate::Series)
     /// (crate::Series) is cancelled or the pool shuts down. Runs never pile up: a tick whose
     /// previous run is still queued or running waits for it, and is skipped
     /// ([`Series::skipped`](crate::Series::skipped)) if the next tick comes first. A run that panics goes to the pool's panic handler; the series

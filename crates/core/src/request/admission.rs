@@ -101,7 +101,7 @@ impl Queued {
         self.root
     }
 
-    /// True for the next poll of a future request that was woken ([`ThreadPool::submit_future`]
+    /// True for the next poll of a future request that was woken ([`ThreadPool::submit_future`](crate::ThreadPool::submit_future)
     /// (crate::ThreadPool::submit_future)): the request has started already, and this item
     /// continues it (Smartpool's follow-up channel). A policy may rank follow-ups ahead of new
     /// requests, since finishing what has started is what meets targets.

@@ -203,7 +203,7 @@ impl<F> Request<F> {
         self
     }
 
-    /// Runs the request even if the pool is closed with [`CloseMode::Cancel`]
+    /// Runs the request even if the pool is closed with [`CloseMode::Cancel`](crate::CloseMode::Cancel)
     /// (crate::CloseMode::Cancel) before it starts (a write that must reach the disk, say).
     /// See [`ThreadPool::close`](crate::ThreadPool::close).
     pub fn complete_on_close(mut self) -> Self {

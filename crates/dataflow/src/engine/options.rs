@@ -41,9 +41,10 @@ impl RunOptions {
         Self::default()
     }
 
-    /// Ends the run with an error ([`RunErrorKind::ActivationLimit`]
-    /// (crate::RunErrorKind::ActivationLimit)) once `n` task runs have started: a loop that
-    /// never stops (a cycle with no exit condition) ends instead of running forever.
+    /// Ends the run with an error
+    /// ([`RunErrorKind::ActivationLimit`](crate::RunErrorKind::ActivationLimit)) once `n`
+    /// task runs have started: a loop that never stops (a cycle with no exit condition) ends
+    /// instead of running forever.
     pub fn max_activations(mut self, n: u64) -> Self {
         self.max_activations = Some(n);
         self

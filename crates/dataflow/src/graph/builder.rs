@@ -396,9 +396,9 @@ impl<N: ?Sized> GraphBuilder<N> {
         self
     }
 
-    /// Names a port (by [`Tx::port`] or [`Rx::port`]), for run errors and [`to_dot`]
-    /// (Self::to_dot): an error about the port then reads `port #5 (carry: adder (node #0)
-    /// → join (node #2))` instead of `port #5`.
+    /// Names a port (by [`Tx::port`] or [`Rx::port`]), for run errors and
+    /// [`to_dot`](Self::to_dot): an error about the port then reads
+    /// `port #5 (carry: adder (node #0) → join (node #2))` instead of `port #5`.
     ///
     /// ```
     /// use ontime_dataflow::common::StrictTask;

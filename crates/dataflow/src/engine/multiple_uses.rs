@@ -101,7 +101,44 @@ impl graph::GraphBuilder<dyn NodeMut> {
     /// If a port belongs to another builder.
     #[track_caller]
     pub fn gather<T: Send + 'static>(&mut self, inputs: Vec<Rx<T>>) -> Rx<Vec<T>> {
-        self.push_gather(inputs, false)
+        self.push_gather(inputs, false, None)
+    }
+
+    /// [`gather`](Self::gather) with a bounded output port of `capacity`
+    /// ([`bounded_port`](Self::bounded_port)). When the inputs are bounded ports, the gather
+    /// node runs again as soon as every input holds another value, so its output must be able
+    /// to hold more than one too (a plain output would be written twice before its reader
+    /// ran, which fails the run).
+    ///
+    /// ```
+    /// use ontime_dataflow::common::StrictTask;
+    /// use ontime_dataflow::multiple_uses::GraphBuilder;
+    ///
+    /// let mut g = GraphBuilder::new();
+    /// let parts: Vec<_> = (0..4u64)
+    ///     .map(|i| {
+    ///         let (tx, rx) = g.bounded_port(1);
+    ///         g.task(StrictTask::new(move || (i,)), (), (tx,));
+    ///         rx
+    ///     })
+    ///     .collect();
+    /// let all = g.gather_bounded(parts, 2);
+    /// let (sum_tx, sum_rx) = g.port();
+    /// g.task(StrictTask::new(|v: Vec<u64>| (v.iter().sum::<u64>(),)), (all,), (sum_tx,));
+    /// let out = g.output(sum_rx);
+    /// g.build().unwrap().run_sequential().unwrap();
+    /// assert_eq!(out.take(), Ok(6));
+    /// ```
+    ///
+    /// # Panics
+    /// If a port belongs to another builder, or `capacity` is 0.
+    #[track_caller]
+    pub fn gather_bounded<T: Send + 'static>(
+        &mut self,
+        inputs: Vec<Rx<T>>,
+        capacity: usize,
+    ) -> Rx<Vec<T>> {
+        self.push_gather(inputs, false, Some(capacity))
     }
 
     /// Adds a condition task (Taskflow's): `f` reads `inputs`, may write `outputs`, and

@@ -80,7 +80,7 @@ impl graph::GraphBuilder<dyn NodeBox> {
     /// If a port belongs to another builder.
     #[track_caller]
     pub fn gather<T: Send + 'static>(&mut self, inputs: Vec<Rx<T>>) -> Rx<Vec<T>> {
-        self.push_gather(inputs, true)
+        self.push_gather(inputs, true, None)
     }
 
     /// Adds a condition task (Taskflow's): `f` reads `inputs`, may write `outputs`, and

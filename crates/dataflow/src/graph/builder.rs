@@ -211,11 +211,15 @@ impl<N: ?Sized> GraphBuilder<N> {
         &mut self,
         inputs: Vec<Rx<T>>,
         close: bool,
+        capacity: Option<usize>,
     ) -> Rx<Vec<T>> {
         for rx in &inputs {
             self.wiring.check(rx.graph, rx.port);
         }
-        let (tx, out_rx) = self.port::<Vec<T>>();
+        let (tx, out_rx) = match capacity {
+            None => self.port::<Vec<T>>(),
+            Some(k) => self.push_bounded_port::<Vec<T>>(k),
+        };
         let id = NodeId::from_index(self.len());
         let cells: Box<[InputCell<T>]> = inputs.iter().map(|rx| InputCell::new(rx.port)).collect();
         let node = GatherNode::new(cells, OutPort::new(tx.port), close);

@@ -246,9 +246,16 @@ impl RequestCtx {
         self.held_by_handle.store(false, Ordering::Release);
     }
 
-    /// References held by something other than the request's tasks and the timer's set:
-    /// read before the reference count, so a handle dropping meanwhile can only make the
-    /// count look higher (a review too many), never lower.
+    /// References held by something other than the request's tasks and the timer's set.
+    ///
+    /// Read it *after* the reference count. The handle clears its flag (release) before it
+    /// drops its reference (a release decrement). A count read (acquire) that no longer
+    /// includes the handle's reference therefore synchronises with that decrement, and this
+    /// load, after it, sees the flag cleared: the two agree. A count that still includes it
+    /// may be paired with either flag value, and with the cleared one the request only looks
+    /// busier (kept one review longer). Read in the other order, a handle dropping in
+    /// between makes the count look one lower than the flag says, and a request with one
+    /// task alive would leave the reviews.
     pub(crate) fn outside_refs(&self) -> usize {
         usize::from(self.held_by_handle.load(Ordering::Acquire))
     }

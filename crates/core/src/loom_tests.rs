@@ -732,3 +732,29 @@ fn a_worker_waiting_on_a_handle_gets_the_value_once_and_its_latch_is_never_used_
         root.join().unwrap();
     });
 }
+
+/// The timer's review set drops a request once only bookkeeping holds it
+/// (`RequestCtx::only_bookkeeping_left`), racing the request's handle being dropped: a request
+/// with a task still alive never looks finished, whatever the interleaving, and one whose last
+/// task is gone does.
+#[test]
+fn a_request_with_a_live_task_stays_reviewed_while_its_handle_drops() {
+    use crate::request::context::RequestCtx;
+    use crate::request::RequestInfo;
+    use std::time::Duration;
+    loom::model(|| {
+        // The set's reference, the handle's, and one live task's.
+        let set = Arc::new(RequestCtx::new(1, RequestInfo::default(), Duration::ZERO));
+        let handle = set.clone();
+        let task = set.clone();
+        let dropper = thread::spawn(move || {
+            handle.release_handle();
+            drop(handle);
+        });
+        let looked_done = RequestCtx::only_bookkeeping_left(&set);
+        dropper.join().unwrap();
+        assert!(!looked_done, "a request with a live task left the reviews");
+        drop(task);
+        assert!(RequestCtx::only_bookkeeping_left(&set));
+    });
+}

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::view::{Outcome, RequestFlags, RequestInfo, RequestView};
 use super::RequestAction;
-use crate::sync::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use crate::sync::{fence, Arc, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
 /// A request's place in its life (`RequestCtx::life`); see `cancel.rs` for the protocol.
 pub(crate) mod life {
@@ -244,6 +244,17 @@ impl RequestCtx {
     /// The handle lets go of its reference (called just before it drops it).
     pub(crate) fn release_handle(&self) {
         self.held_by_handle.store(false, Ordering::Release);
+    }
+
+    /// Whether only bookkeeping still holds the request: the timer's set (whose reference
+    /// `this` is) and its handle, if alive. Then every task of the request is done.
+    pub(crate) fn only_bookkeeping_left(this: &Arc<Self>) -> bool {
+        let count = Arc::strong_count(this);
+        // `strong_count` promises no ordering: the fence makes the count read above an
+        // acquire, so a count without the handle's reference sees its flag cleared
+        // (`outside_refs`).
+        fence(Ordering::Acquire);
+        count <= 1 + this.outside_refs()
     }
 
     /// References held by something other than the request's tasks and the timer's set.

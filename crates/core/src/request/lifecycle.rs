@@ -20,7 +20,7 @@ use super::{Rejected, Request};
 use crate::gate::Pass;
 use crate::job::{HeapJob, Task};
 use crate::registry::Registry;
-use crate::sync::{fence, lock, Arc, Ordering};
+use crate::sync::{lock, Arc, Ordering};
 use crate::unwind;
 use crate::worker::WorkerThread;
 
@@ -212,14 +212,9 @@ impl Registry {
         let n = self.num_threads();
         active.retain(|_, ctx| {
             // Only the set itself (and the handle, if alive) still holds it: every task of
-            // the request is done. The count is read before the handle's share
-            // (`outside_refs`): see there why that order can only keep a finished request
-            // one review longer, never drop one whose tasks are alive.
-            let count = Arc::strong_count(ctx);
-            // `strong_count` promises no ordering: the fence makes the count read above an
-            // acquire, so a count without the handle's reference sees its flag cleared.
-            fence(Ordering::Acquire);
-            if count <= 1 + ctx.outside_refs() {
+            // the request is done (loom model `a_request_with_a_live_task_stays_reviewed_
+            // while_its_handle_drops`).
+            if RequestCtx::only_bookkeeping_left(ctx) {
                 return false;
             }
             self.apply(ctx, self.hooks.review(&ctx.view(now, n)));

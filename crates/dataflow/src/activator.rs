@@ -162,17 +162,7 @@ impl Activator {
     /// activation already arrived, schedules it again. Returns whether it did.
     #[inline]
     pub fn rearm(&self, sched: &dyn Scheduler) -> bool {
-        if self.inputs == 0 {
-            return false;
-        }
-        let add = self.fixed as usize;
-        let before = self.count.fetch_add(add, Ordering::AcqRel);
-        if before.wrapping_add(add) == 0 {
-            sched.schedule(self.node);
-            true
-        } else {
-            false
-        }
+        self.rearm_with(sched, 0)
     }
 
     /// [`rearm`](Self::rearm), adding `missing` more: the node's ring inputs that are now

@@ -4,9 +4,7 @@
 mod common;
 mod counting;
 
-use std::sync::atomic::Ordering;
-
-use counting::{track_this_thread, Counting, ALLOCS};
+use counting::{assert_reruns_allocate_nothing, Counting};
 
 use ontime_dataflow::common::{FnTask, StrictTask};
 use ontime_dataflow::{multiple_uses, In, Out, ReceiverOnce, Scheduler, SenderOnce};
@@ -56,43 +54,6 @@ fn graph(laps: u32) -> (multiple_uses::Graph, ontime_dataflow::PortReceiver<u64>
 
 #[test]
 fn rerunning_a_multiple_use_graph_allocates_nothing() {
-    track_this_thread();
     let (mut g, out) = graph(1000);
-    // Warm up (first-use lazy state anywhere in std).
-    g.run_sequential().unwrap();
-    let before = ALLOCS.load(Ordering::Relaxed);
-    for _ in 0..20 {
-        let r = g.run_sequential().unwrap();
-        assert_eq!(r.executed, 4000);
-    }
-    let seq = ALLOCS.load(Ordering::Relaxed) - before;
-    assert_eq!(
-        seq, 0,
-        "sequential: {seq} allocations over 20 runs of 4000 node executions"
-    );
-    assert!(out.take().is_ok());
-
-    // Parallel, called from a worker of the pool (a call from outside goes through the pool's
-    // injector, whose blocks are allocated as it fills). Workers' deques are warm after the
-    // first run.
-    let pool = ontime_core::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .start_handler(|_| track_this_thread())
-        .build()
-        .expect("pool");
-    pool.install(|| {
-        for _ in 0..3 {
-            g.run_parallel(&pool).unwrap();
-        }
-        let before = ALLOCS.load(Ordering::Relaxed);
-        for _ in 0..20 {
-            let r = g.run_parallel(&pool).unwrap();
-            assert_eq!(r.executed, 4000);
-        }
-        let par = ALLOCS.load(Ordering::Relaxed) - before;
-        assert_eq!(
-            par, 0,
-            "parallel: {par} allocations over 20 runs of 4000 node executions"
-        );
-    });
+    assert_reruns_allocate_nothing(&mut g, 4000, || assert!(out.take().is_ok()));
 }

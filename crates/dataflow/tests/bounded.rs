@@ -27,6 +27,16 @@ fn on_every_engine<R>(graph: &mut Graph, mut read: impl FnMut() -> R) -> Vec<R> 
 
 /// A source emitting `0..n` through a self-loop into `item`.
 fn source(g: &mut GraphBuilder, n: u64, item: Tx<u64>) {
+    source_map(g, n, item, |i| i);
+}
+
+/// [`source`], emitting `f(i)` for each `i` in `0..n`.
+fn source_map(
+    g: &mut GraphBuilder,
+    n: u64,
+    item: Tx<u64>,
+    f: impl Fn(u64) -> u64 + Send + 'static,
+) {
     let (next_tx, next_rx) = g.port::<u64>();
     g.initial(&next_tx, 0);
     let id = g.task(
@@ -35,7 +45,7 @@ fn source(g: &mut GraphBuilder, n: u64, item: Tx<u64>) {
                   (i,): (In<u64>,),
                   (next, item): (Out<'_, u64>, Out<'_, u64>)| {
                 let i = i.recv_once().expect("count");
-                item.send_once(i)
+                item.send_once(f(i))
                     .expect("the source is never run with its output full");
                 if i + 1 < n {
                     next.send_once(i + 1).expect("count");
@@ -493,23 +503,7 @@ fn a_gather_node_reads_bounded_ports_one_value_from_each_per_activation() {
     let mut parts = Vec::new();
     for k in 0..3u64 {
         let (tx, rx) = g.bounded_port::<u64>(2);
-        let (next_tx, next_rx) = g.port::<u64>();
-        g.initial(&next_tx, 0);
-        g.task(
-            FnTask::new(
-                move |_: &dyn Scheduler,
-                      (i,): (In<u64>,),
-                      (next, item): (Out<'_, u64>, Out<'_, u64>)| {
-                    let i = i.recv_once().unwrap();
-                    item.send_once(i * 10 + k).unwrap();
-                    if i + 1 < N {
-                        next.send_once(i + 1).unwrap();
-                    }
-                },
-            ),
-            (next_rx,),
-            (next_tx, tx),
-        );
+        source_map(&mut g, N, tx, move |i| i * 10 + k);
         parts.push(rx);
     }
     let all = g.gather_bounded(parts, 2);

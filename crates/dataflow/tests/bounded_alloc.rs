@@ -5,9 +5,7 @@
 mod common;
 mod counting;
 
-use std::sync::atomic::Ordering;
-
-use counting::{track_this_thread, Counting, ALLOCS};
+use counting::{assert_reruns_allocate_nothing, Counting};
 
 use ontime_dataflow::common::{FnTask, StrictTask};
 use ontime_dataflow::{multiple_uses, In, Out, ReceiverOnce, Scheduler, SenderOnce};
@@ -19,7 +17,6 @@ static GLOBAL: Counting = Counting;
 /// running it again allocates nothing either.
 #[test]
 fn rerunning_a_graph_with_bounded_ports_allocates_nothing() {
-    track_this_thread();
     let mut g = multiple_uses::GraphBuilder::new();
     let (next_tx, next_rx) = g.port::<u64>();
     let (item_tx, item_rx) = g.bounded_port::<u64>(2);
@@ -57,31 +54,7 @@ fn rerunning_a_graph_with_bounded_ports_allocates_nothing() {
     );
     let out = g.output(sum_rx);
     let mut g = g.build().unwrap();
-    g.run_sequential().unwrap();
-    let before = ALLOCS.load(Ordering::Relaxed);
-    for _ in 0..20 {
-        let r = g.run_sequential().unwrap();
-        assert_eq!(r.executed, 3000);
-    }
-    let seq = ALLOCS.load(Ordering::Relaxed) - before;
-    assert_eq!(seq, 0, "sequential: {seq} allocations over 20 runs");
-    assert_eq!(out.take(), Ok(3 * 999 * 1000 / 2));
-    let pool = ontime_core::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .start_handler(|_| track_this_thread())
-        .build()
-        .expect("pool");
-    pool.install(|| {
-        for _ in 0..3 {
-            g.run_parallel(&pool).unwrap();
-        }
-        let before = ALLOCS.load(Ordering::Relaxed);
-        for _ in 0..20 {
-            let r = g.run_parallel(&pool).unwrap();
-            assert_eq!(r.executed, 3000);
-        }
-        let par = ALLOCS.load(Ordering::Relaxed) - before;
-        assert_eq!(par, 0, "parallel: {par} allocations over 20 runs");
+    assert_reruns_allocate_nothing(&mut g, 3000, || {
+        assert_eq!(out.take(), Ok(3 * 999 * 1000 / 2))
     });
-    assert_eq!(out.take(), Ok(3 * 999 * 1000 / 2));
 }

@@ -11,20 +11,16 @@
 //! drains, the order goes back to earliest deadline first. Requests without a target come
 //! after every request with one, in arrival order, in both modes.
 //!
-//! Invariant: every pushed request is popped exactly once (one ordered map under a mutex,
-//! held for one push or pop, keyed by deadline and a unique arrival number), so nothing is
-//! dropped, only reordered.
+//! Invariant: every pushed request is popped exactly once (`admission::Deadlines`, the same
+//! ordered map plain EDF uses), so nothing is dropped, only reordered.
 
-use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use ontime_core::{AdmissionQueue, Queued};
 
 use crate::adaptive_lifo::overloaded;
-use crate::admission::lock;
+use crate::admission::Deadlines;
 
 /// The adaptive EDF admission queue (see the module docs); `Admission::AdaptiveEdf` makes one.
 ///
@@ -54,9 +50,7 @@ use crate::admission::lock;
 /// ```
 #[derive(Default)]
 pub struct AdaptiveEdfQueue {
-    /// Keyed by (deadline, arrival number); requests without a target have `Duration::MAX`.
-    items: Mutex<BTreeMap<(Duration, u64), Queued>>,
-    seq: AtomicU64,
+    deadlines: Deadlines,
 }
 
 impl fmt::Debug for AdaptiveEdfQueue {
@@ -69,25 +63,14 @@ impl fmt::Debug for AdaptiveEdfQueue {
 
 impl AdmissionQueue for AdaptiveEdfQueue {
     fn push(&self, item: Queued) {
-        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
-        let key = (item.deadline().unwrap_or(Duration::MAX), seq);
-        lock(&self.items).insert(key, item);
+        self.deadlines.push(item);
     }
 
     fn pop(&self, _worker: usize, now: Duration) -> Option<Queued> {
-        let mut q = lock(&self.items);
-        let first = q.first_key_value().map(|(_, item)| overloaded(item, now))?;
-        if first {
-            // The latest deadline among requests that have one (those without stay last).
-            let latest = q.range(..(Duration::MAX, 0)).next_back().map(|(k, _)| *k);
-            if let Some(k) = latest {
-                return q.remove(&k);
-            }
-        }
-        q.pop_first().map(|(_, item)| item)
+        self.deadlines.pop(|earliest| overloaded(earliest, now))
     }
 
     fn len(&self) -> usize {
-        lock(&self.items).len()
+        self.deadlines.len()
     }
 }

@@ -1,8 +1,7 @@
 //! Admission orders a policy can use: FIFO, adaptive LIFO, earliest deadline first (plain or
 //! adaptive), priority levels (each level plain or adaptive).
 
-use std::cmp::Ordering as CmpOrdering;
-use std::collections::BinaryHeap;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -167,35 +166,46 @@ pub(crate) fn take(q: &Injector<Queued>) -> Option<Queued> {
     }
 }
 
-/// One heap entry: ordered by (deadline, arrival sequence), earliest first.
-struct Entry {
-    key: (Duration, u64),
-    item: Queued,
+/// Requests ordered by deadline (arrival + target), then arrival; those without a target
+/// last. One ordered map under a mutex, held for one push or pop, keyed by a unique arrival
+/// number, so every pushed request is popped exactly once. Shared by [`EdfQueue`] and
+/// [`AdaptiveEdfQueue`](crate::AdaptiveEdfQueue).
+#[derive(Default)]
+pub(crate) struct Deadlines {
+    items: Mutex<BTreeMap<(Duration, u64), Queued>>,
+    seq: AtomicU64,
 }
 
-impl PartialEq for Entry {
-    fn eq(&self, o: &Self) -> bool {
-        self.key == o.key
+impl Deadlines {
+    pub(crate) fn push(&self, item: Queued) {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+        let key = (item.deadline().unwrap_or(Duration::MAX), seq);
+        lock(&self.items).insert(key, item);
     }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, o: &Self) -> Option<CmpOrdering> {
-        Some(self.cmp(o))
+
+    /// The earliest deadline; or, when `latest_if(earliest)` says so, the latest deadline
+    /// among requests that have one (requests without one stay last).
+    pub(crate) fn pop(&self, latest_if: impl FnOnce(&Queued) -> bool) -> Option<Queued> {
+        let mut q = lock(&self.items);
+        let latest = latest_if(q.first_key_value()?.1);
+        if latest {
+            if let Some(k) = q.range(..(Duration::MAX, 0)).next_back().map(|(k, _)| *k) {
+                return q.remove(&k);
+            }
+        }
+        q.pop_first().map(|(_, item)| item)
     }
-}
-impl Ord for Entry {
-    fn cmp(&self, o: &Self) -> CmpOrdering {
-        // BinaryHeap is a max-heap: reverse so the earliest key is on top.
-        o.key.cmp(&self.key)
+
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.items).len()
     }
 }
 
-/// Earliest deadline first: a binary heap under a mutex (held for one push or pop).
+/// Earliest deadline first: requests by deadline (arrival + target), then arrival; those
+/// without a target last.
 #[derive(Default)]
 pub struct EdfQueue {
-    heap: Mutex<BinaryHeap<Entry>>,
-    seq: AtomicU64,
+    deadlines: Deadlines,
 }
 
 impl fmt::Debug for EdfQueue {
@@ -214,15 +224,13 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl AdmissionQueue for EdfQueue {
     fn push(&self, item: Queued) {
-        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
-        let key = (item.deadline().unwrap_or(Duration::MAX), seq);
-        lock(&self.heap).push(Entry { key, item });
+        self.deadlines.push(item);
     }
     fn pop(&self, _worker: usize, _now: Duration) -> Option<Queued> {
-        lock(&self.heap).pop().map(|e| e.item)
+        self.deadlines.pop(|_| false)
     }
     fn len(&self) -> usize {
-        lock(&self.heap).len()
+        self.deadlines.len()
     }
 }
 

@@ -409,31 +409,20 @@ impl<M: Mode> Engine<M> {
     /// plain load and store replace the CAS.
     #[inline]
     pub(crate) fn claim_with(&self, node: NodeId, caller: Option<u32>, local: bool) -> bool {
-        if local {
-            let accepted = match self.nodes.get(node.index()) {
-                Some(slot) => {
-                    let state = &slot.task().state;
-                    let idle = state.load(Ordering::Relaxed) == IDLE;
-                    if idle {
-                        state.store(QUEUED, Ordering::Relaxed);
-                    }
-                    idle
+        let accepted = self.nodes.get(node.index()).is_some_and(|slot| {
+            let state = &slot.task().state;
+            if local {
+                let idle = state.load(Ordering::Relaxed) == IDLE;
+                if idle {
+                    state.store(QUEUED, Ordering::Relaxed);
                 }
-                None => false,
-            };
-            if !accepted {
-                self.refuse(node, caller);
+                idle
+            } else {
+                state
+                    .compare_exchange(IDLE, QUEUED, Ordering::AcqRel, Ordering::Relaxed)
+                    .is_ok()
             }
-            return accepted;
-        }
-        let accepted = match self.nodes.get(node.index()) {
-            Some(slot) => slot
-                .task()
-                .state
-                .compare_exchange(IDLE, QUEUED, Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok(),
-            None => false,
-        };
+        });
         if !accepted {
             self.refuse(node, caller);
         }

@@ -69,7 +69,6 @@ pub(crate) struct RingCtl {
     spent: AtomicUsize,
     /// The consumer's current activation popped a value (its runner's own flag).
     popped: UnsafeCell<bool>,
-    pub(crate) capacity: usize,
     /// Slots the port's initial value fills at the start of every run (0 or 1).
     pub(crate) seeded: usize,
     /// The reading node.
@@ -119,7 +118,6 @@ impl RingCtl {
 impl fmt::Debug for RingCtl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Ring")
-            .field("capacity", &self.capacity)
             .field("avail", &self.avail.load(Ordering::Relaxed))
             .field("space", &self.space.load(Ordering::Relaxed))
             .field("consumer", &self.consumer)
@@ -159,7 +157,6 @@ impl<T> Ring<T> {
                 space: AtomicUsize::new(capacity),
                 spent: AtomicUsize::new(0),
                 popped: UnsafeCell::new(false),
-                capacity,
                 seeded: 0,
                 consumer,
                 cell,
@@ -317,7 +314,7 @@ impl<T> Ring<T> {
         }
         let c = &self.ctl;
         c.avail.store(0, Ordering::Relaxed);
-        c.space.store(c.capacity - c.seeded, Ordering::Relaxed);
+        c.space.store(n - c.seeded, Ordering::Relaxed);
         c.spent.store(0, Ordering::Relaxed);
     }
 }

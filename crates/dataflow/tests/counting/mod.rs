@@ -50,3 +50,49 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
+
+/// Runs `graph` 20 times sequentially, then 20 times on a 2-worker pool from inside it (a
+/// call from outside goes through the pool's injector, whose blocks are allocated as it
+/// fills), after warming each up; asserts that each run executed `executed` tasks and that
+/// no tracked thread allocated, and calls `check` after each of the two series (outside the
+/// counted runs). The calling thread is tracked from here on.
+pub fn assert_reruns_allocate_nothing(
+    graph: &mut ontime_dataflow::multiple_uses::Graph,
+    executed: u64,
+    check: impl Fn(),
+) {
+    track_this_thread();
+    // Warm up (first-use lazy state anywhere in std).
+    graph.run_sequential().unwrap();
+    let before = ALLOCS.load(Ordering::Relaxed);
+    for _ in 0..20 {
+        assert_eq!(graph.run_sequential().unwrap().executed, executed);
+    }
+    let seq = ALLOCS.load(Ordering::Relaxed) - before;
+    assert_eq!(
+        seq, 0,
+        "sequential: {seq} allocations over 20 runs of {executed} node executions"
+    );
+    check();
+    let pool = ontime_core::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .start_handler(|_| track_this_thread())
+        .build()
+        .expect("pool");
+    pool.install(|| {
+        // Workers' deques are warm after the first runs.
+        for _ in 0..3 {
+            graph.run_parallel(&pool).unwrap();
+        }
+        let before = ALLOCS.load(Ordering::Relaxed);
+        for _ in 0..20 {
+            assert_eq!(graph.run_parallel(&pool).unwrap().executed, executed);
+        }
+        let par = ALLOCS.load(Ordering::Relaxed) - before;
+        assert_eq!(
+            par, 0,
+            "parallel: {par} allocations over 20 runs of {executed} node executions"
+        );
+    });
+    check();
+}

@@ -62,6 +62,7 @@ pub struct TargetLatency {
     reject_late: bool,
     admit_first: bool,
     nest_while_blocked: bool,
+    steal_while_blocked: bool,
     admission: Admission,
     name: String,
 }
@@ -76,8 +77,9 @@ impl TargetLatency {
     /// The combination that measured best (`"target-latency"`): the
     /// [predictive](Self::predictive) rule, idle workers that
     /// [admit first](Self::admit_first), [late requests last](Self::late_last), and
-    /// [no nesting](Self::nest_while_blocked) of new requests above a request that can still
-    /// meet its target. Late requests still run (add [`reject_late`](Self::reject_late) to
+    /// [no nesting](Self::nest_while_blocked) of new requests, and
+    /// [no stealing](Self::steal_while_blocked) of other requests' work, above a request that
+    /// can still meet its target. Late requests still run (add [`reject_late`](Self::reject_late) to
     /// answer them at once instead). docs/policies.md gives each piece's figures.
     ///
     /// ```
@@ -92,6 +94,7 @@ impl TargetLatency {
             late_last: true,
             admit_first: true,
             nest_while_blocked: false,
+            steal_while_blocked: false,
             ..Self::reactive()
         }
         .named()
@@ -109,6 +112,7 @@ impl TargetLatency {
             reject_late: false,
             admit_first: false,
             nest_while_blocked: true,
+            steal_while_blocked: true,
             admission: Admission::Fifo,
             name: String::new(),
         }
@@ -230,6 +234,30 @@ impl TargetLatency {
         self.named()
     }
 
+    /// Whether a worker blocked inside a request that can still meet its target (waiting for
+    /// a stolen part of it) may steal meanwhile. What it steals runs nested above the blocked
+    /// request, which can finish only after it; a stolen piece of a long loop can hold the
+    /// worker far past the blocked request's deadline. Off: such a worker runs only its own
+    /// deque (the forks of the request it waits in) and otherwise waits, asleep if there is
+    /// nothing to run, until the stolen part is done. It steals and admits again once its
+    /// request finishes, passes its deadline or is given up. Default: on, except in
+    /// [`new`](Self::new); off adds `+no-steal` to other variants' names.
+    ///
+    /// ```
+    /// use ontime_core::{IdleView, StealPolicy};
+    /// use ontime_policies::TargetLatency;
+    /// let p = TargetLatency::predictive().steal_while_blocked(false);
+    /// assert_eq!(p.name(), "target-latency-predictive+no-steal");
+    /// let blocked_on_live = IdleView::new(0, 2, 1, true).on_live(true);
+    /// assert!(!p.may_steal(&blocked_on_live, 1));
+    /// assert!(p.may_steal(&IdleView::new(0, 2, 1, true), 1));
+    /// assert!(TargetLatency::predictive().may_steal(&blocked_on_live, 1));
+    /// ```
+    pub fn steal_while_blocked(mut self, on: bool) -> Self {
+        self.steal_while_blocked = on;
+        self.named()
+    }
+
     /// The same stealing rule with another admission order (e.g. EDF).
     pub fn admission(mut self, admission: Admission) -> Self {
         self.admission = admission;
@@ -242,7 +270,12 @@ impl TargetLatency {
     fn named(mut self) -> Self {
         let order = self.admission.suffix();
         let reject = if self.reject_late { "+reject" } else { "" };
-        if self.predictive && self.admit_first && self.late_last && !self.nest_while_blocked {
+        if self.predictive
+            && self.admit_first
+            && self.late_last
+            && !self.nest_while_blocked
+            && !self.steal_while_blocked
+        {
             self.name = format!("target-latency{order}{reject}");
             return self;
         }
@@ -258,7 +291,12 @@ impl TargetLatency {
         } else {
             "+no-nest"
         };
-        self.name = format!("{base}{order}{admit}{late}{reject}{nest}");
+        let steal = if self.steal_while_blocked {
+            ""
+        } else {
+            "+no-steal"
+        };
+        self.name = format!("{base}{order}{admit}{late}{reject}{nest}{steal}");
         self
     }
 
@@ -302,6 +340,10 @@ impl StealPolicy for TargetLatency {
         } else {
             IdleOrder::StealFirst
         }
+    }
+
+    fn may_steal(&self, v: &IdleView, _victim: usize) -> bool {
+        self.steal_while_blocked || !v.blocked_on_live
     }
 
     fn validate(&self, _: usize) -> Result<(), String> {

@@ -160,11 +160,15 @@ fn admission_names_and_validation() {
     // Any option that leaves the default combination names it from its base.
     assert_eq!(
         TargetLatency::new().nest_while_blocked(true).name(),
-        "target-latency-predictive+admit-first+late-last"
+        "target-latency-predictive+admit-first+late-last+no-steal"
     );
     assert_eq!(
         TargetLatency::new().late_last(false).name(),
-        "target-latency-predictive+admit-first+no-nest"
+        "target-latency-predictive+admit-first+no-nest+no-steal"
+    );
+    assert_eq!(
+        TargetLatency::new().steal_while_blocked(true).name(),
+        "target-latency-predictive+admit-first+late-last+no-nest"
     );
     assert_eq!(
         AdmitFirst::new()

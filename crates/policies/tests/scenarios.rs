@@ -586,3 +586,66 @@ fn a_worker_blocked_in_a_live_request_admits_nothing_under_target_latency() {
     assert!(early, "Q did not run while the home worker was blocked");
     assert!(on_home, "Q ran elsewhere than on the blocked home worker");
 }
+
+/// Three workers; request R's loop has two items, one on its home worker, which returns at
+/// once and blocks waiting for the other, held on a second worker until released. R's target
+/// is far away, so R is live throughout. Then a plain request S, a loop of up to 1,000 short
+/// items, runs on the third worker. Returns how many of S's items ran on R's home worker
+/// before R was released (that is, stolen and run nested above R's blocked frame). S's items
+/// stop sleeping once one has run there, so a policy that lets the home worker steal ends S
+/// early.
+fn stolen_while_blocked(policy: impl StealPolicy) -> usize {
+    let clock = Arc::new(ManualClock::new());
+    let pool = pool_on(3, clock, policy);
+    let started = Arc::new(AtomicUsize::new(0));
+    let released = Arc::new(AtomicBool::new(false));
+    let home = Arc::new(AtomicUsize::new(usize::MAX));
+    let (st, rel, hm) = (started.clone(), released.clone(), home.clone());
+    let r = pool.submit(
+        Request::new(move || {
+            hm.store(current_thread_index().unwrap(), Ordering::SeqCst);
+            ontime_core::forall_chunked(0..2, 1, |_| {
+                st.fetch_add(1, Ordering::SeqCst);
+                // Both items must be running, one per worker, before either goes on.
+                assert!(wait_for(PATIENCE, || st.load(Ordering::SeqCst) >= 2));
+                if current_thread_index().unwrap() != hm.load(Ordering::SeqCst) {
+                    assert!(wait_for(PATIENCE, || rel.load(Ordering::SeqCst)));
+                }
+            });
+        })
+        .target(Duration::from_secs(3600)),
+    );
+    assert!(wait_for(PATIENCE, || started.load(Ordering::SeqCst) == 2));
+    let on_home = Arc::new(AtomicUsize::new(0));
+    let (oh, hm, rel) = (on_home.clone(), home.clone(), released.clone());
+    let s = pool.submit(Request::new(move || {
+        ontime_core::forall_chunked(0..1000, 1, |_| {
+            let me = current_thread_index().unwrap();
+            if me == hm.load(Ordering::SeqCst) && !rel.load(Ordering::SeqCst) {
+                oh.fetch_add(1, Ordering::SeqCst);
+            }
+            if oh.load(Ordering::SeqCst) == 0 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+    }));
+    s.wait().unwrap();
+    released.store(true, Ordering::SeqCst);
+    r.wait().unwrap();
+    on_home.load(Ordering::SeqCst)
+}
+
+#[test]
+fn a_worker_blocked_in_a_live_request_steals_nothing_under_target_latency() {
+    // The default: R's blocked home worker leaves S to the free worker.
+    assert_eq!(
+        stolen_while_blocked(TargetLatency::new()),
+        0,
+        "S's work ran nested above the blocked live request"
+    );
+    // The same policy allowed to steal while blocked: the home worker takes part of S.
+    assert!(
+        stolen_while_blocked(TargetLatency::new().steal_while_blocked(true)) > 0,
+        "the blocked home worker never stole S's work"
+    );
+}

@@ -21,13 +21,14 @@ pub const POLICIES: [&str; 6] = [
 /// the default suites: the default `target-latency` with rejection or with adaptive LIFO
 /// admission, the default with one of its pieces taken out (what each piece is worth), and the
 /// combinations measured before it.
-pub const EXTRA: [&str; 12] = [
+pub const EXTRA: [&str; 13] = [
     "target-latency+reject",
     "target-latency+adaptive-lifo",
-    "target-latency-predictive+admit-first+late-last",
-    "target-latency-predictive+admit-first+no-nest",
-    "target-latency-predictive+late-last+no-nest",
-    "target-latency-reactive+admit-first+late-last+no-nest",
+    "target-latency-predictive+admit-first+late-last+no-nest",
+    "target-latency-predictive+admit-first+late-last+no-steal",
+    "target-latency-predictive+admit-first+no-nest+no-steal",
+    "target-latency-predictive+late-last+no-nest+no-steal",
+    "target-latency-reactive+admit-first+late-last+no-nest+no-steal",
     "target-latency-reactive+late-last",
     "target-latency-predictive+late-last",
     "target-latency-reactive+late-last+reject",
@@ -53,6 +54,7 @@ fn catalogue(threads: usize, target: Duration) -> Vec<Box<dyn StealPolicy>> {
         )),
         Box::new(new().reject_late(true)),
         Box::new(new().admission(Admission::AdaptiveLifo)),
+        Box::new(new().steal_while_blocked(true)),
         Box::new(new().nest_while_blocked(true)),
         Box::new(new().late_last(false)),
         Box::new(new().admit_first(false)),
@@ -60,7 +62,8 @@ fn catalogue(threads: usize, target: Duration) -> Vec<Box<dyn StealPolicy>> {
             TargetLatency::reactive()
                 .admit_first(true)
                 .late_last(true)
-                .nest_while_blocked(false),
+                .nest_while_blocked(false)
+                .steal_while_blocked(false),
         ),
         Box::new(TargetLatency::reactive().late_last(true)),
         Box::new(TargetLatency::predictive().late_last(true)),

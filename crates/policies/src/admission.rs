@@ -33,8 +33,10 @@ pub enum Admission {
     ///
     /// ```
     /// use ontime_policies::{Admission, TargetLatency};
-    /// let p = TargetLatency::new().admission(Admission::AdaptiveLifo);
-    /// assert_eq!(ontime_core::StealPolicy::name(&p), "target-latency+adaptive-lifo");
+    /// let p = TargetLatency::predictive().admission(Admission::AdaptiveLifo);
+    /// assert_eq!(ontime_core::StealPolicy::name(&p), "target-latency-predictive+adaptive-lifo");
+    /// // The default `TargetLatency::new()` admits this way.
+    /// assert_eq!(ontime_core::StealPolicy::name(&TargetLatency::new()), "target-latency");
     /// ```
     AdaptiveLifo,
     /// Earliest deadline first while queueing is short; the latest deadline first once the

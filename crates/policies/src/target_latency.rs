@@ -79,7 +79,9 @@ impl TargetLatency {
     /// [admit first](Self::admit_first), [late requests last](Self::late_last), and
     /// [no nesting](Self::nest_while_blocked) of new requests, and
     /// [no stealing](Self::steal_while_blocked) of other requests' work, above a request that
-    /// can still meet its target. Late requests still run (add [`reject_late`](Self::reject_late) to
+    /// can still meet its target, around [adaptive LIFO](Admission::AdaptiveLifo) admission
+    /// (first come, first served until the queue backs up, then newest first). Late requests
+    /// still run (add [`reject_late`](Self::reject_late) to
     /// answer them at once instead). docs/policies.md gives each piece's figures.
     ///
     /// ```
@@ -95,6 +97,7 @@ impl TargetLatency {
             admit_first: true,
             nest_while_blocked: false,
             steal_while_blocked: false,
+            admission: Admission::AdaptiveLifo,
             ..Self::reactive()
         }
         .named()
@@ -258,7 +261,20 @@ impl TargetLatency {
         self.named()
     }
 
-    /// The same stealing rule with another admission order (e.g. EDF).
+    /// The same stealing rule with another admission order (e.g. EDF). The base orders are
+    /// FIFO for [`reactive`](Self::reactive) and [`predictive`](Self::predictive), adaptive
+    /// LIFO for [`new`](Self::new); a name shows the order when it is not its base's
+    /// (`target-latency+fifo`, `target-latency-predictive+adaptive-lifo`).
+    ///
+    /// ```
+    /// use ontime_core::StealPolicy;
+    /// use ontime_policies::{Admission, TargetLatency};
+    /// assert_eq!(TargetLatency::new().admission(Admission::Fifo).name(), "target-latency+fifo");
+    /// assert_eq!(
+    ///     TargetLatency::new().admission(Admission::EarliestDeadlineFirst).name(),
+    ///     "target-latency+edf"
+    /// );
+    /// ```
     pub fn admission(mut self, admission: Admission) -> Self {
         self.admission = admission;
         self.named()
@@ -276,6 +292,12 @@ impl TargetLatency {
             && !self.nest_while_blocked
             && !self.steal_while_blocked
         {
+            // `new()`'s own order is adaptive LIFO: named only when it is something else.
+            let order = match self.admission {
+                Admission::AdaptiveLifo => "",
+                Admission::Fifo => "+fifo",
+                _ => order,
+            };
             self.name = format!("target-latency{order}{reject}");
             return self;
         }

@@ -157,17 +157,24 @@ fn admission_names_and_validation() {
             .name(),
         "target-latency+edf+reject"
     );
-    // Any option that leaves the default combination names it from its base.
+    assert_eq!(
+        TargetLatency::new().admission(Admission::Fifo).name(),
+        "target-latency+fifo"
+    );
+    // Any option that leaves the default combination names it from its base (FIFO order).
     assert_eq!(
         TargetLatency::new().nest_while_blocked(true).name(),
-        "target-latency-predictive+admit-first+late-last+no-steal"
+        "target-latency-predictive+adaptive-lifo+admit-first+late-last+no-steal"
     );
     assert_eq!(
         TargetLatency::new().late_last(false).name(),
-        "target-latency-predictive+admit-first+no-nest+no-steal"
+        "target-latency-predictive+adaptive-lifo+admit-first+no-nest+no-steal"
     );
     assert_eq!(
-        TargetLatency::new().steal_while_blocked(true).name(),
+        TargetLatency::new()
+            .admission(Admission::Fifo)
+            .steal_while_blocked(true)
+            .name(),
         "target-latency-predictive+admit-first+late-last+no-nest"
     );
     assert_eq!(

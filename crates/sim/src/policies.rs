@@ -18,17 +18,19 @@ pub const POLICIES: [&str; 6] = [
 ];
 
 /// Variants measured on request (`ONTIME_BENCH_EXTRA`, or `cargo xtask sim --policy`), not in
-/// the default suites: the default `target-latency` with rejection or with adaptive LIFO
-/// admission, the default with one of its pieces taken out (what each piece is worth), and the
-/// combinations measured before it.
-pub const EXTRA: [&str; 13] = [
+/// the default suites: the default `target-latency` with rejection or with FIFO admission
+/// instead of adaptive LIFO, the default with one of its other pieces taken out (what each
+/// piece is worth), and the combinations measured before it (the default before 2026-12-04's
+/// no-stealing piece and adaptive LIFO is `target-latency-predictive+admit-first+late-last+no-nest`).
+pub const EXTRA: [&str; 14] = [
     "target-latency+reject",
-    "target-latency+adaptive-lifo",
+    "target-latency+fifo",
+    "target-latency-predictive+adaptive-lifo+admit-first+late-last+no-nest",
+    "target-latency-predictive+adaptive-lifo+admit-first+late-last+no-steal",
+    "target-latency-predictive+adaptive-lifo+admit-first+no-nest+no-steal",
+    "target-latency-predictive+adaptive-lifo+late-last+no-nest+no-steal",
+    "target-latency-reactive+adaptive-lifo+admit-first+late-last+no-nest+no-steal",
     "target-latency-predictive+admit-first+late-last+no-nest",
-    "target-latency-predictive+admit-first+late-last+no-steal",
-    "target-latency-predictive+admit-first+no-nest+no-steal",
-    "target-latency-predictive+late-last+no-nest+no-steal",
-    "target-latency-reactive+admit-first+late-last+no-nest+no-steal",
     "target-latency-reactive+late-last",
     "target-latency-predictive+late-last",
     "target-latency-reactive+late-last+reject",
@@ -53,18 +55,20 @@ fn catalogue(threads: usize, target: Duration) -> Vec<Box<dyn StealPolicy>> {
             target / 2,
         )),
         Box::new(new().reject_late(true)),
-        Box::new(new().admission(Admission::AdaptiveLifo)),
+        Box::new(new().admission(Admission::Fifo)),
         Box::new(new().steal_while_blocked(true)),
         Box::new(new().nest_while_blocked(true)),
         Box::new(new().late_last(false)),
         Box::new(new().admit_first(false)),
         Box::new(
             TargetLatency::reactive()
+                .admission(Admission::AdaptiveLifo)
                 .admit_first(true)
                 .late_last(true)
                 .nest_while_blocked(false)
                 .steal_while_blocked(false),
         ),
+        Box::new(new().admission(Admission::Fifo).steal_while_blocked(true)),
         Box::new(TargetLatency::reactive().late_last(true)),
         Box::new(TargetLatency::predictive().late_last(true)),
         Box::new(TargetLatency::reactive().late_last(true).reject_late(true)),

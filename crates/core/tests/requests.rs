@@ -428,3 +428,61 @@ fn a_zero_queue_bound_is_refused_at_build() {
     assert!(matches!(e, ontime_core::BuildError::ZeroMaxQueued), "{e:?}");
     assert!(e.to_string().contains("max_queued"));
 }
+
+/// Records the largest `queued` and `running` its timer reviews saw.
+#[derive(Debug, Default)]
+struct LoadSeen {
+    queued: Arc<AtomicU64>,
+    running: Arc<AtomicU64>,
+}
+
+impl ontime_core::StealPolicy for LoadSeen {
+    fn name(&self) -> &str {
+        "load-seen"
+    }
+    fn reviews_running(&self) -> bool {
+        true
+    }
+    fn review(&self, v: &ontime_core::RequestView) -> ontime_core::RequestAction {
+        self.queued.fetch_max(v.queued as u64, Ordering::SeqCst);
+        self.running.fetch_max(v.running as u64, Ordering::SeqCst);
+        ontime_core::RequestAction::Continue
+    }
+}
+
+#[test]
+fn reviews_see_the_queued_and_running_requests() {
+    // One worker runs A, which holds until the reviews have seen B and C queued behind it.
+    let policy = LoadSeen::default();
+    let (queued, running) = (policy.queued.clone(), policy.running.clone());
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(1)
+        .policy(policy)
+        .build()
+        .unwrap();
+    let q = queued.clone();
+    let started = Arc::new(AtomicU64::new(0));
+    let s = started.clone();
+    let a = pool.submit(Request::new(move || {
+        s.store(1, Ordering::SeqCst);
+        // Liveness bound, not a timing assertion: the timer reviews A every heartbeat.
+        let t = std::time::Instant::now();
+        while q.load(Ordering::SeqCst) < 2 && t.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_micros(100));
+        }
+    }));
+    while started.load(Ordering::SeqCst) == 0 {
+        std::thread::yield_now();
+    }
+    let b = pool.submit(Request::new(|| ()));
+    let c = pool.submit(Request::new(|| ()));
+    a.wait().unwrap();
+    b.wait().unwrap();
+    c.wait().unwrap();
+    assert_eq!(queued.load(Ordering::SeqCst), 2, "B and C waited behind A");
+    assert_eq!(
+        running.load(Ordering::SeqCst),
+        1,
+        "one request ran at a time"
+    );
+}

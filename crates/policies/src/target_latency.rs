@@ -57,6 +57,7 @@ pub struct TargetLatency {
     predictive: bool,
     warmup_fraction: f64,
     slack: f64,
+    idle_slack: Option<f64>,
     deprioritize: bool,
     late_last: bool,
     reject_late: bool,
@@ -110,6 +111,7 @@ impl TargetLatency {
             predictive: false,
             warmup_fraction: 0.1,
             slack: 0.0,
+            idle_slack: None,
             deprioritize: true,
             late_last: false,
             reject_late: false,
@@ -167,6 +169,45 @@ impl TargetLatency {
         );
         self.slack = fraction;
         self
+    }
+
+    /// Load-aware prediction (predictive rule only; the name gains `+load-aware`): while the
+    /// pool runs and queues fewer requests than it has workers, a predicted miss is tolerated
+    /// up to `fraction` of the target past the deadline (instead of [`slack`](Self::slack)).
+    /// A request then can still gain workers, so the rate it has had so far underestimates
+    /// it; once requests outnumber workers it cannot, and the usual slack applies. This is
+    /// tail-control's idea of thresholds indexed by load, with two levels. The load is
+    /// [`RequestView::queued`] plus [`RequestView::running`], which the pool fills in; a view
+    /// that does not know them (both 0) counts as a light load. Default: off.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ontime_core::{RequestAction, RequestInfo, RequestView, StealPolicy};
+    /// use ontime_policies::TargetLatency;
+    /// let ms = Duration::from_millis;
+    /// let mut info = RequestInfo::default();
+    /// info.target = Some(ms(10));
+    /// // 5 ms in, 40% done: predicted to finish at 12.5 ms, 2.5 ms (a quarter of the target)
+    /// // past its deadline.
+    /// let mut v = RequestView::new(info, ms(0), ms(0), ms(5), 4);
+    /// (v.work_done, v.work_total) = (40, 100);
+    /// let p = TargetLatency::new().load_aware(0.5);
+    /// assert_eq!(p.name(), "target-latency+load-aware");
+    /// (v.running, v.queued) = (2, 1); // 3 requests, 4 workers: tolerated
+    /// assert_eq!(p.review(&v), RequestAction::Continue);
+    /// (v.running, v.queued) = (4, 3); // more requests than workers: the plain rule
+    /// assert_eq!(p.review(&v), RequestAction::Deprioritize);
+    /// ```
+    ///
+    /// # Panics
+    /// If `fraction` is negative or not finite.
+    pub fn load_aware(mut self, fraction: f64) -> Self {
+        assert!(
+            fraction.is_finite() && fraction >= 0.0,
+            "ontime: TargetLatency::load_aware({fraction}) must be finite and at least 0"
+        );
+        self.idle_slack = Some(fraction);
+        self.named()
     }
 
     /// Whether queued requests that can no longer meet their target are admitted only after
@@ -286,6 +327,11 @@ impl TargetLatency {
     fn named(mut self) -> Self {
         let order = self.admission.suffix();
         let reject = if self.reject_late { "+reject" } else { "" };
+        let load = if self.idle_slack.is_some() {
+            "+load-aware"
+        } else {
+            ""
+        };
         if self.predictive
             && self.admit_first
             && self.late_last
@@ -298,7 +344,7 @@ impl TargetLatency {
                 Admission::Fifo => "+fifo",
                 _ => order,
             };
-            self.name = format!("target-latency{order}{reject}");
+            self.name = format!("target-latency{order}{load}{reject}");
             return self;
         }
         let base = if self.predictive {
@@ -318,7 +364,7 @@ impl TargetLatency {
         } else {
             "+no-steal"
         };
-        self.name = format!("{base}{order}{admit}{late}{reject}{nest}{steal}");
+        self.name = format!("{base}{order}{load}{admit}{late}{reject}{nest}{steal}");
         self
     }
 
@@ -337,7 +383,11 @@ impl TargetLatency {
         if ran.is_zero() || ran < target.mul_f64(self.warmup_fraction) {
             return false;
         }
-        let limit = deadline.saturating_add(target.mul_f64(self.slack));
+        let slack = match self.idle_slack {
+            Some(idle) if v.queued.saturating_add(v.running) < v.num_threads => idle,
+            _ => self.slack,
+        };
+        let limit = deadline.saturating_add(target.mul_f64(slack));
         match v.progress() {
             // Nothing reported by now: no loop, or a first block longer than the warm-up.
             None => false,

@@ -295,3 +295,53 @@ fn adaptive_admission_orders_have_their_own_names() {
         "steal-first+priority+adaptive"
     );
 }
+
+#[test]
+fn load_aware_prediction_tolerates_lateness_only_under_light_load() {
+    // Target 10 ms, 5 ms in, 40% done: predicted to finish 2.5 ms past the deadline.
+    let mut v = view(info(Some(10), None), 0, 5, 40, 100);
+    v.num_threads = 4;
+    let plain = TargetLatency::new();
+    let aware = TargetLatency::new().load_aware(0.5);
+    let tight = TargetLatency::new().load_aware(0.1);
+    for (running, queued, light) in [
+        (1, 0, true),
+        (3, 0, true),
+        (2, 1, true),
+        (4, 0, false),
+        (1, 3, false),
+        (9, 9, false),
+    ] {
+        (v.running, v.queued) = (running, queued);
+        assert_eq!(
+            plain.review(&v),
+            RequestAction::Deprioritize,
+            "{running}+{queued}"
+        );
+        let expect = if light {
+            RequestAction::Continue
+        } else {
+            RequestAction::Deprioritize
+        };
+        assert_eq!(aware.review(&v), expect, "{running}+{queued}");
+        // A tolerance below the predicted lateness changes nothing.
+        assert_eq!(
+            tight.review(&v),
+            RequestAction::Deprioritize,
+            "{running}+{queued}"
+        );
+    }
+    // A view that does not know the load (both 0) counts as light.
+    (v.running, v.queued) = (0, 0);
+    assert_eq!(aware.review(&v), RequestAction::Continue);
+    // Past the deadline it is deprioritized whatever the load.
+    v.now = ms(11);
+    v.work_done = 99;
+    assert_eq!(aware.review(&v), RequestAction::Deprioritize);
+    assert_eq!(
+        TargetLatency::predictive().load_aware(1.0).name(),
+        "target-latency-predictive+load-aware"
+    );
+    assert!(std::panic::catch_unwind(|| TargetLatency::new().load_aware(-1.0)).is_err());
+    assert!(std::panic::catch_unwind(|| TargetLatency::new().load_aware(f64::NAN)).is_err());
+}

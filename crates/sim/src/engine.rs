@@ -80,6 +80,8 @@ pub(crate) struct Engine<'a> {
     /// Requests admitted and not finished, reviewed at every tick.
     active: Vec<usize>,
     finished: usize,
+    /// Requests admitted (`PoolStats::admitted`).
+    started: usize,
     last_publication: u64,
     rng: Rng,
     target: u64,
@@ -138,6 +140,7 @@ impl<'a> Engine<'a> {
             workers: (0..workers).map(|_| Worker::new()).collect(),
             active: Vec::new(),
             finished: 0,
+            started: 0,
             last_publication: 0,
             rng: Rng::new(seed ^ 0x51_u64.wrapping_mul(0x9e37_79b9)),
             target: ns(target),
@@ -343,6 +346,8 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// `RequestCtx::view`: the policy's view of request `r` now, with the admission queue's
+    /// length and the requests started and not finished (rejected ones never start).
     fn view(&self, r: usize) -> RequestView {
         let q = &self.reqs[r];
         let mut v = RequestView::new(
@@ -353,6 +358,8 @@ impl<'a> Engine<'a> {
             self.workers.len(),
         );
         v.id = r as u64;
+        v.queued = self.queue.len();
+        v.running = self.started - (self.finished - self.counters.rejected as usize);
         // Live progress: what is reported plus the blocks running frames have finished.
         let live: u64 = q
             .runners
@@ -962,6 +969,7 @@ impl<'a> Engine<'a> {
                 if nesting == Nesting::Yielded {
                     self.workers[w].yields += 1;
                 }
+                self.started += 1;
                 let v = self.view(r);
                 let a = self.policy.review(&v);
                 self.apply(r, a);

@@ -366,8 +366,17 @@ impl RequestCtx {
         }
     }
 
-    pub(crate) fn view(&self, now: Duration, num_threads: usize) -> RequestView {
+    /// The policy's view of this request; `queued` and `running` as [`RequestView`] says.
+    pub(crate) fn view(
+        &self,
+        now: Duration,
+        num_threads: usize,
+        queued: usize,
+        running: usize,
+    ) -> RequestView {
         let mut v = RequestView::new(self.info, self.arrival, self.start(), now, num_threads);
+        v.queued = queued;
+        v.running = running;
         v.id = self.id;
         v.work_done = self.work_done.load(Ordering::Relaxed);
         v.work_total = self.work_total.load(Ordering::Relaxed);

@@ -154,7 +154,13 @@ impl Registry {
             ctx.set_home(wt.index());
         }
         self.counters.admitted.fetch_add(1, Ordering::Relaxed);
-        self.apply(ctx, self.hooks.review(&ctx.view(now, self.num_threads())));
+        let view = ctx.view(
+            now,
+            self.num_threads(),
+            self.hooks.queue_len(),
+            self.running(),
+        );
+        self.apply(ctx, self.hooks.review(&view));
         if self.hooks.reviews_running() {
             lock(&self.active).insert(Arc::clone(ctx));
             // The timer may be resting (every worker busy, nothing to review until now).
@@ -177,6 +183,16 @@ impl Registry {
         }
         c.completed.fetch_add(1, Ordering::Relaxed);
         outcome
+    }
+
+    /// Requests admitted whose closure has not returned yet (`RequestView::running`). Two
+    /// relaxed loads: a review may count a request that is just starting or finishing, which
+    /// a load estimate tolerates.
+    fn running(&self) -> usize {
+        let c = &self.counters;
+        let admitted = c.admitted.load(Ordering::Relaxed);
+        let completed = c.completed.load(Ordering::Relaxed);
+        usize::try_from(admitted.saturating_sub(completed)).unwrap_or(usize::MAX)
     }
 
     /// Applies a policy verdict and counts the verdicts that changed something.
@@ -210,6 +226,8 @@ impl Registry {
         }
         let now = self.hooks.now();
         let n = self.num_threads();
+        let queued = self.hooks.queue_len();
+        let running = self.running();
         active.retain(|_, ctx| {
             // Only the set itself (and the handle, if alive) still holds it: every task of
             // the request is done (loom model `a_request_with_a_live_task_stays_reviewed_
@@ -217,7 +235,7 @@ impl Registry {
             if RequestCtx::only_bookkeeping_left(ctx) {
                 return false;
             }
-            self.apply(ctx, self.hooks.review(&ctx.view(now, n)));
+            self.apply(ctx, self.hooks.review(&ctx.view(now, n, queued, running)));
             true
         });
     }

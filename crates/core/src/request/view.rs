@@ -84,6 +84,12 @@ pub struct RequestView {
     pub cancelled: bool,
     /// Workers in the pool.
     pub num_threads: usize,
+    /// Requests waiting in the pool's admission queue at this review (the load a policy may
+    /// weigh a verdict by; 0 where the caller does not know it).
+    pub queued: usize,
+    /// Requests the pool has started and whose closure has not returned, at this review, this
+    /// one included (0 where the caller does not know it).
+    pub running: usize,
 }
 
 impl RequestView {
@@ -122,6 +128,8 @@ impl RequestView {
             root_finished: false,
             cancelled: false,
             num_threads,
+            queued: 0,
+            running: 0,
         }
     }
 

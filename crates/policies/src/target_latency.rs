@@ -261,7 +261,9 @@ impl TargetLatency {
     /// Whether a worker blocked inside a request that can still meet its target (waiting for
     /// a stolen part of it) may admit a new request meanwhile. The new request would run
     /// nested above the blocked one, which could finish only after it. Off: such a worker
-    /// only steals ([`IdleOrder::StealOnly`]), and queued requests go to free workers. Default:
+    /// admits nothing ([`IdleOrder::StealOnly`]; whether it steals is
+    /// [`steal_while_blocked`](Self::steal_while_blocked)), and queued requests go to free
+    /// workers. Default:
     /// on, except in [`new`](Self::new); off adds `+no-nest` to other variants' names.
     ///
     /// ```

@@ -327,13 +327,11 @@ impl TargetLatency {
     /// (plus `+reject` and the admission order), otherwise the reactive or predictive base
     /// with a suffix for every option that differs from it.
     fn named(mut self) -> Self {
+        // The suffix `s` when `on` holds.
+        let when = |on: bool, s: &'static str| if on { s } else { "" };
         let order = self.admission.suffix();
-        let reject = if self.reject_late { "+reject" } else { "" };
-        let load = if self.idle_slack.is_some() {
-            "+load-aware"
-        } else {
-            ""
-        };
+        let reject = when(self.reject_late, "+reject");
+        let load = when(self.idle_slack.is_some(), "+load-aware");
         if self.predictive
             && self.admit_first
             && self.late_last
@@ -354,18 +352,10 @@ impl TargetLatency {
         } else {
             "target-latency-reactive"
         };
-        let late = if self.late_last { "+late-last" } else { "" };
-        let admit = if self.admit_first { "+admit-first" } else { "" };
-        let nest = if self.nest_while_blocked {
-            ""
-        } else {
-            "+no-nest"
-        };
-        let steal = if self.steal_while_blocked {
-            ""
-        } else {
-            "+no-steal"
-        };
+        let admit = when(self.admit_first, "+admit-first");
+        let late = when(self.late_last, "+late-last");
+        let nest = when(!self.nest_while_blocked, "+no-nest");
+        let steal = when(!self.steal_while_blocked, "+no-steal");
         self.name = format!("{base}{order}{load}{admit}{late}{reject}{nest}{steal}");
         self
     }

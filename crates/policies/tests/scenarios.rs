@@ -532,46 +532,66 @@ fn adaptive_priority_levels_keep_their_priorities_and_serve_newest_first_within_
     assert_eq!(late_order(levels(false), &backlog), [1, 2, 3]);
 }
 
-/// Two workers; request R's loop has two items, both started (one per worker). The home
-/// worker's item returns at once, so it blocks waiting for the thief's item, which holds until
-/// released; R's target is far away (the clock stands still), so R is live throughout. Then a
-/// request Q is submitted. Returns whether Q ran before the release, and on which worker
+/// Request R, live throughout (its target is far away and the clock stands still), with a
+/// loop of two items, both started (one per worker). The home worker's item returns at once,
+/// so it blocks waiting for the thief's item, which holds until `released` is set.
+struct BlockedHome {
+    r: ontime_core::RequestHandle<()>,
+    /// R's home worker.
+    home: Arc<AtomicUsize>,
+    released: Arc<AtomicBool>,
+}
+
+impl BlockedHome {
+    /// Submits R and returns once both of its items run.
+    fn start(pool: &ontime_core::ThreadPool) -> BlockedHome {
+        let started = Arc::new(AtomicUsize::new(0));
+        let released = Arc::new(AtomicBool::new(false));
+        let home = Arc::new(AtomicUsize::new(usize::MAX));
+        let (st, rel, hm) = (started.clone(), released.clone(), home.clone());
+        let r = pool.submit(
+            Request::new(move || {
+                hm.store(current_thread_index().unwrap(), Ordering::SeqCst);
+                ontime_core::forall_chunked(0..2, 1, |_| {
+                    st.fetch_add(1, Ordering::SeqCst);
+                    // Both items must be running, one per worker, before either goes on.
+                    assert!(wait_for(PATIENCE, || st.load(Ordering::SeqCst) >= 2));
+                    if current_thread_index().unwrap() != hm.load(Ordering::SeqCst) {
+                        assert!(wait_for(PATIENCE, || rel.load(Ordering::SeqCst)));
+                    }
+                });
+            })
+            .target(Duration::from_secs(3600)),
+        );
+        assert!(wait_for(PATIENCE, || started.load(Ordering::SeqCst) == 2));
+        BlockedHome { r, home, released }
+    }
+
+    /// Releases the thief's item and waits for R.
+    fn release(self) {
+        self.released.store(true, Ordering::SeqCst);
+        self.r.wait().unwrap();
+    }
+}
+
+/// Two workers, R's home blocked ([`BlockedHome`]); then a request Q is submitted. Returns whether Q ran before the release, and on which worker
 /// relative to R's home (true: the home worker, i.e. nested above R's blocked frame).
 fn nesting_while_blocked(policy: impl StealPolicy) -> (bool, bool) {
     let clock = Arc::new(ManualClock::new());
     let pool = pool_on(2, clock, policy);
-    let started = Arc::new(AtomicUsize::new(0));
-    let released = Arc::new(AtomicBool::new(false));
-    let home = Arc::new(AtomicUsize::new(usize::MAX));
-    let (st, rel, hm) = (started.clone(), released.clone(), home.clone());
-    let r = pool.submit(
-        Request::new(move || {
-            hm.store(current_thread_index().unwrap(), Ordering::SeqCst);
-            ontime_core::forall_chunked(0..2, 1, |_| {
-                st.fetch_add(1, Ordering::SeqCst);
-                // Both items must be running, one per worker, before either goes on.
-                assert!(wait_for(PATIENCE, || st.load(Ordering::SeqCst) >= 2));
-                if current_thread_index().unwrap() != hm.load(Ordering::SeqCst) {
-                    assert!(wait_for(PATIENCE, || rel.load(Ordering::SeqCst)));
-                }
-            });
-        })
-        .target(Duration::from_secs(3600)),
-    );
-    assert!(wait_for(PATIENCE, || started.load(Ordering::SeqCst) == 2));
+    let blocked = BlockedHome::start(&pool);
     let ran = Arc::new(Mutex::new(None));
-    let (rn, rel) = (ran.clone(), released.clone());
+    let (rn, rel) = (ran.clone(), blocked.released.clone());
     let q = pool.submit(Request::new(move || {
         *rn.lock().unwrap() = Some((rel.load(Ordering::SeqCst), current_thread_index().unwrap()));
     }));
     // Give a nesting worker ample time to take Q; a non-nesting one must not take it at all
     // (the thief is held, so only the blocked home worker could).
     wait_for(ms(300), || ran.lock().unwrap().is_some());
-    released.store(true, Ordering::SeqCst);
-    r.wait().unwrap();
+    let home = blocked.home.load(Ordering::SeqCst);
+    blocked.release();
     q.wait().unwrap();
     let (after_release, worker) = ran.lock().unwrap().expect("Q ran");
-    let home = home.load(Ordering::SeqCst);
     (!after_release, worker == home)
 }
 
@@ -587,37 +607,21 @@ fn a_worker_blocked_in_a_live_request_admits_nothing_under_target_latency() {
     assert!(on_home, "Q ran elsewhere than on the blocked home worker");
 }
 
-/// Three workers; request R's loop has two items, one on its home worker, which returns at
-/// once and blocks waiting for the other, held on a second worker until released. R's target
-/// is far away, so R is live throughout. Then a plain request S, a loop of up to 1,000 short
-/// items, runs on the third worker. Returns how many of S's items ran on R's home worker
+/// Three workers, R's home blocked ([`BlockedHome`]); then a plain request S, a loop of up to
+/// 1,000 short items, runs on the third worker. Returns how many of S's items ran on R's home worker
 /// before R was released (that is, stolen and run nested above R's blocked frame). S's items
 /// stop sleeping once one has run there, so a policy that lets the home worker steal ends S
 /// early.
 fn stolen_while_blocked(policy: impl StealPolicy) -> usize {
     let clock = Arc::new(ManualClock::new());
     let pool = pool_on(3, clock, policy);
-    let started = Arc::new(AtomicUsize::new(0));
-    let released = Arc::new(AtomicBool::new(false));
-    let home = Arc::new(AtomicUsize::new(usize::MAX));
-    let (st, rel, hm) = (started.clone(), released.clone(), home.clone());
-    let r = pool.submit(
-        Request::new(move || {
-            hm.store(current_thread_index().unwrap(), Ordering::SeqCst);
-            ontime_core::forall_chunked(0..2, 1, |_| {
-                st.fetch_add(1, Ordering::SeqCst);
-                // Both items must be running, one per worker, before either goes on.
-                assert!(wait_for(PATIENCE, || st.load(Ordering::SeqCst) >= 2));
-                if current_thread_index().unwrap() != hm.load(Ordering::SeqCst) {
-                    assert!(wait_for(PATIENCE, || rel.load(Ordering::SeqCst)));
-                }
-            });
-        })
-        .target(Duration::from_secs(3600)),
-    );
-    assert!(wait_for(PATIENCE, || started.load(Ordering::SeqCst) == 2));
+    let blocked = BlockedHome::start(&pool);
     let on_home = Arc::new(AtomicUsize::new(0));
-    let (oh, hm, rel) = (on_home.clone(), home.clone(), released.clone());
+    let (oh, hm, rel) = (
+        on_home.clone(),
+        blocked.home.clone(),
+        blocked.released.clone(),
+    );
     let s = pool.submit(Request::new(move || {
         ontime_core::forall_chunked(0..1000, 1, |_| {
             let me = current_thread_index().unwrap();
@@ -630,8 +634,7 @@ fn stolen_while_blocked(policy: impl StealPolicy) -> usize {
         });
     }));
     s.wait().unwrap();
-    released.store(true, Ordering::SeqCst);
-    r.wait().unwrap();
+    blocked.release();
     on_home.load(Ordering::SeqCst)
 }
 

@@ -346,8 +346,8 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// `RequestCtx::view`: the policy's view of request `r` now, with the admission queue's
-    /// length and the requests started and not finished (rejected ones never start).
+    /// `RequestCtx::view`: the policy's view of request `r` now, with the requests waiting to
+    /// start and those started and not finished (rejected ones never start).
     fn view(&self, r: usize) -> RequestView {
         let q = &self.reqs[r];
         let mut v = RequestView::new(

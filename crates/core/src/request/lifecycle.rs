@@ -154,12 +154,7 @@ impl Registry {
             ctx.set_home(wt.index());
         }
         self.counters.admitted.fetch_add(1, Ordering::Relaxed);
-        let view = ctx.view(
-            now,
-            self.num_threads(),
-            self.hooks.queue_len(),
-            self.running(),
-        );
+        let view = ctx.view(now, self.num_threads(), self.queued(), self.running());
         self.apply(ctx, self.hooks.review(&view));
         if self.hooks.reviews_running() {
             lock(&self.active).insert(Arc::clone(ctx));
@@ -183,6 +178,12 @@ impl Registry {
         }
         c.completed.fetch_add(1, Ordering::Relaxed);
         outcome
+    }
+
+    /// Requests submitted and not yet admitted (`RequestView::queued`, `PoolStats::queued`):
+    /// the book's count, so no call into the policy's queue.
+    fn queued(&self) -> usize {
+        self.book.queued.load(Ordering::Relaxed)
     }
 
     /// Requests admitted whose closure has not returned yet (`RequestView::running`). Two
@@ -226,8 +227,7 @@ impl Registry {
         }
         let now = self.hooks.now();
         let n = self.num_threads();
-        let queued = self.hooks.queue_len();
-        let running = self.running();
+        let (queued, running) = (self.queued(), self.running());
         active.retain(|_, ctx| {
             // Only the set itself (and the handle, if alive) still holds it: every task of
             // the request is done (loom model `a_request_with_a_live_task_stays_reviewed_

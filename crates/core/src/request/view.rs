@@ -84,8 +84,8 @@ pub struct RequestView {
     pub cancelled: bool,
     /// Workers in the pool.
     pub num_threads: usize,
-    /// Requests waiting in the pool's admission queue at this review (the load a policy may
-    /// weigh a verdict by; 0 where the caller does not know it).
+    /// Requests submitted and waiting to start at this review (`PoolStats::queued`; the load a
+    /// policy may weigh a verdict by; 0 where the caller does not know it).
     pub queued: usize,
     /// Requests the pool has started and whose closure has not returned, at this review, this
     /// one included (0 where the caller does not know it).

@@ -123,13 +123,19 @@ fn sleep_new_work_is_never_lost() {
     });
 }
 
+/// The pool wakes without the timer (`sleep/README.md`, "The pool wakes without the timer"):
+/// a timer parked on the idle gate stays there when a worker takes the pool out of "all
+/// asleep", and is released by the worker when it starts a request that needs reviews
+/// (`nudge_if_resting`, after making the request visible). Loom reports a deadlock if the
+/// release can be missed: without `restart_parked_timer` in `nudge_if_resting`, or without
+/// the timer's `timer_parked` flag raised before it checks whether every worker sleeps.
 #[test]
-fn sleep_timer_parked_on_idle_gate_restarts_when_the_pool_wakes() {
+fn a_timer_parked_on_the_idle_gate_is_released_by_a_request_that_needs_reviews() {
     loom::model(|| {
         let s = shared(1);
         let queue = Arc::new(Injector::<u32>::new());
-        // The heartbeat timer: parks while every worker sleeps. Loom reports a deadlock if
-        // the transition out of "all asleep" is never signalled to it.
+        // The heartbeat timer: parks on the idle gate while every worker sleeps; returning
+        // stands for its first tick.
         let timer = {
             let s = s.clone();
             thread::spawn(move || s.sleep.wait_while_idle(None, || false))
@@ -140,6 +146,8 @@ fn sleep_timer_parked_on_idle_gate_restarts_when_the_pool_wakes() {
         // Whichever way the worker left (cancel, early return, or woken while blocked),
         // it is no longer counted as a sleeper.
         assert_eq!(s.sleep.sleepers(), 0);
+        // The job is a request that needs reviews (made visible before the nudge).
+        s.sleep.nudge_if_resting();
         publisher.join().unwrap();
         timer.join().unwrap();
     });

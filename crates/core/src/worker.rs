@@ -41,6 +41,13 @@ const SPIN_ROUNDS: u32 = 16;
 /// Long enough to catch work published a few microseconds later without a futex round
 /// trip, short enough that an idle pool goes quiet within tens of microseconds.
 const ROUNDS_UNTIL_SLEEP: u32 = 48;
+/// The longest the yielding rounds may last, from the first yield. Unshared, the 32 yields
+/// take about 16 µs on the 2-core VM; but each one that finds another runnable thread on
+/// this CPU hands it a whole time slice (about 4 ms there), so without a bound an idle
+/// worker went on competing for 10 ms with the thread that had just been given the result
+/// (the `install` caller), while the other CPU stood idle. See `sleep/README.md`, "Idle
+/// workers stop competing".
+const YIELD_BUDGET: std::time::Duration = std::time::Duration::from_micros(50);
 /// Pending forks preallocated per worker; deeper nesting grows the list once.
 const PENDING_CAPACITY: usize = 256;
 /// Stack a worker sets aside for each queued task it runs nested on its stack (see
@@ -483,6 +490,7 @@ impl WorkerThread {
         self.flush_pending();
         let sleep = &self.registry.sleep;
         let mut rounds = 0u32;
+        let mut yielding_since = None;
         let blocked = !std::ptr::eq(latch, &self.registry.infos[self.index].terminate);
         while !latch.probe() {
             let found = self.search(blocked);
@@ -490,6 +498,7 @@ impl WorkerThread {
                 // SAFETY: the task came from a queue.
                 unsafe { self.run_task(task) };
                 rounds = 0;
+                yielding_since = None;
                 continue;
             }
             if found.declined {
@@ -503,11 +512,15 @@ impl WorkerThread {
                     for _ in 0..(1 << rounds.min(6)) {
                         std::hint::spin_loop();
                     }
-                } else {
-                    thread::yield_now();
+                    rounds += 1;
+                    continue;
                 }
-                rounds += 1;
-                continue;
+                let since = *yielding_since.get_or_insert_with(std::time::Instant::now);
+                if since.elapsed() < YIELD_BUDGET {
+                    thread::yield_now();
+                    rounds += 1;
+                    continue;
+                }
             }
             let ticket = sleep.prepare();
             if latch.probe() {
@@ -524,6 +537,7 @@ impl WorkerThread {
                 // SAFETY: the task came from a queue.
                 unsafe { self.run_task(task) };
                 rounds = 0;
+                yielding_since = None;
                 continue;
             }
             if !latch.get_sleepy() {
@@ -533,6 +547,7 @@ impl WorkerThread {
             sleep.sleep(self.index, ticket);
             latch.wake_up();
             rounds = 0;
+            yielding_since = None;
         }
     }
 

@@ -40,8 +40,6 @@ pub(crate) struct Sleep {
     /// Workers between `prepare` and the end of `sleep`/`cancel`.
     sleepers: CachePadded<AtomicUsize>,
     slots: Box<[CachePadded<Slot>]>,
-    /// Where the next wake-up search starts, to spread wake-ups over workers.
-    next: AtomicUsize,
     /// The heartbeat timer parks here while every worker sleeps.
     idle_gate: Mutex<()>,
     idle_cv: Condvar,
@@ -49,6 +47,8 @@ pub(crate) struct Sleep {
     closed: AtomicBool,
     /// The timer is resting because every worker was busy (see [`Sleep::rest_while_busy`]).
     timer_resting: AtomicBool,
+    /// The timer is parked on the idle gate (see [`Sleep::wait_while_idle`]).
+    timer_parked: AtomicBool,
     /// The timer thread, to cut its rest short (set when it starts).
     #[cfg(not(loom))]
     timer: std::sync::OnceLock<std::thread::Thread>,
@@ -67,11 +67,11 @@ impl Sleep {
                     })
                 })
                 .collect(),
-            next: AtomicUsize::new(0),
             idle_gate: Mutex::new(()),
             idle_cv: Condvar::new(),
             closed: AtomicBool::new(false),
             timer_resting: AtomicBool::new(false),
+            timer_parked: AtomicBool::new(false),
             #[cfg(not(loom))]
             timer: std::sync::OnceLock::new(),
         }
@@ -134,14 +134,31 @@ impl Sleep {
         self.timer_resting.store(false, Ordering::SeqCst);
     }
 
-    /// Ends the timer's rest, if it rests: something it must tick for appeared (a running
-    /// request that needs reviews). Call after making that visible to `rest_while_busy`'s
-    /// `busy` check.
+    /// Ends the timer's rest, or its wait on the idle gate, if it rests or waits there:
+    /// something it must tick for appeared (a running request that needs reviews). Call
+    /// after making that visible to `rest_while_busy`'s `busy` check.
     pub(crate) fn nudge_if_resting(&self) {
         fence(Ordering::SeqCst);
         if self.timer_resting.load(Ordering::SeqCst) {
             self.nudge_timer();
         }
+        self.restart_parked_timer();
+    }
+
+    /// Releases the timer from the idle gate if it waits there. The caller is awake (not
+    /// counted in `sleepers`) and has made what the timer must serve visible first; see
+    /// README, "The pool wakes without the timer", for why no restart is lost.
+    fn restart_parked_timer(&self) {
+        fence(Ordering::SeqCst);
+        if self.timer_parked.load(Ordering::SeqCst) {
+            self.restart_parked_timer_cold();
+        }
+    }
+
+    #[cold]
+    fn restart_parked_timer_cold(&self) {
+        let _g = lock(&self.idle_gate);
+        self.idle_cv.notify_all();
     }
 
     /// The announced sleeper found work (or its latch) after all.
@@ -170,12 +187,10 @@ impl Sleep {
         self.leave();
     }
 
+    /// Leaves the sleepers. Taking the pool out of "all asleep" does not restart the timer
+    /// (README, "The pool wakes without the timer").
     fn leave(&self) {
-        if self.sleepers.fetch_sub(1, Ordering::SeqCst) == self.slots.len() {
-            // The pool was entirely asleep and no longer is: restart the heartbeat timer.
-            let _g = lock(&self.idle_gate);
-            self.idle_cv.notify_all();
-        }
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
     }
 
     /// Called after publishing `n` jobs that sleepers must be able to see (a push into a
@@ -193,14 +208,13 @@ impl Sleep {
         // Any sleeper that has announced itself but not blocked yet sees the new epoch and
         // does not block; those already blocked need an explicit wake-up.
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        let len = self.slots.len();
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        // Lowest index first, always: each worker then tends to keep its CPU from one wake-up
+        // to the next (README, "Which sleeper is woken").
         let mut left = n;
-        for k in 0..len {
+        for slot in self.slots.iter() {
             if left == 0 {
                 break;
             }
-            let slot = &self.slots[(start + k) % len];
             let mut g = lock(&slot.state);
             if g.sleeping && !g.woken {
                 g.woken = true;
@@ -244,6 +258,10 @@ impl Sleep {
         changed: impl Fn() -> bool,
     ) {
         let mut g = lock(&self.idle_gate);
+        // Dekker with `restart_parked_timer`: either this flag is seen there, or the waker's
+        // leaving `sleepers` (or what else it published) is seen by the checks below.
+        self.timer_parked.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
         while self.sleepers.load(Ordering::SeqCst) == self.slots.len()
             && !self.closed.load(Ordering::SeqCst)
             && !changed()
@@ -251,12 +269,14 @@ impl Sleep {
             match max {
                 // One timed wait: the caller's loop reads the clock and the schedule again.
                 Some(d) => {
-                    drop(crate::sync::wait_timeout(&self.idle_cv, g, d));
-                    return;
+                    g = crate::sync::wait_timeout(&self.idle_cv, g, d);
+                    break;
                 }
                 None => g = wait(&self.idle_cv, g),
             }
         }
+        self.timer_parked.store(false, Ordering::SeqCst);
+        drop(g);
     }
 
     /// Something was scheduled (`request/schedule.rs`): the timer, parked on the idle gate or

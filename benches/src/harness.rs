@@ -97,8 +97,20 @@ pub fn measure_interleaved(rounds: usize, impls: &mut [(&str, &mut dyn FnMut())]
     measure_prepared(rounds, &mut |_| {}, impls)
 }
 
+/// How long the harness sleeps before each timed run, so that it starts with every pool idle.
+///
+/// After a run, a pool's idle workers spin and yield for a while before they sleep (ontime's
+/// at most about 70 µs, rayon's 32 yields). Run straight after another implementation, a
+/// case shared the 2-core machine with that implementation's idle workers: each of their
+/// yields that found the case's thread runnable on the same CPU handed it a slice and took
+/// one back, so the order of the implementations, not their code, moved the figures. While the
+/// harness sleeps nothing competes with the idle workers, and they all go to sleep in well under
+/// this time. See docs/benchmarks.md, Method.
+pub const SETTLE: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// As [`measure_interleaved`], calling `prepare(i)` untimed before each run of closure `i`
-/// (to restore its input, say).
+/// (to restore its input, say). Every run, the warm-ups included, comes after a pause of
+/// [`SETTLE`].
 pub fn measure_prepared(
     rounds: usize,
     prepare: &mut dyn FnMut(usize),
@@ -106,6 +118,7 @@ pub fn measure_prepared(
 ) -> Vec<Stats> {
     for (i, (_, f)) in impls.iter_mut().enumerate() {
         prepare(i);
+        std::thread::sleep(SETTLE);
         f();
     }
     let k = impls.len();
@@ -113,6 +126,7 @@ pub fn measure_prepared(
     for order in round_orders(k, rounds, 0x0b5e_55ed) {
         for idx in order {
             prepare(idx);
+            std::thread::sleep(SETTLE);
             let t = Instant::now();
             (impls[idx].1)();
             times[idx].push(t.elapsed().as_nanos() as f64);

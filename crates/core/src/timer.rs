@@ -1,10 +1,12 @@
 //! The pool's timer thread: raises every worker's heartbeat flag once per interval.
 //!
 //! A raised flag asks its worker to promote its oldest pending fork at its next `join` (see
-//! `join.rs`). Idle thieves raise their victims' flags too (`ThreadInfo::ask_to_promote`), so
-//! for sharing the timer matters only once every idle worker sleeps. The timer parks on the
-//! sleep module's idle gate while every worker sleeps, so an idle pool has no periodic
-//! wake-ups at all. The same tick reviews running requests for the
+//! `join.rs`). Idle thieves raise their victims' flags too (`ThreadInfo::ask_to_promote`),
+//! also in their last search before they sleep, so sharing rarely waits for a tick. The timer
+//! parks on the sleep module's idle gate while every worker sleeps, so an idle pool has no
+//! periodic wake-ups at all, and it stays parked when the pool wakes until something needs it:
+//! a request that needs reviews starts, or something is scheduled (`sleep/README.md`, "The
+//! pool wakes without the timer"). The same tick reviews running requests for the
 //! policy (deadlines, predicted misses, shedding: `Registry::review_running`), so one thread
 //! serves heartbeats, deadlines and predicted-miss checks.
 //!

@@ -57,9 +57,14 @@ impl Registry {
     /// Puts a job in the injector and wakes a sleeper for it. Callers from outside the pool
     /// hold an `enter` guard around this.
     fn inject(&self, job: JobRef) {
+        self.inject_waking(job, 1);
+    }
+
+    /// [`inject`](Self::inject), waking up to `sleepers` sleepers for it.
+    fn inject_waking(&self, job: JobRef, sleepers: usize) {
         WorkerStats::bump(&self.injected);
         self.injector.push(Task::new(job, None));
-        self.sleep.new_work(1);
+        self.sleep.new_work(sleepers);
     }
 
     /// `spawn`: on the current worker's deque if it belongs to this pool (carrying that
@@ -113,8 +118,11 @@ impl Registry {
         LOCK_LATCH.with(|latch| {
             let job = StackJob::new(|_migrated| op(current_worker()), latch);
             // SAFETY: we block below until the job has run and set its latch, so it outlives
-            // its JobRef.
-            self.inject(unsafe { job.as_job_ref() });
+            // its JobRef. Two sleepers are woken: one runs the job, the other is already up
+            // when the job's first fork is shared, instead of being woken then by the first
+            // worker, which the kernel then often queues on that worker's own CPU
+            // (`sleep/README.md`, "A cold install wakes two workers").
+            self.inject_waking(unsafe { job.as_job_ref() }, COLD_INSTALL_WAKES);
             drop(entering);
             latch.wait_and_reset();
             // SAFETY: the latch is set: the runner wrote the result.
@@ -139,6 +147,9 @@ impl Registry {
         unsafe { job.take_result() }
     }
 }
+
+/// Sleepers a cold `install` wakes: the job's runner and a second worker for its first fork.
+const COLD_INSTALL_WAKES: usize = 2;
 
 /// The worker running an injected job.
 fn current_worker<'a>() -> &'a WorkerThread {

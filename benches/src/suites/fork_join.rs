@@ -1,5 +1,6 @@
-//! fork-join: fib(30) and a binary-tree sum with a join per call, against rayon-core, chili
-//! and serial code; plus the CPU an idle pool burns.
+//! fork-join: fib(30) and a binary-tree sum with a join per call, and one cold join of two
+//! 200 µs halves into sleeping pools, against rayon-core, chili and serial code; plus the CPU
+//! an idle pool burns.
 
 use std::hint::black_box;
 use std::num::NonZeroUsize;
@@ -93,6 +94,40 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
         ));
     }
 
+    // A cold join: every pool asleep (the harness settles before each run), then one join of
+    // two 200 µs halves from outside the pool, the shape of a request that arrives at an idle
+    // server. The halves spin on the clock, so the time is when both have run.
+    {
+        let (o, r, c) = pools(t);
+        progress("fork-join: cold-join-2x200us");
+        let half = || spin_for(COLD_HALF);
+        let stats = measure_interleaved(
+            cfg.rounds(200),
+            &mut [
+                ("ontime", &mut || {
+                    let (a, b) = o.install(|| ontime_core::join(half, half));
+                    assert_eq!(a + b, 2)
+                }),
+                ("rayon-core", &mut || {
+                    let (a, b) = r.install(|| rayon_core::join(half, half));
+                    assert_eq!(a + b, 2)
+                }),
+                ("chili", &mut || {
+                    let (a, b) = c.scope().join(|_| half(), |_| half());
+                    assert_eq!(a + b, 2)
+                }),
+                ("serial", &mut || assert_eq!(half() + half(), 2)),
+            ],
+        );
+        out.extend(super::time_records(
+            SUITE,
+            "cold-join-2x200us",
+            t,
+            &stats,
+            &[("half_us", 200.into())],
+        ));
+    }
+
     // Idle pools, measured alone (the pools above are gone) right after real work.
     progress("fork-join: idle-pool (1 s each)");
     let window = Duration::from_secs(1);
@@ -111,6 +146,18 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
         }
     }
     out
+}
+
+/// Each half of the cold join.
+const COLD_HALF: Duration = Duration::from_micros(200);
+
+/// Spins until `d` has passed; 1, so the caller can check that the half ran.
+fn spin_for(d: Duration) -> u32 {
+    let t = std::time::Instant::now();
+    while t.elapsed() < d {
+        std::hint::spin_loop();
+    }
+    1
 }
 
 fn fib_calls(n: u64) -> u64 {

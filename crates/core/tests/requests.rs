@@ -226,6 +226,38 @@ fn a_request_that_starts_while_the_timer_rests_is_reviewed() {
     );
 }
 
+#[test]
+fn a_request_submitted_to_a_sleeping_pool_is_reviewed() {
+    // Every worker asleep: the timer waits on the idle gate with no timeout, and a pool
+    // taken out of "all asleep" does not release it (`sleep/README.md`, "The pool wakes
+    // without the timer"); only the starting request's release can bring a review.
+    let reviews = Arc::new(AtomicU64::new(0));
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(2)
+        .policy(TimerReviews(reviews.clone()))
+        .build()
+        .unwrap();
+    for round in 0..3 {
+        // Long enough for both workers to sleep and the timer to park (tens of µs each).
+        std::thread::sleep(Duration::from_millis(100));
+        let before = reviews.load(Ordering::SeqCst);
+        let r = reviews.clone();
+        let h = pool.submit(Request::new(move || {
+            // Liveness bound, not a timing assertion: without the release this waits 30 s.
+            let t = std::time::Instant::now();
+            while r.load(Ordering::SeqCst) == before && t.elapsed() < Duration::from_secs(30) {
+                std::hint::spin_loop();
+            }
+            r.load(Ordering::SeqCst) - before
+        }));
+        let seen = h.wait().unwrap().value;
+        assert!(
+            seen > 0,
+            "round {round}: the parked timer never reviewed the running request"
+        );
+    }
+}
+
 /// A waker that counts its wakes and unparks the polling thread.
 struct CountingWaker {
     wakes: AtomicU64,

@@ -117,11 +117,12 @@ impl Registry {
         let entering = self.enter();
         LOCK_LATCH.with(|latch| {
             let job = StackJob::new(|_migrated| op(current_worker()), latch);
+            // Two sleepers are woken: one runs the job, the other is already up when the
+            // job's first fork is shared, instead of being woken then by the first worker,
+            // which the kernel then often queues on that worker's own CPU (`sleep/README.md`,
+            // "A cold install wakes two workers").
             // SAFETY: we block below until the job has run and set its latch, so it outlives
-            // its JobRef. Two sleepers are woken: one runs the job, the other is already up
-            // when the job's first fork is shared, instead of being woken then by the first
-            // worker, which the kernel then often queues on that worker's own CPU
-            // (`sleep/README.md`, "A cold install wakes two workers").
+            // its JobRef.
             self.inject_waking(unsafe { job.as_job_ref() }, COLD_INSTALL_WAKES);
             drop(entering);
             latch.wait_and_reset();

@@ -127,7 +127,7 @@ fn sleep_new_work_is_never_lost() {
 /// a timer parked on the idle gate stays there when a worker takes the pool out of "all
 /// asleep", and is released by the worker when it starts a request that needs reviews
 /// (`nudge_if_resting`, after making the request visible). Loom reports a deadlock if the
-/// release can be missed: without `restart_parked_timer` in `nudge_if_resting`, or without
+/// release can be missed: without the idle-gate notify in `nudge_if_resting`, or without
 /// the timer's `timer_parked` flag raised before it checks whether every worker sleeps.
 #[test]
 fn a_timer_parked_on_the_idle_gate_is_released_by_a_request_that_needs_reviews() {

@@ -48,6 +48,40 @@ const ROUNDS_UNTIL_SLEEP: u32 = 48;
 /// (the `install` caller), while the other CPU stood idle. See `sleep/README.md`, "Idle
 /// workers stop competing".
 const YIELD_BUDGET: std::time::Duration = std::time::Duration::from_micros(50);
+/// An idle worker's way to sleep: `SPIN_ROUNDS` rounds of `spin_loop` hints (doubling up to
+/// 64), then `yield_now` until `ROUNDS_UNTIL_SLEEP` rounds or `YIELD_BUDGET` after the first
+/// yield, whichever comes first. Reset (a fresh one) whenever the worker finds work.
+#[derive(Default)]
+struct Backoff {
+    rounds: u32,
+    yielding_since: Option<std::time::Instant>,
+}
+
+impl Backoff {
+    /// Spins or yields once and returns true; false once it is time to announce a sleep
+    /// (and from then on).
+    fn snooze(&mut self) -> bool {
+        if self.rounds >= ROUNDS_UNTIL_SLEEP {
+            return false;
+        }
+        if self.rounds < SPIN_ROUNDS {
+            for _ in 0..(1 << self.rounds.min(6)) {
+                std::hint::spin_loop();
+            }
+        } else {
+            let since = *self
+                .yielding_since
+                .get_or_insert_with(std::time::Instant::now);
+            if since.elapsed() >= YIELD_BUDGET {
+                return false;
+            }
+            thread::yield_now();
+        }
+        self.rounds += 1;
+        true
+    }
+}
+
 /// Pending forks preallocated per worker; deeper nesting grows the list once.
 const PENDING_CAPACITY: usize = 256;
 /// Stack a worker sets aside for each queued task it runs nested on its stack (see
@@ -489,16 +523,14 @@ impl WorkerThread {
     fn wait_until_guarded(&self, latch: &CoreLatch) {
         self.flush_pending();
         let sleep = &self.registry.sleep;
-        let mut rounds = 0u32;
-        let mut yielding_since = None;
+        let mut idle = Backoff::default();
         let blocked = !std::ptr::eq(latch, &self.registry.infos[self.index].terminate);
         while !latch.probe() {
             let found = self.search(blocked);
             if let Some(task) = found.task {
                 // SAFETY: the task came from a queue.
                 unsafe { self.run_task(task) };
-                rounds = 0;
-                yielding_since = None;
+                idle = Backoff::default();
                 continue;
             }
             if found.declined {
@@ -507,20 +539,8 @@ impl WorkerThread {
                 thread::yield_now();
                 continue;
             }
-            if rounds < ROUNDS_UNTIL_SLEEP {
-                if rounds < SPIN_ROUNDS {
-                    for _ in 0..(1 << rounds.min(6)) {
-                        std::hint::spin_loop();
-                    }
-                    rounds += 1;
-                    continue;
-                }
-                let since = *yielding_since.get_or_insert_with(std::time::Instant::now);
-                if since.elapsed() < YIELD_BUDGET {
-                    thread::yield_now();
-                    rounds += 1;
-                    continue;
-                }
+            if idle.snooze() {
+                continue;
             }
             let ticket = sleep.prepare();
             if latch.probe() {
@@ -536,8 +556,7 @@ impl WorkerThread {
                 sleep.cancel(ticket);
                 // SAFETY: the task came from a queue.
                 unsafe { self.run_task(task) };
-                rounds = 0;
-                yielding_since = None;
+                idle = Backoff::default();
                 continue;
             }
             if !latch.get_sleepy() {
@@ -546,8 +565,7 @@ impl WorkerThread {
             }
             sleep.sleep(self.index, ticket);
             latch.wake_up();
-            rounds = 0;
-            yielding_since = None;
+            idle = Backoff::default();
         }
     }
 

@@ -137,26 +137,29 @@ impl Sleep {
     /// Ends the timer's rest, or its wait on the idle gate, if it rests or waits there:
     /// something it must tick for appeared (a running request that needs reviews). Call
     /// after making that visible to `rest_while_busy`'s `busy` check.
+    ///
+    /// The caller is awake (not counted in `sleepers`); the fence in `end_rest` also orders its
+    /// leaving `sleepers` before the load of `timer_parked`, which is why a parked timer's
+    /// release is never lost (README, "The pool wakes without the timer").
     pub(crate) fn nudge_if_resting(&self) {
+        self.end_rest();
+        if self.timer_parked.load(Ordering::SeqCst) {
+            self.notify_idle_gate();
+        }
+    }
+
+    /// Ends the timer's rest, if it rests (after a SeqCst fence: the Dekker pairing of
+    /// `rest_while_busy`).
+    fn end_rest(&self) {
         fence(Ordering::SeqCst);
         if self.timer_resting.load(Ordering::SeqCst) {
             self.nudge_timer();
         }
-        self.restart_parked_timer();
     }
 
-    /// Releases the timer from the idle gate if it waits there. The caller is awake (not
-    /// counted in `sleepers`) and has made what the timer must serve visible first; see
-    /// README, "The pool wakes without the timer", for why no restart is lost.
-    fn restart_parked_timer(&self) {
-        fence(Ordering::SeqCst);
-        if self.timer_parked.load(Ordering::SeqCst) {
-            self.restart_parked_timer_cold();
-        }
-    }
-
+    /// Wakes the timer if it waits on the idle gate; it then re-checks why it waits.
     #[cold]
-    fn restart_parked_timer_cold(&self) {
+    fn notify_idle_gate(&self) {
         let _g = lock(&self.idle_gate);
         self.idle_cv.notify_all();
     }
@@ -242,8 +245,7 @@ impl Sleep {
         for i in 0..self.slots.len() {
             self.wake_worker(i);
         }
-        let _g = lock(&self.idle_gate);
-        self.idle_cv.notify_all();
+        self.notify_idle_gate();
         self.nudge_timer();
     }
 
@@ -258,7 +260,7 @@ impl Sleep {
         changed: impl Fn() -> bool,
     ) {
         let mut g = lock(&self.idle_gate);
-        // Dekker with `restart_parked_timer`: either this flag is seen there, or the waker's
+        // Dekker with `nudge_if_resting`: either this flag is seen there, or the waker's
         // leaving `sleepers` (or what else it published) is seen by the checks below.
         self.timer_parked.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
@@ -282,11 +284,8 @@ impl Sleep {
     /// Something was scheduled (`request/schedule.rs`): the timer, parked on the idle gate or
     /// resting, looks at the schedule again.
     pub(crate) fn nudge_timer_for_schedule(&self) {
-        {
-            let _g = lock(&self.idle_gate);
-            self.idle_cv.notify_all();
-        }
-        self.nudge_if_resting();
+        self.notify_idle_gate();
+        self.end_rest();
     }
 
     /// Number of workers announced as sleepers right now (a snapshot).

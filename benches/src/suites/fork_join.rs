@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::{ontime_pool, rayon_pool, Config};
 use crate::harness::measure_interleaved;
 use crate::idle::idle_cpu_fraction;
+use crate::load::Spin;
 use crate::results::Record;
 use crate::workloads::*;
 
@@ -96,11 +97,16 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
 
     // A cold join: every pool asleep (the harness settles before each run), then one join of
     // two 200 µs halves from outside the pool, the shape of a request that arrives at an idle
-    // server. The halves spin on the clock, so the time is when both have run.
+    // server. The halves are calibrated CPU work, not a wait on the clock: two halves that
+    // share one CPU then take twice as long, as they would in a real request.
     {
         let (o, r, c) = pools(t);
         progress("fork-join: cold-join-2x200us");
-        let half = || spin_for(COLD_HALF);
+        let spin = Spin::calibrate(COLD_HALF);
+        let half = || {
+            black_box(spin.spin(1));
+            1u32
+        };
         let stats = measure_interleaved(
             cfg.rounds(200),
             &mut [
@@ -148,17 +154,8 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     out
 }
 
-/// Each half of the cold join.
+/// The CPU work of each half of the cold join.
 const COLD_HALF: Duration = Duration::from_micros(200);
-
-/// Spins until `d` has passed; 1, so the caller can check that the half ran.
-fn spin_for(d: Duration) -> u32 {
-    let t = std::time::Instant::now();
-    while t.elapsed() < d {
-        std::hint::spin_loop();
-    }
-    1
-}
 
 fn fib_calls(n: u64) -> u64 {
     if n < 2 {

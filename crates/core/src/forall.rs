@@ -12,14 +12,22 @@
 //!
 //! A heartbeat usually means an idle thief asked for work (see `sleep/README.md`, "Thieves
 //! ask for promotions"), and the thief waits until its victim finishes the block it is
-//! running. Three rules keep that wait short without a clock read:
+//! running. Four rules keep that wait short:
 //! - a split on demand also re-splits the half kept locally once (`SPARE_SPLITS`), so the
 //!   next thief finds a piece already in the deque;
-//! - in `forall` and the tiled loops, whose bodies never see blocks, the last
-//!   `TAIL_BLOCKS` blocks of a range shrink (`tail_block`), and a split on demand may cut the
-//!   last block in two. On a loop whose index `i` costs `i + 1` units (4096 indices, 2
+//! - in `forall`, the tiled loops and the parallel iterators, whose bodies never see blocks,
+//!   the last `TAIL_BLOCKS` blocks of a range shrink (`tail_block`), and a split on demand may
+//!   cut the last block in two. On a loop whose index `i` costs `i + 1` units (4096 indices, 2
 //!   threads) this cut the gap between the two workers' finishing times from about 35 µs to
 //!   about 5 µs (rayon's `par_iter`: about 4 µs);
+//! - in those loops, blocks are also kept to about `BLOCK_TIME` (100 µs): every frame of a
+//!   split loop times the first block it runs (two clock reads per frame, none per block), and
+//!   a longer block shrinks the grain of the rest of that frame's range and of the splits made
+//!   from it, never below `with_min_len`. The automatic grain counts indices, not time: 3,906
+//!   primality tests near 2·10^6 (the iter suite's primes case) take about 0.9 ms, and a thief
+//!   waited half of that on average at every steal, about 0.5 ms of idle worker time per run
+//!   where rayon, whose deques always hold pre-split pieces, waited none (measured with
+//!   per-thread timestamps every 64 indices); with the bound, about 0.17 ms;
 //! - `forall_chunked` keeps its contract: every block but the last is exactly `grain` long.
 //!
 //! Ranges shorter than the pool's minimum work size, or no longer than one block, run serially
@@ -106,6 +114,13 @@ impl Progress {
 const MAX_AUTO_GRAIN: usize = 4096;
 /// Automatic blocks aim for this many blocks per worker, so the last split is still fine.
 const BLOCKS_PER_WORKER: usize = 256;
+/// The longest a free block should take. A thief that asks for work waits until its victim
+/// finishes the block it is running, so blocks of expensive indices (4,096 primality tests
+/// near 2·10^6 take about 0.9 ms) left it idle for half a block on average at every steal.
+/// Each frame of a split loop times its first block; a block longer than this shrinks the
+/// grain of the rest of the frame's range and of every split made from it, so that blocks
+/// take about this long. Per-block costs are tens of nanoseconds: a 0.05% overhead at most.
+const BLOCK_TIME: std::time::Duration = std::time::Duration::from_micros(100);
 
 /// Calls `f(i)` for every `i` in `range`, in parallel, each index exactly once.
 ///
@@ -236,7 +251,7 @@ where
         }
     };
     let work = range.len();
-    run_blocks(registry, range, grain, Blocks::Free, work, &Each(&body));
+    run_blocks(registry, range, grain, Blocks::FREE, work, &Each(&body));
 }
 
 pub(crate) fn forall_nd_in<const N: usize, F>(
@@ -293,7 +308,7 @@ pub(crate) fn forall_nd_in<const N: usize, F>(
         registry,
         0..tiles,
         auto_grain(tiles, registry.num_threads()),
-        Blocks::Free,
+        Blocks::FREE,
         elements,
         &Each(&body),
     );
@@ -304,19 +319,40 @@ pub(crate) fn forall_nd_in<const N: usize, F>(
 pub(crate) enum Blocks {
     /// `forall_chunked`: every block but the last is exactly `grain` long (its contract).
     Exact,
-    /// `forall` and the tiled loops, whose bodies see single indices or tiles: blocks may be
-    /// shorter than `grain` at the end of a range (`tail_block`) and when a thief asks for
-    /// work while one block is left.
-    Free,
+    /// `forall`, the tiled loops and the parallel iterators, whose bodies see single indices
+    /// or tiles: blocks may be shorter than `grain` at the end of a range (`tail_block`),
+    /// when a thief asks for work while one block is left, and when a block takes longer
+    /// than [`BLOCK_TIME`] (the grain then shrinks, never below `floor`).
+    Free {
+        /// The shortest block the time bound may make (`with_min_len`; 1 for loops).
+        floor: usize,
+    },
 }
 
 impl Blocks {
+    /// Free blocks that may shrink to single indices.
+    pub(crate) const FREE: Blocks = Blocks::Free { floor: 1 };
+
+    /// The grain that makes the blocks of a range last about [`BLOCK_TIME`], given that a
+    /// block of `len` indices took `took`; `None` to keep `grain`.
+    #[inline]
+    fn shorter(self, grain: usize, len: usize, took: std::time::Duration) -> Option<usize> {
+        let Blocks::Free { floor } = self else {
+            return None;
+        };
+        if took <= BLOCK_TIME || grain <= floor {
+            return None;
+        }
+        let fit = len as u128 * BLOCK_TIME.as_nanos() / took.as_nanos().max(1);
+        Some((fit as usize).clamp(floor.max(1), grain))
+    }
+
     /// The longest range that a split on demand leaves whole.
     #[inline]
     fn min_split(self, grain: usize) -> usize {
         match self {
             Blocks::Exact => grain,
-            Blocks::Free => 1,
+            Blocks::Free { .. } => 1,
         }
     }
 
@@ -325,7 +361,7 @@ impl Blocks {
     fn next(self, grain: usize, len: usize) -> usize {
         match self {
             Blocks::Exact => grain.min(len),
-            Blocks::Free => tail_block(grain, len),
+            Blocks::Free { .. } => tail_block(grain, len),
         }
     }
 }
@@ -463,11 +499,13 @@ fn split_run<B: BlockFold>(
     end: usize,
     fold: &B,
     splits: u32,
-    s: Split,
+    mut s: Split,
 ) -> B::Acc {
-    let grain = s.grain;
     let mut acc = fold.start();
+    // The first block this frame runs is timed (`BLOCK_TIME`): two clock reads per frame.
+    let mut timed = matches!(s.blocks, Blocks::Free { floor } if s.grain > floor);
     while start < end {
+        let grain = s.grain;
         match s.progress.at_boundary(wt.index()) {
             Boundary::Continue => {}
             Boundary::SendHome(home) => {
@@ -507,7 +545,16 @@ fn split_run<B: BlockFold>(
             return fold.combine(fold.combine(acc, left), right);
         }
         let stop = start + s.blocks.next(grain, len);
-        acc = fold.block(acc, start..stop);
+        if timed {
+            timed = false;
+            let clock = std::time::Instant::now();
+            acc = fold.block(acc, start..stop);
+            if let Some(g) = s.blocks.shorter(grain, stop - start, clock.elapsed()) {
+                s.grain = g;
+            }
+        } else {
+            acc = fold.block(acc, start..stop);
+        }
         s.progress.done(stop - start);
         start = stop;
     }
@@ -615,7 +662,9 @@ impl<T> SyncPtr<T> {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::{tail_block, TAIL_BLOCKS};
+    use std::time::Duration;
+
+    use super::{tail_block, Blocks, BLOCK_TIME, TAIL_BLOCKS};
 
     #[test]
     fn tail_blocks_shrink_only_at_the_end_and_cover_the_range() {
@@ -640,5 +689,29 @@ mod tests {
                 assert!(blocks.windows(2).all(|w| w[0] >= w[1]));
             }
         }
+    }
+
+    #[test]
+    fn a_slow_free_block_shrinks_the_grain_to_the_block_time_never_below_its_floor() {
+        let us = Duration::from_micros;
+        let free = Blocks::FREE;
+        // 4,096 indices in 900 µs: blocks of the time bound hold 4096 × 100 / 900 of them.
+        assert_eq!(free.shorter(4096, 4096, us(900)), Some(455));
+        // Measured on a shorter block (a tail block): the rate is what counts.
+        assert_eq!(free.shorter(4096, 1024, us(400)), Some(256));
+        // Fast enough, or already single indices: unchanged.
+        assert_eq!(free.shorter(4096, 4096, BLOCK_TIME), None);
+        assert_eq!(free.shorter(1, 1, us(10_000)), None);
+        // Extremely slow indices: one per block, never zero.
+        assert_eq!(free.shorter(4096, 4096, Duration::from_secs(10)), Some(1));
+        // `with_min_len(64)`: never below 64, and a grain at its floor stays.
+        let floored = Blocks::Free { floor: 64 };
+        assert_eq!(
+            floored.shorter(4096, 4096, Duration::from_secs(10)),
+            Some(64)
+        );
+        assert_eq!(floored.shorter(64, 64, Duration::from_secs(10)), None);
+        // `forall_chunked`'s blocks are the caller's: never resized.
+        assert_eq!(Blocks::Exact.shorter(4096, 4096, us(900)), None);
     }
 }

@@ -92,7 +92,7 @@ where
 {
     type Item = I::Item;
     type Piece<'p>
-        = std::iter::Filter<I::Piece<'p>, &'p P>
+        = FilterPiece<'p, I::Piece<'p>, P>
     where
         Self: 'p;
 
@@ -104,7 +104,52 @@ where
 
     unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
         // SAFETY: forwarded under the caller's contract.
-        unsafe { self.base.piece(range) }.filter(&self.pred)
+        let it = unsafe { self.base.piece(range) };
+        FilterPiece {
+            it,
+            pred: &self.pred,
+        }
+    }
+}
+
+/// The items of one piece of a [`Filter`]: `std`'s `filter`, except that it calls the
+/// predicate itself rather than through `&P`'s `FnMut`. Through that forwarding call, a
+/// predicate with a loop inside (the iter suite's primality test by trial division) stayed
+/// out of line, called once per item from the consumer's loop (`perf`: the forwarding call
+/// and the loop around it took 1.6% of the samples where rayon's whole loop took 0.9%, with
+/// the test itself out of line in both); called directly, it is compiled into the consumer's
+/// loop (0.6%), as it is in rayon's.
+#[derive(Debug)]
+pub struct FilterPiece<'p, It, P> {
+    it: It,
+    pred: &'p P,
+}
+
+impl<It, P> Iterator for FilterPiece<'_, It, P>
+where
+    It: Iterator,
+    P: Fn(&It::Item) -> bool,
+{
+    type Item = It::Item;
+
+    #[inline]
+    fn next(&mut self) -> Option<It::Item> {
+        let pred = self.pred;
+        self.it.find(|x| (*pred)(x))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, self.it.size_hint().1)
+    }
+
+    #[inline]
+    fn fold<B, G: FnMut(B, It::Item) -> B>(self, init: B, mut g: G) -> B {
+        let pred = self.pred;
+        self.it.fold(
+            init,
+            move |acc, x| if (*pred)(&x) { g(acc, x) } else { acc },
+        )
     }
 }
 

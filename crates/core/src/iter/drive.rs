@@ -62,11 +62,12 @@ pub(crate) fn drive<P: ParallelIterator, C: Consumer<P::Item>>(
     let len = iter.base_len();
     with_registry(|r| {
         // Blocks sized as `forall`'s, but never below `with_min_len`.
-        let grain = auto_grain(len, r.num_threads()).max(iter.min_len());
+        let floor = iter.min_len().max(1);
+        let grain = auto_grain(len, r.num_threads()).max(floor);
         let fold = Blocked {
             iter: &iter,
             consumer,
         };
-        run_blocks(r, 0..len, grain, Blocks::Free, len, &fold)
+        run_blocks(r, 0..len, grain, Blocks::Free { floor }, len, &fold)
     })
 }

@@ -47,6 +47,8 @@ use std::cmp::Ordering;
 use std::iter::Sum;
 use std::ops::Range;
 
+#[doc(hidden)]
+pub use adapters::FilterPiece;
 pub use adapters::{Cloned, Copied, Enumerate, Filter, FilterMap, Map, MinLen, Zip};
 pub use sources::{Chunks, ChunksMut, RangeInteger, RangeIter, SliceIter, SliceIterMut, VecIter};
 #[doc(hidden)]

@@ -110,6 +110,20 @@ fn adapters_and_ordered_collect_match_serial() {
             odd,
             v.iter().copied().filter(|x| x % 2 == 1).collect::<Vec<_>>()
         );
+        // A filter's pieces fold (sum, count, collect) and step item by item (any, all,
+        // find_any): both paths keep exactly the items the predicate accepts.
+        let odd_of = |x: &u64| x % 2 == 1;
+        let serial: Vec<u64> = v.iter().copied().filter(odd_of).collect();
+        let par = || v.par_iter().copied().filter(odd_of);
+        assert_eq!(par().sum::<u64>(), serial.iter().sum::<u64>());
+        assert_eq!(par().count(), serial.len());
+        assert!(!par().any(|x| x % 2 == 0));
+        assert!(par().all(|x| x % 2 == 1));
+        assert_eq!(par().any(|x| x % 7 == 0), serial.iter().any(|x| x % 7 == 0));
+        match par().find_any(|x| x % 5 == 0) {
+            Some(x) => assert!(serial.contains(&x) && x % 5 == 0, "found {x}"),
+            None => assert!(!serial.iter().any(|x| x % 5 == 0)),
+        }
         let fm: Vec<u64> = v
             .par_iter()
             .filter_map(|&x| (x % 3 == 0).then_some(x / 3))

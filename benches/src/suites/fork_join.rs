@@ -1,6 +1,7 @@
 //! fork-join: fib(30) and a binary-tree sum with a join per call, and one cold join of two
 //! 200 µs halves into sleeping pools, against rayon-core, chili and serial code; plus the CPU
-//! an idle pool burns.
+//! a pool's threads use in the second after its work (their wind-down: an ontime pool left
+//! idle longer uses none, `docs/benchmarks.md`).
 
 use std::hint::black_box;
 use std::num::NonZeroUsize;

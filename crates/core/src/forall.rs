@@ -333,18 +333,26 @@ impl Blocks {
     /// Free blocks that may shrink to single indices.
     pub(crate) const FREE: Blocks = Blocks::Free { floor: 1 };
 
+    /// The floor `grain` may still shrink to ([`BLOCK_TIME`]): `None` for exact blocks and
+    /// for a grain already at its floor, whose blocks are then not timed at all.
+    #[inline]
+    fn shrinkable(self, grain: usize) -> Option<usize> {
+        match self {
+            Blocks::Free { floor } if grain > floor => Some(floor.max(1)),
+            _ => None,
+        }
+    }
+
     /// The grain that makes the blocks of a range last about [`BLOCK_TIME`], given that a
     /// block of `len` indices took `took`; `None` to keep `grain`.
     #[inline]
     fn shorter(self, grain: usize, len: usize, took: std::time::Duration) -> Option<usize> {
-        let Blocks::Free { floor } = self else {
-            return None;
-        };
-        if took <= BLOCK_TIME || grain <= floor {
+        let floor = self.shrinkable(grain)?;
+        if took <= BLOCK_TIME {
             return None;
         }
         let fit = len as u128 * BLOCK_TIME.as_nanos() / took.as_nanos().max(1);
-        Some((fit as usize).clamp(floor.max(1), grain))
+        Some((fit as usize).clamp(floor, grain))
     }
 
     /// The longest range that a split on demand leaves whole.
@@ -503,7 +511,7 @@ fn split_run<B: BlockFold>(
 ) -> B::Acc {
     let mut acc = fold.start();
     // The first block this frame runs is timed (`BLOCK_TIME`): two clock reads per frame.
-    let mut timed = matches!(s.blocks, Blocks::Free { floor } if s.grain > floor);
+    let mut timed = s.blocks.shrinkable(s.grain).is_some();
     while start < end {
         let grain = s.grain;
         match s.progress.at_boundary(wt.index()) {

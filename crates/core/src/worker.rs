@@ -50,7 +50,10 @@ const ROUNDS_UNTIL_SLEEP: u32 = 48;
 const YIELD_BUDGET: std::time::Duration = std::time::Duration::from_micros(50);
 /// An idle worker's way to sleep: `SPIN_ROUNDS` rounds of `spin_loop` hints (doubling up to
 /// 64), then `yield_now` until `ROUNDS_UNTIL_SLEEP` rounds or `YIELD_BUDGET` after the first
-/// yield, whichever comes first. Reset (a fresh one) whenever the worker finds work.
+/// yield, whichever comes first. Reset (a fresh one) whenever the worker finds work. Not
+/// `crossbeam_utils::Backoff`: that one spins 7 rounds and yields 4 with no time bound, and
+/// these rounds and the budget are what the sleep measurements were taken with
+/// (`sleep/README.md`).
 #[derive(Default)]
 struct Backoff {
     rounds: u32,

@@ -4,12 +4,16 @@ use ontime_core::{AdmissionQueue, IdleOrder, IdleView, RequestAction, RequestVie
 
 use crate::admission::Admission;
 
+/// The default [`TargetLatency::headroom`] cap of [`TargetLatency::new`].
+const DEFAULT_HEADROOM: f64 = 4.0;
+
 /// Never help a request that has missed its target: it stops being shared once its deadline
 /// passes (the founding note's policy, [`reactive`](Self::reactive)), or, in the predictive
 /// variant, as soon as its progress predicts a miss. [`TargetLatency::new`] (the default,
-/// `target-latency`) adds three pieces around that rule: idle workers admit before they steal,
-/// queued requests that can no longer make it wait behind those that can, and a worker
-/// blocked inside a request that can still make it admits nothing meanwhile.
+/// `target-latency`) adds pieces around that rule: the prediction counts the idle workers a
+/// request may still gain, idle workers admit before they steal, queued requests that can no
+/// longer make it wait behind those that can (around adaptive LIFO admission), and a worker
+/// blocked inside a request that can still make it neither admits nor steals meanwhile.
 ///
 /// Once a request stops sharing, its pending forks are no longer promoted and a thief that
 /// takes one of its already-shared jobs hands it back, so its remaining work runs on the
@@ -27,7 +31,9 @@ use crate::admission::Admission;
 ///   after the deadline (checked from admission on); or
 /// - it has run for at least `warmup` (default: 10% of its target, so a couple of blocks give
 ///   a usable rate) and the predicted finish is later than `deadline + slack × target`
-///   (default slack 0), or no work was reported at all by then.
+///   (default slack 0), or no work was reported at all by then. With
+///   [`headroom`](TargetLatency::headroom) (on in `new`), while at least two workers are
+///   spare the time still to run is divided by the workers the request may gain (at most 4).
 ///
 /// The prediction is optimistic for requests whose later loops are bigger than their first
 /// ones (their total grows as loops start) and pessimistic for requests that did serial work
@@ -58,6 +64,7 @@ pub struct TargetLatency {
     warmup_fraction: f64,
     slack: f64,
     idle_slack: Option<f64>,
+    headroom: f64,
     deprioritize: bool,
     late_last: bool,
     reject_late: bool,
@@ -76,7 +83,7 @@ impl Default for TargetLatency {
 
 impl TargetLatency {
     /// The combination that measured best (`"target-latency"`): the
-    /// [predictive](Self::predictive) rule, idle workers that
+    /// [predictive](Self::predictive) rule with [headroom](Self::headroom), idle workers that
     /// [admit first](Self::admit_first), [late requests last](Self::late_last), and
     /// [no nesting](Self::nest_while_blocked) of new requests, and
     /// [no stealing](Self::steal_while_blocked) of other requests' work, above a request that
@@ -94,6 +101,7 @@ impl TargetLatency {
     pub fn new() -> Self {
         TargetLatency {
             predictive: true,
+            headroom: DEFAULT_HEADROOM,
             late_last: true,
             admit_first: true,
             nest_while_blocked: false,
@@ -112,6 +120,7 @@ impl TargetLatency {
             warmup_fraction: 0.1,
             slack: 0.0,
             idle_slack: None,
+            headroom: 1.0,
             deprioritize: true,
             late_last: false,
             reject_late: false,
@@ -208,6 +217,67 @@ impl TargetLatency {
         );
         self.idle_slack = Some(fraction);
         self.named()
+    }
+
+    /// Idle-worker headroom (predictive rule only): while the pool has at least two workers
+    /// beyond one per running or queued request, the prediction assumes a request's rate can
+    /// still grow by the idle workers it may gain, up to `cap` times. The remaining time at
+    /// the rate so far is divided by `min(1 + spare, cap)`, where `spare` is the workers
+    /// minus [`RequestView::running`] (this request included) minus [`RequestView::queued`].
+    /// A view that does not know the load (`running` 0) gets no headroom. `cap` 1 turns it
+    /// off. Default: 4 in [`new`](Self::new) (its name gains `+no-headroom` without it), off
+    /// elsewhere (`+headroom` with it).
+    ///
+    /// Why: at admission a request runs on one worker, and idle thieves join it only over the
+    /// next heartbeats, so the rate of its first tenth of a target underestimates it whenever
+    /// workers are idle, and the plain rule gave up on requests that more workers could still
+    /// finish in time. Why two spare workers: with one, the simulator measured the rule worse
+    /// on its search stream at 2 workers; a 2-worker pool never has two. Why 4: the best of
+    /// the caps the simulator tried (2, 3, 4, 6, 8, 12). Figures: docs/policies.md.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ontime_core::{RequestAction, RequestInfo, RequestView, StealPolicy};
+    /// use ontime_policies::TargetLatency;
+    /// let ms = Duration::from_millis;
+    /// let mut info = RequestInfo::default();
+    /// info.target = Some(ms(10));
+    /// // 2 ms in, 10% done: 18 ms left at this rate, 8 ms before the deadline.
+    /// let mut v = RequestView::new(info, ms(0), ms(0), ms(2), 16);
+    /// (v.work_done, v.work_total) = (10, 100);
+    /// (v.running, v.queued) = (3, 0); // 13 idle workers: 18 ms / 4 = 4.5 ms fits
+    /// assert_eq!(TargetLatency::new().review(&v), RequestAction::Continue);
+    /// let plain = TargetLatency::new().headroom(1.0);
+    /// assert_eq!(plain.name(), "target-latency+no-headroom");
+    /// assert_eq!(plain.review(&v), RequestAction::Deprioritize);
+    /// (v.running, v.queued) = (12, 3); // one spare worker: the plain rule
+    /// assert_eq!(TargetLatency::new().review(&v), RequestAction::Deprioritize);
+    /// ```
+    ///
+    /// # Panics
+    /// If `cap` is below 1 or not finite.
+    pub fn headroom(mut self, cap: f64) -> Self {
+        assert!(
+            cap.is_finite() && cap >= 1.0,
+            "ontime: TargetLatency::headroom({cap}) must be finite and at least 1"
+        );
+        self.headroom = cap;
+        self.named()
+    }
+
+    /// How many times faster than so far request `v` may still run (at least 1): see
+    /// [`headroom`](Self::headroom).
+    fn gain(&self, v: &RequestView) -> f64 {
+        if self.headroom <= 1.0 || v.running == 0 {
+            return 1.0;
+        }
+        let spare = v
+            .num_threads
+            .saturating_sub(v.running.saturating_add(v.queued));
+        if spare < 2 {
+            return 1.0;
+        }
+        (1.0 + spare as f64).min(self.headroom)
     }
 
     /// Whether queued requests that can no longer meet their target are admitted only after
@@ -332,6 +402,7 @@ impl TargetLatency {
         let order = self.admission.suffix();
         let reject = when(self.reject_late, "+reject");
         let load = when(self.idle_slack.is_some(), "+load-aware");
+        let headroom = self.headroom > 1.0;
         if self.predictive
             && self.admit_first
             && self.late_last
@@ -344,7 +415,8 @@ impl TargetLatency {
                 Admission::Fifo => "+fifo",
                 _ => order,
             };
-            self.name = format!("target-latency{order}{load}{reject}");
+            let no_headroom = when(!headroom, "+no-headroom");
+            self.name = format!("target-latency{order}{load}{no_headroom}{reject}");
             return self;
         }
         let base = if self.predictive {
@@ -356,7 +428,8 @@ impl TargetLatency {
         let late = when(self.late_last, "+late-last");
         let nest = when(!self.nest_while_blocked, "+no-nest");
         let steal = when(!self.steal_while_blocked, "+no-steal");
-        self.name = format!("{base}{order}{load}{admit}{late}{reject}{nest}{steal}");
+        let headroom = when(headroom, "+headroom");
+        self.name = format!("{base}{order}{load}{headroom}{admit}{late}{reject}{nest}{steal}");
         self
     }
 
@@ -386,7 +459,18 @@ impl TargetLatency {
             Some(p) if p <= 0.0 => true,
             Some(p) if p >= 1.0 => false,
             // In f64 seconds: `ran / p` can exceed what a Duration holds.
-            Some(p) => v.start.as_secs_f64() + ran.as_secs_f64() / p > limit.as_secs_f64(),
+            Some(p) => {
+                let (start, ran) = (v.start.as_secs_f64(), ran.as_secs_f64());
+                // At the rate so far it ends at `start + ran / p`; the time still to run
+                // after `start + ran` (now) may shrink by the headroom's gain.
+                let gain = self.gain(v);
+                let finish = if gain > 1.0 {
+                    start + ran + (ran / p - ran) / gain
+                } else {
+                    start + ran / p
+                };
+                finish > limit.as_secs_f64()
+            }
         }
     }
 }

@@ -164,16 +164,24 @@ fn admission_names_and_validation() {
     // Any option that leaves the default combination names it from its base (FIFO order).
     assert_eq!(
         TargetLatency::new().nest_while_blocked(true).name(),
-        "target-latency-predictive+adaptive-lifo+admit-first+late-last+no-steal"
+        "target-latency-predictive+adaptive-lifo+headroom+admit-first+late-last+no-steal"
     );
     assert_eq!(
         TargetLatency::new().late_last(false).name(),
-        "target-latency-predictive+adaptive-lifo+admit-first+no-nest+no-steal"
+        "target-latency-predictive+adaptive-lifo+headroom+admit-first+no-nest+no-steal"
     );
     assert_eq!(
         TargetLatency::new()
             .admission(Admission::Fifo)
             .steal_while_blocked(true)
+            .name(),
+        "target-latency-predictive+headroom+admit-first+late-last+no-nest"
+    );
+    assert_eq!(
+        TargetLatency::new()
+            .admission(Admission::Fifo)
+            .steal_while_blocked(true)
+            .headroom(1.0)
             .name(),
         "target-latency-predictive+admit-first+late-last+no-nest"
     );
@@ -301,9 +309,10 @@ fn load_aware_prediction_tolerates_lateness_only_under_light_load() {
     // Target 10 ms, 5 ms in, 40% done: predicted to finish 2.5 ms past the deadline.
     let mut v = view(info(Some(10), None), 0, 5, 40, 100);
     v.num_threads = 4;
-    let plain = TargetLatency::new();
-    let aware = TargetLatency::new().load_aware(0.5);
-    let tight = TargetLatency::new().load_aware(0.1);
+    // Without the default's headroom, which would tolerate this at light load by itself.
+    let plain = TargetLatency::new().headroom(1.0);
+    let aware = TargetLatency::new().headroom(1.0).load_aware(0.5);
+    let tight = TargetLatency::new().headroom(1.0).load_aware(0.1);
     for (running, queued, light) in [
         (1, 0, true),
         (3, 0, true),
@@ -344,4 +353,89 @@ fn load_aware_prediction_tolerates_lateness_only_under_light_load() {
     );
     assert!(std::panic::catch_unwind(|| TargetLatency::new().load_aware(-1.0)).is_err());
     assert!(std::panic::catch_unwind(|| TargetLatency::new().load_aware(f64::NAN)).is_err());
+}
+
+#[test]
+fn headroom_divides_the_time_left_by_the_workers_a_request_may_gain() {
+    // Target 10 ms, 2 ms in, 10% done: 18 ms left at the rate so far, 8 ms to the deadline.
+    let mut v = view(info(Some(10), None), 0, 2, 10, 100);
+    v.num_threads = 16;
+    let default = TargetLatency::new();
+    let plain = TargetLatency::new().headroom(1.0);
+    let cap2 = TargetLatency::new().headroom(2.0);
+    // (running, queued, spare workers, default's verdict: 18 ms / min(1 + spare, 4) fits in 8)
+    for (running, queued, spare, fits) in [
+        (1, 0, 15, true),
+        (3, 0, 13, true),
+        (12, 2, 2, true), // 18 / 3 = 6 ms
+        (13, 2, 1, false),
+        (14, 2, 0, false),
+        (20, 9, 0, false),
+        (0, 0, 16, false), // running 0: a view that does not know the load
+    ] {
+        (v.running, v.queued) = (running, queued);
+        let expect = |ok: bool| {
+            if ok {
+                RequestAction::Continue
+            } else {
+                RequestAction::Deprioritize
+            }
+        };
+        assert_eq!(
+            default.review(&v),
+            expect(fits),
+            "{running}+{queued} ({spare} spare)"
+        );
+        assert_eq!(
+            plain.review(&v),
+            RequestAction::Deprioritize,
+            "{running}+{queued}"
+        );
+        // At most twice as fast: 9 ms, still past the deadline.
+        assert_eq!(
+            cap2.review(&v),
+            RequestAction::Deprioritize,
+            "{running}+{queued}"
+        );
+    }
+    // A smaller shortfall: 20% done at 2 ms, 8 ms left at the rate so far; twice as fast fits.
+    v.work_done = 20;
+    (v.running, v.queued) = (2, 0);
+    assert_eq!(cap2.review(&v), RequestAction::Continue);
+    assert_eq!(
+        plain.review(&v),
+        RequestAction::Continue,
+        "8 ms fits exactly"
+    );
+    v.work_done = 19;
+    assert_eq!(plain.review(&v), RequestAction::Deprioritize);
+    assert_eq!(cap2.review(&v), RequestAction::Continue);
+    // Before the warm-up and past the deadline the headroom changes nothing.
+    let early = view(info(Some(10), None), 0, 0, 0, 100);
+    assert_eq!(default.review(&early), RequestAction::Continue);
+    v.now = ms(11);
+    assert_eq!(default.review(&v), RequestAction::Deprioritize);
+    // The reactive rule never predicts, headroom or not.
+    v.now = ms(2);
+    v.work_done = 1;
+    let reactive = TargetLatency::reactive().headroom(4.0);
+    assert_eq!(reactive.review(&v), RequestAction::Continue);
+    // Names: the default has it, other bases say so when they do.
+    assert_eq!(default.name(), "target-latency");
+    assert_eq!(plain.name(), "target-latency+no-headroom");
+    assert_eq!(
+        TargetLatency::new().headroom(1.0).reject_late(true).name(),
+        "target-latency+no-headroom+reject"
+    );
+    assert_eq!(
+        TargetLatency::predictive().headroom(4.0).name(),
+        "target-latency-predictive+headroom"
+    );
+    assert_eq!(
+        TargetLatency::predictive().name(),
+        "target-latency-predictive"
+    );
+    assert!(std::panic::catch_unwind(|| TargetLatency::new().headroom(0.5)).is_err());
+    assert!(std::panic::catch_unwind(|| TargetLatency::new().headroom(f64::INFINITY)).is_err());
+    assert!(std::panic::catch_unwind(|| TargetLatency::new().headroom(f64::NAN)).is_err());
 }

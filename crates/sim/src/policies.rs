@@ -19,17 +19,20 @@ pub const POLICIES: [&str; 6] = [
 
 /// Variants measured on request (`ONTIME_BENCH_EXTRA`, or `cargo xtask sim --policy`), not in
 /// the default suites: the default `target-latency` with rejection, with FIFO admission
-/// instead of adaptive LIFO, or with load-aware prediction (`load_aware(1.0)`), the default with one of its other pieces taken out (what each
-/// piece is worth), and the combinations measured before it (the default before 2026-12-04's
-/// no-stealing piece and adaptive LIFO is `target-latency-predictive+admit-first+late-last+no-nest`).
-pub const EXTRA: [&str; 15] = [
+/// instead of adaptive LIFO, or with load-aware prediction (`load_aware(1.0)`), the default
+/// with one of its other pieces taken out (what each piece is worth), and the combinations
+/// measured before it: the default before 2026-12-05's headroom is
+/// `target-latency+no-headroom`, and before 2026-12-04's no-stealing piece and adaptive LIFO
+/// `target-latency-predictive+admit-first+late-last+no-nest`.
+pub const EXTRA: [&str; 16] = [
     "target-latency+reject",
+    "target-latency+no-headroom",
     "target-latency+fifo",
     "target-latency+load-aware",
-    "target-latency-predictive+adaptive-lifo+admit-first+late-last+no-nest",
-    "target-latency-predictive+adaptive-lifo+admit-first+late-last+no-steal",
-    "target-latency-predictive+adaptive-lifo+admit-first+no-nest+no-steal",
-    "target-latency-predictive+adaptive-lifo+late-last+no-nest+no-steal",
+    "target-latency-predictive+adaptive-lifo+headroom+admit-first+late-last+no-nest",
+    "target-latency-predictive+adaptive-lifo+headroom+admit-first+late-last+no-steal",
+    "target-latency-predictive+adaptive-lifo+headroom+admit-first+no-nest+no-steal",
+    "target-latency-predictive+adaptive-lifo+headroom+late-last+no-nest+no-steal",
     "target-latency-reactive+adaptive-lifo+admit-first+late-last+no-nest+no-steal",
     "target-latency-predictive+admit-first+late-last+no-nest",
     "target-latency-reactive+late-last",
@@ -58,6 +61,7 @@ fn catalogue(threads: usize, target: Duration) -> Vec<Box<dyn StealPolicy>> {
         Box::new(new().reject_late(true)),
         Box::new(new().admission(Admission::Fifo)),
         Box::new(new().load_aware(1.0)),
+        Box::new(new().headroom(1.0)),
         Box::new(new().steal_while_blocked(true)),
         Box::new(new().nest_while_blocked(true)),
         Box::new(new().late_last(false)),
@@ -70,7 +74,12 @@ fn catalogue(threads: usize, target: Duration) -> Vec<Box<dyn StealPolicy>> {
                 .nest_while_blocked(false)
                 .steal_while_blocked(false),
         ),
-        Box::new(new().admission(Admission::Fifo).steal_while_blocked(true)),
+        Box::new(
+            new()
+                .admission(Admission::Fifo)
+                .steal_while_blocked(true)
+                .headroom(1.0),
+        ),
         Box::new(TargetLatency::reactive().late_last(true)),
         Box::new(TargetLatency::predictive().late_last(true)),
         Box::new(TargetLatency::reactive().late_last(true).reject_late(true)),

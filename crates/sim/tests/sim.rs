@@ -279,3 +279,38 @@ fn a_rejecting_policy_rejects_hopeless_requests_unrun_in_the_simulator() {
     let b2 = simulate(&rejecting, 2, &s, target, Shape::Loop, &Costs::default(), 3).unwrap();
     assert_eq!(b, b2);
 }
+
+/// The default's headroom (`TargetLatency::headroom`): a request of 1,000 items (10 ms
+/// serially, target 5 ms) arrives while four long requests run on a 16-worker pool. Its first
+/// half-millisecond, on few workers, predicts a miss; with 11 workers idle, the default
+/// expects it to run up to 4 times faster, keeps sharing it, and the idle workers finish it in
+/// time. Without headroom it is given up and runs alone. On 2 workers (never two spare) the
+/// two runs are the same.
+#[test]
+fn headroom_keeps_a_request_that_idle_workers_can_still_finish_in_time() {
+    let mut s: Vec<Arrival> = (0..4)
+        .map(|_| Arrival {
+            at: Duration::ZERO,
+            items: 20_000,
+        })
+        .collect();
+    s.push(Arrival {
+        at: us(50),
+        items: 1_000,
+    });
+    let target = us(5_000);
+    let run = |p: &TargetLatency, workers: usize| {
+        simulate(p, workers, &s, target, Shape::Loop, &Costs::default(), 3).unwrap()
+    };
+    let default = TargetLatency::new();
+    let plain = TargetLatency::new().headroom(1.0);
+    let (with, without) = (run(&default, 16), run(&plain, 16));
+    let late = |r: &ontime_sim::Run| r.latency_ns[4] > r.target_ns;
+    assert!(!late(&with), "with headroom: {} ns", with.latency_ns[4]);
+    assert!(
+        late(&without),
+        "without headroom: {} ns",
+        without.latency_ns[4]
+    );
+    assert_eq!(run(&default, 2), run(&plain, 2));
+}

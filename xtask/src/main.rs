@@ -113,9 +113,10 @@ enum Cmd {
         /// Requests in the stream.
         #[arg(long)]
         requests: Option<usize>,
-        /// Seed of the stream and the simulation.
+        /// Seed of the stream and the simulation: decimal, or hexadecimal after `0x` (the
+        /// simulator reads it).
         #[arg(long)]
-        seed: Option<u64>,
+        seed: Option<String>,
         /// Print the settings the simulator would run with (its defaults for flags not given)
         /// and stop.
         #[arg(long)]
@@ -165,7 +166,7 @@ fn main() -> ExitCode {
                 ("--arrivals", arrivals),
                 ("--shape", shape),
                 ("--requests", requests.map(|v| v.to_string())),
-                ("--seed", seed.map(|v| v.to_string())),
+                ("--seed", seed),
             ];
             let mut args: Vec<String> = given
                 .into_iter()

@@ -58,7 +58,7 @@ use ontime_core::StealPolicy;
 pub use case::{Case, SimError, CLAIRVOYANT};
 pub use clairvoyant::clairvoyant;
 pub use policies::{policy, EXTRA, POLICIES};
-pub use rng::Rng;
+pub use rng::{parse_seed, Rng};
 pub use run::{Counters, Run};
 pub use workload::{
     median_items, requests_for, stream, target_for, Arrival, Arrivals, Workload, COMMON, ITEM,

@@ -60,3 +60,26 @@ mod tests {
         assert!((mean - 3.0).abs() < 0.05, "{mean}");
     }
 }
+
+/// Reads a seed as written on a command line: decimal, or hexadecimal after `0x` (as the docs
+/// write the sim suite's, `0x513eed`); `None` for anything else, negative numbers and values
+/// past `u64::MAX` included. `_` separators are allowed in either form.
+///
+/// ```
+/// use ontime_sim::parse_seed;
+/// assert_eq!(parse_seed("0x513eed"), Some(5_324_525));
+/// assert_eq!(parse_seed("0X51_3EED"), Some(5_324_525));
+/// assert_eq!(parse_seed("5324525"), Some(5_324_525));
+/// assert_eq!(parse_seed("-1"), None);
+/// assert_eq!(parse_seed("0x"), None);
+/// assert_eq!(parse_seed("seven"), None);
+/// assert_eq!(parse_seed("0x1_0000_0000_0000_0000"), None);
+/// ```
+pub fn parse_seed(s: &str) -> Option<u64> {
+    let s: String = s.trim().chars().filter(|&c| c != '_').collect();
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) if !hex.is_empty() => u64::from_str_radix(hex, 16).ok(),
+        Some(_) => None,
+        None => s.parse().ok(),
+    }
+}

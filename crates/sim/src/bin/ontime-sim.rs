@@ -1,7 +1,7 @@
 //! `ontime-sim`: one simulated case, printed. Normally started by `cargo xtask sim`; usage:
 //! `ontime-sim [--workers N] [--load L] [--workload W] [--arrivals poisson|bursty]
-//! [--shape loop|tree] [--policy P]... [--requests R] [--seed S] [--defaults]`. Without
-//! `--policy`, every policy of the suite and the clairvoyant reference run on the same stream;
+//! [--shape loop|tree] [--policy P]... [--requests R] [--seed S] [--defaults]` (`S` decimal,
+//! or hexadecimal after `0x`). Without `--policy`, every policy of the suite and the clairvoyant reference run on the same stream;
 //! `--defaults` prints the settings it would run with (the defaults, for flags not given
 //! before it) and stops; `--calibrate` measures, on a real two-worker pool, what the
 //! simulator's transfer costs stand for (`ontime_sim::calibrate`) and stops.
@@ -37,7 +37,14 @@ fn main() {
             "--workers" => case.workers = value("--workers", args.next()),
             "--load" => case.load = value("--load", args.next()),
             "--requests" => case.requests = value("--requests", args.next()),
-            "--seed" => case.seed = value("--seed", args.next()),
+            "--seed" => {
+                case.seed = args
+                    .next()
+                    .and_then(|s| ontime_sim::parse_seed(&s))
+                    .unwrap_or_else(|| {
+                        fail("--seed needs a number (decimal, or hexadecimal after 0x)")
+                    })
+            }
             "--defaults" => {
                 println!(
                     "--workers {} --load {} --workload {} --arrivals {} --shape {} --requests {} --seed {}",

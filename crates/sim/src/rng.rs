@@ -45,22 +45,6 @@ impl Rng {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rng_is_deterministic_and_exp_has_its_mean() {
-        let (mut a, mut b) = (Rng::new(1), Rng::new(1));
-        for _ in 0..10 {
-            assert_eq!(a.next_u64(), b.next_u64());
-        }
-        let n = 200_000;
-        let mean = (0..n).map(|_| a.exp(3.0)).sum::<f64>() / n as f64;
-        assert!((mean - 3.0).abs() < 0.05, "{mean}");
-    }
-}
-
 /// Reads a seed as written on a command line: decimal, or hexadecimal after `0x` (as the docs
 /// write the sim suite's, `0x513eed`); `None` for anything else, negative numbers and values
 /// past `u64::MAX` included. `_` separators are allowed in either form.
@@ -81,5 +65,21 @@ pub fn parse_seed(s: &str) -> Option<u64> {
         Some(hex) if !hex.is_empty() => u64::from_str_radix(hex, 16).ok(),
         Some(_) => None,
         None => s.parse().ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rng_is_deterministic_and_exp_has_its_mean() {
+        let (mut a, mut b) = (Rng::new(1), Rng::new(1));
+        for _ in 0..10 {
+            assert_eq!(a.next_u64(), b.next_u64());
+        }
+        let n = 200_000;
+        let mean = (0..n).map(|_| a.exp(3.0)).sum::<f64>() / n as f64;
+        assert!((mean - 3.0).abs() < 0.05, "{mean}");
     }
 }

@@ -324,7 +324,8 @@ pub(crate) enum Blocks {
     /// when a thief asks for work while one block is left, and when a block takes longer
     /// than [`BLOCK_TIME`] (the grain then shrinks, never below `floor`).
     Free {
-        /// The shortest block the time bound may make (`with_min_len`; 1 for loops).
+        /// The shortest block the time bound may make (`with_min_len`; 1 for loops). A floor
+        /// of 0 counts as 1 ([`Blocks::shrinkable`]): a block is never empty.
         floor: usize,
     },
 }
@@ -338,8 +339,11 @@ impl Blocks {
     #[inline]
     fn shrinkable(self, grain: usize) -> Option<usize> {
         match self {
-            Blocks::Free { floor } if grain > floor => Some(floor.max(1)),
-            _ => None,
+            Blocks::Free { floor } => {
+                let floor = floor.max(1);
+                (grain > floor).then_some(floor)
+            }
+            Blocks::Exact => None,
         }
     }
 
@@ -553,15 +557,10 @@ fn split_run<B: BlockFold>(
             return fold.combine(fold.combine(acc, left), right);
         }
         let stop = start + s.blocks.next(grain, len);
-        if timed {
-            timed = false;
-            let clock = std::time::Instant::now();
-            acc = fold.block(acc, start..stop);
-            if let Some(g) = s.blocks.shorter(grain, stop - start, clock.elapsed()) {
-                s.grain = g;
-            }
-        } else {
-            acc = fold.block(acc, start..stop);
+        let clock = std::mem::take(&mut timed).then(std::time::Instant::now);
+        acc = fold.block(acc, start..stop);
+        if let Some(g) = clock.and_then(|c| s.blocks.shorter(grain, stop - start, c.elapsed())) {
+            s.grain = g;
         }
         s.progress.done(stop - start);
         start = stop;

@@ -402,7 +402,7 @@ impl TargetLatency {
         let order = self.admission.suffix();
         let reject = when(self.reject_late, "+reject");
         let load = when(self.idle_slack.is_some(), "+load-aware");
-        let headroom = self.headroom > 1.0;
+        let has_headroom = self.headroom > 1.0;
         if self.predictive
             && self.admit_first
             && self.late_last
@@ -415,7 +415,7 @@ impl TargetLatency {
                 Admission::Fifo => "+fifo",
                 _ => order,
             };
-            let no_headroom = when(!headroom, "+no-headroom");
+            let no_headroom = when(!has_headroom, "+no-headroom");
             self.name = format!("target-latency{order}{load}{no_headroom}{reject}");
             return self;
         }
@@ -428,7 +428,7 @@ impl TargetLatency {
         let late = when(self.late_last, "+late-last");
         let nest = when(!self.nest_while_blocked, "+no-nest");
         let steal = when(!self.steal_while_blocked, "+no-steal");
-        let headroom = when(headroom, "+headroom");
+        let headroom = when(has_headroom, "+headroom");
         self.name = format!("{base}{order}{load}{headroom}{admit}{late}{reject}{nest}{steal}");
         self
     }
@@ -462,7 +462,9 @@ impl TargetLatency {
             Some(p) => {
                 let (start, ran) = (v.start.as_secs_f64(), ran.as_secs_f64());
                 // At the rate so far it ends at `start + ran / p`; the time still to run
-                // after `start + ran` (now) may shrink by the headroom's gain.
+                // after `start + ran` (now) may shrink by the headroom's gain. Without a gain
+                // the expression stays `start + ran / p` exactly (the same in floating point
+                // as before headroom, so 2-worker verdicts are bit-for-bit unchanged).
                 let gain = self.gain(v);
                 let finish = if gain > 1.0 {
                     start + ran + (ran / p - ran) / gain

@@ -62,7 +62,7 @@ pub(crate) fn drive<P: ParallelIterator, C: Consumer<P::Item>>(
     let len = iter.base_len();
     with_registry(|r| {
         // Blocks sized as `forall`'s, but never below `with_min_len`.
-        let floor = iter.min_len().max(1);
+        let floor = iter.min_len();
         let grain = auto_grain(len, r.num_threads()).max(floor);
         let fold = Blocked {
             iter: &iter,

@@ -395,7 +395,7 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
                 ("capacity_nominal_rps", cap.nominal_rps.into()),
                 ("capacity_measured_rps", cap.measured_rps.into()),
                 ("offered_rps", (n as f64 * cap.efficiency() / span_s).into()),
-                ("requests", n.into()),
+                ("requests_per_repetition", n.into()),
                 ("arrival", "poisson, open loop, from scheduled time".into()),
             ];
             // Miss ratio: the figure is the median over repetitions; quantiles and the

@@ -181,6 +181,10 @@ impl StealPolicy for Flaky {
         self.maybe_panic("review");
         self.inner.review(v)
     }
+    fn urgency(&self, v: &RequestView) -> Option<f64> {
+        self.maybe_panic("urgency");
+        self.inner.urgency(v)
+    }
     fn reviews_running(&self) -> bool {
         self.inner.reviews_running()
     }

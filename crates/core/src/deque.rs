@@ -42,6 +42,11 @@ mod imp {
             let _ = self.0.steal();
         }
 
+        /// Whether the deque holds nothing to steal (a snapshot, for steering).
+        pub(crate) fn is_empty(&self) -> bool {
+            self.0.is_empty()
+        }
+
         /// Takes the oldest item; retries while the deque reports a lost race.
         pub(crate) fn steal(&self) -> Option<T> {
             loop {
@@ -101,6 +106,9 @@ mod imp {
     impl<T> StealQueue<T> {
         /// Nothing to register under loom (no epochs).
         pub(crate) fn register_thread(&self) {}
+        pub(crate) fn is_empty(&self) -> bool {
+            lock(&self.0).is_empty()
+        }
         pub(crate) fn steal(&self) -> Option<T> {
             lock(&self.0).pop_front()
         }

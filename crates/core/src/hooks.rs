@@ -244,6 +244,16 @@ impl Hooks {
         )
     }
 
+    /// `StealPolicy::urgency`; a panic or a NaN counts as no candidate.
+    pub(crate) fn urgency(&self, view: &RequestView) -> Option<f64> {
+        self.contain(
+            "StealPolicy::urgency",
+            || None,
+            || self.policy.urgency(view),
+        )
+        .filter(|u| !u.is_nan())
+    }
+
     /// Queues an item. If `push` panics, the item (unless the queue kept it) is dropped while
     /// the panic unwinds, and `Queued`'s drop runs it on this thread: nothing is lost.
     pub(crate) fn push(&self, item: Queued) {

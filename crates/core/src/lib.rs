@@ -85,6 +85,7 @@ pub mod slice;
 mod slot;
 mod spawn;
 mod start;
+mod steer;
 mod sync;
 mod timer;
 mod unwind;

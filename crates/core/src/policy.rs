@@ -217,6 +217,47 @@ pub trait StealPolicy: Send + Sync + fmt::Debug + 'static {
         RequestAction::Continue
     }
 
+    /// Steering: how badly a running request needs more workers, or `None` if it is not a
+    /// candidate. The timer asks right after it [reviews](Self::review) a request and keeps
+    /// it (so only a policy that [reviews running requests](Self::reviews_running) steers);
+    /// until its next pass, an idle worker starts its victim walk at a worker that runs the
+    /// candidate with the highest urgency and has work to steal, instead of at
+    /// [`first_victim`](Self::first_victim) (which still applies when there is no candidate,
+    /// or no such worker). A request given up by this pass's verdict is not a candidate.
+    /// The value is compared only with the other requests' (a NaN is ignored). A pool of 2
+    /// workers or fewer never asks: there a thief has at most one victim, so steering could
+    /// not change anything. Design note and invariant: `crates/core/src/steer.rs`.
+    /// Default: `None` (no steering).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ontime_core::{RequestAction, RequestInfo, RequestView, StealPolicy, ThreadPoolBuilder};
+    ///
+    /// /// Points thieves at the request with the least time left.
+    /// #[derive(Debug)]
+    /// struct Rush;
+    /// impl StealPolicy for Rush {
+    ///     fn name(&self) -> &str { "rush" }
+    ///     fn reviews_running(&self) -> bool { true }
+    ///     fn urgency(&self, v: &RequestView) -> Option<f64> {
+    ///         let left = v.deadline()?.checked_sub(v.now)?;
+    ///         Some(-left.as_secs_f64())
+    ///     }
+    /// }
+    ///
+    /// let ms = Duration::from_millis;
+    /// let mut info = RequestInfo::default();
+    /// info.target = Some(ms(10));
+    /// let v = RequestView::new(info, ms(0), ms(0), ms(4), 8);
+    /// assert_eq!(Rush.urgency(&v), Some(-0.006));
+    /// let pool = ThreadPoolBuilder::new().num_threads(2).policy(Rush).build().unwrap();
+    /// assert_eq!(pool.install(|| 6 * 7), 42);
+    /// ```
+    fn urgency(&self, view: &RequestView) -> Option<f64> {
+        let _ = view;
+        None
+    }
+
     /// Whether every request that can no longer meet its target when a worker comes to it is
     /// rejected unrun, as if each were submitted with
     /// [`Request::reject_when_late`](crate::Request::reject_when_late). Asked once, when the

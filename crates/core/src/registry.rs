@@ -23,6 +23,7 @@ use crate::request::book::RequestBook;
 use crate::request::context::RequestCtx;
 use crate::request::schedule::Schedule;
 use crate::sleep::Sleep;
+use crate::steer::Steer;
 use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Mutex, Ordering};
 
 /// Per-worker counters, written only by their worker (load + store, no RMW) and readable by
@@ -116,6 +117,8 @@ pub(crate) struct Registry {
     pub(crate) hooks: Hooks,
     /// Requests with work alive, for the timer's reviews (only if the policy reviews).
     pub(crate) active: Mutex<Slab<Arc<RequestCtx>>>,
+    /// Where idle workers start their victim walk (`steer.rs`).
+    pub(crate) steer: Steer,
     pub(crate) counters: RequestCounters,
     pub(crate) sleep: Arc<Sleep>,
     pub(crate) heartbeat: Duration,
@@ -158,6 +161,7 @@ impl Registry {
             injector: Injector::new(),
             hooks,
             active: Mutex::new(Slab::new()),
+            steer: Steer::new(n),
             counters: RequestCounters::default(),
             sleep: Arc::new(Sleep::new(n)),
             heartbeat,

@@ -334,13 +334,23 @@ impl WorkerThread {
     /// `task` must come from a queue (so it has not run yet and its data is alive).
     #[inline]
     pub(crate) unsafe fn run_task(&self, task: Task) {
+        // The request this worker now runs, for thieves that steer (`steer.rs`).
+        let steering = self
+            .registry
+            .steer
+            .running(self.index, task.ctx.as_ref().map(|c| c.id));
         // SAFETY: `current` is touched only by this thread; the nested job below may swap it
         // again but restores it before returning.
         let prev = unsafe { std::mem::replace(&mut *self.current.get(), task.ctx) };
         self.depth.set(self.depth.get() + 1);
-        // Restores the depth and the previous request even if the job unwinds (jobs catch
-        // their own panics, so that would be a runtime bug; the counters stay right anyway).
-        let _frame = TaskFrame { worker: self, prev };
+        // Restores the depth, the previous request and its steering slot even if the job
+        // unwinds (jobs catch their own panics, so that would be a runtime bug; the counters
+        // stay right anyway).
+        let _frame = TaskFrame {
+            worker: self,
+            prev,
+            steering,
+        };
         // SAFETY: forwarded contract.
         unsafe { task.job.execute() };
     }
@@ -484,7 +494,15 @@ impl WorkerThread {
             return None;
         }
         let r = &*self.registry;
-        let start = r.hooks.first_victim(view, self.next_random()) % n;
+        let first = r.hooks.first_victim(view, self.next_random()) % n;
+        // Steering (`steer.rs`): start at a worker running the request the policy says needs
+        // workers most, if one has something to steal; the walk goes on from there as usual.
+        let start = r
+            .steer
+            .start(self.index, first, |v| {
+                !r.infos[v].stealer.is_empty() && r.hooks.may_steal(view, v)
+            })
+            .unwrap_or(first);
         for k in 0..n {
             let victim = (start + k) % n;
             if victim == self.index || !r.hooks.may_steal(view, victim) {
@@ -649,6 +667,8 @@ impl Search {
 struct TaskFrame<'a> {
     worker: &'a WorkerThread,
     prev: Option<Arc<RequestCtx>>,
+    /// The worker's steering slot before the task (`steer.rs`).
+    steering: u64,
 }
 
 impl Drop for TaskFrame<'_> {
@@ -658,6 +678,7 @@ impl Drop for TaskFrame<'_> {
         w.depth.set(w.depth.get() - 1);
         // SAFETY: `current` is touched only by this thread, never re-entrantly.
         let done = unsafe { std::mem::replace(&mut *w.current.get(), self.prev.take()) };
+        w.registry.steer.restore(w.index, self.steering);
         drop(done);
     }
 }

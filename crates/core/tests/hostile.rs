@@ -50,6 +50,9 @@ struct Hostile {
     idle_order: bool,
     review_on_timer: bool,
     review_at_admission: bool,
+    /// Steering: every third `urgency` panics, every third answers NaN, the rest 1.
+    urgency: bool,
+    urgency_calls: Arc<AtomicUsize>,
     calls: AtomicUsize,
     timer_reviews: Arc<AtomicUsize>,
     #[allow(dead_code)] // held for its Drop
@@ -97,8 +100,15 @@ impl StealPolicy for Hostile {
         }
         RequestAction::Continue
     }
+    fn urgency(&self, _: &RequestView) -> Option<f64> {
+        match self.urgency_calls.fetch_add(1, Ordering::SeqCst) % 3 {
+            0 => panic!("hostile urgency"),
+            1 => Some(f64::NAN),
+            _ => Some(1.0),
+        }
+    }
     fn reviews_running(&self) -> bool {
-        self.review_on_timer
+        self.review_on_timer || self.urgency
     }
     fn admission_queue(&self, _: usize) -> Box<dyn AdmissionQueue> {
         match self.queue {
@@ -311,6 +321,68 @@ fn a_review_that_panics_on_the_timer_does_not_stop_the_timer() {
         h.wait().unwrap();
         assert_eq!(c.reported.load(Ordering::SeqCst), 1, "reported once");
         c.every_worker_survived(2);
+    });
+}
+
+#[test]
+fn a_panicking_or_nan_urgency_steers_no_work_twice_and_kills_no_worker() {
+    within("urgency panics", || {
+        for threads in [4, 2] {
+            let calls = Arc::new(AtomicUsize::new(0));
+            let c = counted(
+                threads,
+                Hostile {
+                    urgency: true,
+                    urgency_calls: calls.clone(),
+                    ..Hostile::default()
+                },
+                None,
+            );
+            // Requests with a target and a loop each, long enough for the timer to review
+            // them (and to ask their urgency) many times while thieves steal their blocks.
+            let items = 4_000usize;
+            let ran: Arc<Vec<AtomicUsize>> =
+                Arc::new((0..8 * items).map(|_| AtomicUsize::new(0)).collect());
+            let handles: Vec<_> = (0..8)
+                .map(|r| {
+                    let ran = ran.clone();
+                    c.pool.submit(
+                        Request::new(move || {
+                            ontime_core::forall(0..items, |i| {
+                                std::hint::black_box((0..200u64).sum::<u64>());
+                                ran[r * items + i].fetch_add(1, Ordering::Relaxed);
+                            })
+                        })
+                        .target(Duration::from_millis(50)),
+                    )
+                })
+                .collect();
+            for h in handles {
+                h.wait().unwrap();
+            }
+            assert!(
+                ran.iter().all(|x| x.load(Ordering::Relaxed) == 1),
+                "each item once"
+            );
+            let reported = c.reported.clone();
+            c.every_worker_survived(threads);
+            // Reports first: a pass still running can only add calls after them.
+            let reported = reported.load(Ordering::SeqCst);
+            let asked = calls.load(Ordering::SeqCst);
+            if threads > 2 {
+                assert!(
+                    asked > 0,
+                    "the timer asked for urgency on {threads} workers"
+                );
+                // Every third call panicked (the first one included), and went to the handler.
+                assert!(
+                    (1..=asked.div_ceil(3)).contains(&reported),
+                    "{reported} reported, {asked} asked"
+                );
+            } else {
+                assert_eq!(asked, 0, "a 2-worker pool never asks");
+            }
+        }
     });
 }
 

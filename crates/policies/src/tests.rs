@@ -164,26 +164,43 @@ fn admission_names_and_validation() {
     // Any option that leaves the default combination names it from its base (FIFO order).
     assert_eq!(
         TargetLatency::new().nest_while_blocked(true).name(),
-        "target-latency-predictive+adaptive-lifo+headroom+admit-first+late-last+no-steal"
+        "target-latency-predictive+adaptive-lifo+headroom+steer+admit-first+late-last+no-steal"
     );
     assert_eq!(
         TargetLatency::new().late_last(false).name(),
-        "target-latency-predictive+adaptive-lifo+headroom+admit-first+no-nest+no-steal"
+        "target-latency-predictive+adaptive-lifo+headroom+steer+admit-first+no-nest+no-steal"
     );
     assert_eq!(
         TargetLatency::new()
             .admission(Admission::Fifo)
             .steal_while_blocked(true)
             .name(),
-        "target-latency-predictive+headroom+admit-first+late-last+no-nest"
+        "target-latency-predictive+headroom+steer+admit-first+late-last+no-nest"
     );
     assert_eq!(
         TargetLatency::new()
             .admission(Admission::Fifo)
             .steal_while_blocked(true)
             .headroom(1.0)
+            .steer(0.0)
             .name(),
         "target-latency-predictive+admit-first+late-last+no-nest"
+    );
+    assert_eq!(
+        TargetLatency::new().steer(0.0).name(),
+        "target-latency+no-steer"
+    );
+    assert_eq!(
+        TargetLatency::new()
+            .headroom(1.0)
+            .steer(0.0)
+            .reject_late(true)
+            .name(),
+        "target-latency+no-headroom+no-steer+reject"
+    );
+    assert_eq!(
+        TargetLatency::reactive().steer(8.0).name(),
+        "target-latency-reactive+steer"
     );
     assert_eq!(
         AdmitFirst::new()
@@ -438,4 +455,55 @@ fn headroom_divides_the_time_left_by_the_workers_a_request_may_gain() {
     assert!(std::panic::catch_unwind(|| TargetLatency::new().headroom(0.5)).is_err());
     assert!(std::panic::catch_unwind(|| TargetLatency::new().headroom(f64::INFINITY)).is_err());
     assert!(std::panic::catch_unwind(|| TargetLatency::new().headroom(f64::NAN)).is_err());
+}
+
+#[test]
+fn steering_asks_for_the_speedup_a_live_request_needs_within_the_cap() {
+    // Target 10 ms, 2 ms in: the time still to run at the rate so far over the 8 ms left.
+    let default = TargetLatency::new();
+    for (done, speedup) in [(20, Some(1.0)), (10, Some(2.25)), (50, Some(0.25))] {
+        let v = view(info(Some(10), None), 0, 2, done, 100);
+        assert_eq!(default.urgency(&v), speedup, "{done}% done");
+    }
+    // 2% done: 98 ms to run in 8 ms, over 12 times faster: past the default cap of 8.
+    let hopeless = view(info(Some(10), None), 0, 2, 2, 100);
+    assert_eq!(default.urgency(&hopeless), None);
+    let u = TargetLatency::new().steer(16.0).urgency(&hopeless);
+    assert!(u.is_some_and(|u| (u - 12.25).abs() < 1e-9), "{u:?}");
+    // Not candidates: no progress yet, all done, no target, past the deadline, given up.
+    let v = view(info(Some(10), None), 0, 2, 10, 100);
+    let none = |v: &RequestView| default.urgency(v).is_none();
+    assert!(none(&view(info(Some(10), None), 0, 2, 0, 100)));
+    assert!(none(&view(info(Some(10), None), 0, 2, 0, 0)));
+    assert!(none(&view(info(Some(10), None), 0, 2, 100, 100)));
+    assert!(none(&view(info(None, None), 0, 2, 10, 100)));
+    assert!(none(&view(info(Some(10), None), 0, 10, 50, 100)));
+    assert!(none(&view(info(Some(10), None), 0, 12, 50, 100)));
+    for flag in 0..3 {
+        let mut g = v;
+        match flag {
+            0 => g.shareable = false,
+            1 => g.deprioritized = true,
+            _ => g.shed = true,
+        }
+        assert!(none(&g), "flag {flag}");
+    }
+    // Off: never a candidate; the reactive and predictive bases are off unless asked.
+    assert_eq!(TargetLatency::new().steer(0.0).urgency(&v), None);
+    assert_eq!(TargetLatency::predictive().urgency(&v), None);
+    assert_eq!(TargetLatency::reactive().steer(8.0).urgency(&v), Some(2.25));
+    // Steering never changes a verdict.
+    for p in [TargetLatency::new(), TargetLatency::new().steer(0.0)] {
+        assert_eq!(p.review(&v), RequestAction::Deprioritize);
+        assert_eq!(
+            p.review(&view(info(Some(10), None), 0, 2, 20, 100)),
+            RequestAction::Continue
+        );
+    }
+    for bad in [0.5, -1.0, f64::INFINITY, f64::NAN] {
+        assert!(
+            std::panic::catch_unwind(|| TargetLatency::new().steer(bad)).is_err(),
+            "{bad}"
+        );
+    }
 }

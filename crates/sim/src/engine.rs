@@ -79,6 +79,8 @@ pub(crate) struct Engine<'a> {
     workers: Vec<Worker>,
     /// Requests admitted and not finished, reviewed at every tick.
     active: Vec<usize>,
+    /// The most urgent request of the last review pass (core's `steer.rs`).
+    steer: Option<usize>,
     finished: usize,
     /// Requests admitted (`PoolStats::admitted`).
     started: usize,
@@ -128,6 +130,7 @@ impl<'a> Engine<'a> {
             },
             queue: policy.admission_queue(workers),
             reviews: policy.reviews_running(),
+            steer: None,
             rejects: policy.rejects_late(),
             policy,
             item: ns(costs.item).max(1),
@@ -411,12 +414,26 @@ impl<'a> Engine<'a> {
             }
         }
         if reviewing {
+            // Steering as the pool does it (`request/lifecycle.rs`): only with more than
+            // 2 workers, among the requests this pass leaves live.
+            let steering = self.workers.len() > 2;
+            let mut most: Option<(f64, usize)> = None;
             for i in 0..self.active.len() {
                 let r = self.active[i];
                 let v = self.view(r);
                 let a = self.policy.review(&v);
                 self.apply(r, a);
+                if steering && a == RequestAction::Continue && self.is_live(r) {
+                    if let Some(u) = self.policy.urgency(&v).filter(|u| !u.is_nan()) {
+                        if most.map_or(true, |(m, _)| u > m) {
+                            most = Some((u, r));
+                        }
+                    }
+                }
             }
+            self.steer = most.map(|(_, r)| r);
+        } else if self.reviews {
+            self.steer = None;
         }
         let gap = self.heartbeat_gap();
         self.at(self.now + gap, Ev::Tick);
@@ -873,7 +890,20 @@ impl<'a> Engine<'a> {
             return false;
         }
         let seed = self.rng.next_u64();
-        let start = self.policy.first_victim(view, seed) % n;
+        let first = self.policy.first_victim(view, seed) % n;
+        // Steering (core's `steer.rs`): the first worker from `first` in ring order that
+        // runs the most urgent request (its top frame's) and has a shared fork.
+        let start = self
+            .steer
+            .and_then(|r| {
+                (0..n).map(|k| (first + k) % n).find(|&v| {
+                    v != w
+                        && self.workers[v].shared > 0
+                        && self.workers[v].stack.last().is_some_and(|f| f.req == r)
+                        && self.policy.may_steal(view, v)
+                })
+            })
+            .unwrap_or(first);
         let spinning = self.workers[w].mode == (Mode::Idle { sleeping: false });
         // The ring walk of the real loop, visiting only victims with shared forks: the
         // others have nothing to take and are only asked to promote (below). Each walk

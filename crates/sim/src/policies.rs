@@ -21,19 +21,21 @@ pub const POLICIES: [&str; 6] = [
 /// the default suites: the default `target-latency` with rejection, with FIFO admission
 /// instead of adaptive LIFO, or with load-aware prediction (`load_aware(1.0)`), the default
 /// with one of its other pieces taken out (what each piece is worth), and the combinations
-/// measured before it: the default before 2026-12-05's headroom is
-/// `target-latency+no-headroom`, and before 2026-12-04's no-stealing piece and adaptive LIFO
-/// `target-latency-predictive+admit-first+late-last+no-nest`.
-pub const EXTRA: [&str; 16] = [
+/// measured before it: the default before 2026-12-05's steering is `target-latency+no-steer`,
+/// before that day's headroom `target-latency+no-headroom+no-steer`, and before 2026-12-04's
+/// no-stealing piece and adaptive LIFO `target-latency-predictive+admit-first+late-last+no-nest`.
+pub const EXTRA: [&str; 18] = [
     "target-latency+reject",
+    "target-latency+no-steer",
     "target-latency+no-headroom",
+    "target-latency+no-headroom+no-steer",
     "target-latency+fifo",
     "target-latency+load-aware",
-    "target-latency-predictive+adaptive-lifo+headroom+admit-first+late-last+no-nest",
-    "target-latency-predictive+adaptive-lifo+headroom+admit-first+late-last+no-steal",
-    "target-latency-predictive+adaptive-lifo+headroom+admit-first+no-nest+no-steal",
-    "target-latency-predictive+adaptive-lifo+headroom+late-last+no-nest+no-steal",
-    "target-latency-reactive+adaptive-lifo+admit-first+late-last+no-nest+no-steal",
+    "target-latency-predictive+adaptive-lifo+headroom+steer+admit-first+late-last+no-nest",
+    "target-latency-predictive+adaptive-lifo+headroom+steer+admit-first+late-last+no-steal",
+    "target-latency-predictive+adaptive-lifo+headroom+steer+admit-first+no-nest+no-steal",
+    "target-latency-predictive+adaptive-lifo+headroom+steer+late-last+no-nest+no-steal",
+    "target-latency-reactive+adaptive-lifo+steer+admit-first+late-last+no-nest+no-steal",
     "target-latency-predictive+admit-first+late-last+no-nest",
     "target-latency-reactive+late-last",
     "target-latency-predictive+late-last",
@@ -59,9 +61,11 @@ fn catalogue(threads: usize, target: Duration) -> Vec<Box<dyn StealPolicy>> {
             target / 2,
         )),
         Box::new(new().reject_late(true)),
+        Box::new(new().steer(0.0)),
         Box::new(new().admission(Admission::Fifo)),
         Box::new(new().load_aware(1.0)),
         Box::new(new().headroom(1.0)),
+        Box::new(new().headroom(1.0).steer(0.0)),
         Box::new(new().steal_while_blocked(true)),
         Box::new(new().nest_while_blocked(true)),
         Box::new(new().late_last(false)),
@@ -69,6 +73,7 @@ fn catalogue(threads: usize, target: Duration) -> Vec<Box<dyn StealPolicy>> {
         Box::new(
             TargetLatency::reactive()
                 .admission(Admission::AdaptiveLifo)
+                .steer(8.0)
                 .admit_first(true)
                 .late_last(true)
                 .nest_while_blocked(false)
@@ -78,7 +83,8 @@ fn catalogue(threads: usize, target: Duration) -> Vec<Box<dyn StealPolicy>> {
             new()
                 .admission(Admission::Fifo)
                 .steal_while_blocked(true)
-                .headroom(1.0),
+                .headroom(1.0)
+                .steer(0.0),
         ),
         Box::new(TargetLatency::reactive().late_last(true)),
         Box::new(TargetLatency::predictive().late_last(true)),

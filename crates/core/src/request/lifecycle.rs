@@ -223,11 +223,16 @@ impl Registry {
         }
         let mut active = lock(&self.active);
         if active.is_empty() {
+            self.steer.publish(None);
             return;
         }
         let now = self.hooks.now();
         let n = self.num_threads();
         let (queued, running) = (self.queued(), self.running());
+        // The most urgent request this pass (`steer.rs`): steering is worth its cost only
+        // where a thief has more than one victim.
+        let steering = n > 2;
+        let mut most: Option<(f64, u64)> = None;
         active.retain(|_, ctx| {
             // Only the set itself (and the handle, if alive) still holds it: every task of
             // the request is done (loom model `a_request_with_a_live_task_stays_reviewed_
@@ -235,9 +240,19 @@ impl Registry {
             if RequestCtx::only_bookkeeping_left(ctx) {
                 return false;
             }
-            self.apply(ctx, self.hooks.review(&ctx.view(now, n, queued, running)));
+            let view = ctx.view(now, n, queued, running);
+            let action = self.hooks.review(&view);
+            self.apply(ctx, action);
+            if steering && action == RequestAction::Continue && ctx.is_live(|| now) {
+                if let Some(u) = self.hooks.urgency(&view) {
+                    if most.map_or(true, |(m, _)| u > m) {
+                        most = Some((u, ctx.id));
+                    }
+                }
+            }
             true
         });
+        self.steer.publish(most.map(|(_, id)| id));
     }
 }
 

@@ -1,0 +1,137 @@
+//! Steering: idle workers start their victim walk at the running request that needs more
+//! workers most ([`StealPolicy::urgency`](crate::StealPolicy::urgency)).
+//!
+//! # Protocol
+//! - The timer, in its pass over running requests (`request/lifecycle.rs`), asks the policy
+//!   for each reviewed request's urgency and publishes the id of the most urgent one
+//!   ([`Steer::publish`]), or none.
+//! - Every worker publishes the request of the task it runs ([`Steer::running`], one slot per
+//!   worker): `run_task` stores it, and restores the outer task's when the task ends. Tasks
+//!   run there are stolen forks, admitted requests and injected jobs, never the inline forks
+//!   of `join`, so the fork path stores nothing.
+//! - A thief that is about to walk the victims ([`Steer::start`]) reads the published id and
+//!   starts at the first other worker whose slot holds it and whose deque is not empty; with
+//!   none, at the policy's [`first_victim`](crate::StealPolicy::first_victim).
+//!
+//! # Invariant: steering only picks where a walk starts
+//! Every value here is a hint, read and written with relaxed atomics, and nothing is ordered
+//! by them. A stale or torn-in-time read (the request finished, the worker moved on, the
+//! deque emptied) only makes the thief start its walk at another victim; the walk then visits
+//! every victim in ring order as before, and what it takes comes from the deques, whose
+//! protocol (`deque.rs`, crossbeam-deque) alone decides that each job runs exactly once. So
+//! steering cannot lose, duplicate or strand work, and needs no loom model: there is no
+//! interleaving in which a hint is wrong in a way the walk does not already tolerate.
+//! A policy without an urgency costs one relaxed load per steal walk.
+
+use crossbeam_utils::CachePadded;
+
+use crate::sync::{AtomicU64, Ordering};
+
+/// The published hint and every worker's running request (request ids plus one; 0: none).
+#[derive(Debug)]
+pub(crate) struct Steer {
+    target: CachePadded<AtomicU64>,
+    running: Box<[CachePadded<AtomicU64>]>,
+}
+
+impl Steer {
+    pub(crate) fn new(workers: usize) -> Self {
+        Steer {
+            target: CachePadded::new(AtomicU64::new(0)),
+            running: (0..workers)
+                .map(|_| CachePadded::new(AtomicU64::new(0)))
+                .collect(),
+        }
+    }
+
+    /// The timer's choice: the request `id`, or none.
+    pub(crate) fn publish(&self, id: Option<u64>) {
+        let v = id.map_or(0, |id| id.wrapping_add(1));
+        if self.target.load(Ordering::Relaxed) != v {
+            self.target.store(v, Ordering::Relaxed);
+        }
+    }
+
+    /// `worker` now runs a task of request `id` (or of none); returns what it ran before,
+    /// for [`restore`](Self::restore).
+    #[inline]
+    pub(crate) fn running(&self, worker: usize, id: Option<u64>) -> u64 {
+        let v = id.map_or(0, |id| id.wrapping_add(1));
+        self.running[worker].swap_relaxed(v)
+    }
+
+    /// `worker` is back in the task it ran before (`prev` from [`running`](Self::running)).
+    #[inline]
+    pub(crate) fn restore(&self, worker: usize, prev: u64) {
+        self.running[worker].store(prev, Ordering::Relaxed);
+    }
+
+    /// Where thief `me` starts its walk: the first other worker, from `from` in ring order,
+    /// that runs the published request and has something to steal (`stealable`), if any.
+    pub(crate) fn start(
+        &self,
+        me: usize,
+        from: usize,
+        stealable: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
+        let target = self.target.load(Ordering::Relaxed);
+        if target == 0 {
+            return None;
+        }
+        let n = self.running.len();
+        (0..n)
+            .map(|k| (from + k) % n)
+            .find(|&v| v != me && self.running[v].load(Ordering::Relaxed) == target && stealable(v))
+    }
+}
+
+/// A relaxed swap that costs a plain load and store: only the owning worker writes its slot.
+trait SwapRelaxed {
+    fn swap_relaxed(&self, v: u64) -> u64;
+}
+
+impl SwapRelaxed for AtomicU64 {
+    #[inline]
+    fn swap_relaxed(&self, v: u64) -> u64 {
+        let prev = self.load(Ordering::Relaxed);
+        if prev != v {
+            self.store(v, Ordering::Relaxed);
+        }
+        prev
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::Steer;
+
+    #[test]
+    fn a_thief_starts_at_a_worker_running_the_published_request() {
+        let s = Steer::new(4);
+        // Nothing published: the policy's first victim applies.
+        assert_eq!(s.start(0, 0, |_| true), None);
+        assert_eq!(s.running(2, Some(7)), 0);
+        assert_eq!(s.running(3, Some(9)), 0);
+        s.publish(Some(9));
+        assert_eq!(s.start(0, 0, |_| true), Some(3));
+        // The thief itself is never its own victim, and a worker with nothing to steal is
+        // passed over.
+        assert_eq!(s.start(3, 0, |_| true), None);
+        assert_eq!(s.start(0, 0, |v| v != 3), None);
+        // Request id 0 is a request like any other (ids are stored plus one).
+        s.publish(Some(0));
+        assert_eq!(s.start(0, 0, |_| true), None);
+        let prev = s.running(1, Some(0));
+        assert_eq!(s.start(0, 0, |_| true), Some(1));
+        // Back in the outer task: the slot holds what it held before.
+        s.restore(1, prev);
+        assert_eq!(s.start(0, 0, |_| true), None);
+        // Several candidates: the first from `from` in ring order.
+        s.publish(Some(7));
+        s.running(1, Some(7));
+        assert_eq!(s.start(0, 3, |_| true), Some(1));
+        assert_eq!(s.start(0, 2, |_| true), Some(2));
+        s.publish(None);
+        assert_eq!(s.start(0, 0, |_| true), None);
+    }
+}

@@ -7,7 +7,7 @@
 //! |---|---|---|---|
 //! | [`StealFirst`] | steals, admits only when nothing is stealable | always | any |
 //! | [`AdmitFirst`] | admits, steals only when nothing is queued | always | any |
-//! | [`TargetLatency::new`] (the default, `target-latency`) | admits first; blocked inside a request that can still make it, neither admits nor steals | stops once progress predicts a miss | requests that can still make it first ([`LateLast`]), adaptive LIFO |
+//! | [`TargetLatency::new`] (the default, `target-latency`) | admits first; steals first from the live request that needs workers most (above 2 workers); blocked inside a request that can still make it, neither admits nor steals | stops once progress predicts a miss | requests that can still make it first ([`LateLast`]), adaptive LIFO |
 //! | [`TargetLatency::reactive`] | steals first | stops at the deadline | any |
 //! | [`TargetLatency::predictive`] | steals first | stops once progress predicts a miss | any |
 //! | [`Micropools`] | inside its pool only | always | sharded by class / cost, shedding |

@@ -53,11 +53,17 @@ impl Steer {
     }
 
     /// `worker` now runs a task of request `id` (or of none); returns what it ran before,
-    /// for [`restore`](Self::restore).
+    /// for [`restore`](Self::restore). Only the owning worker writes its slot, so a load and
+    /// a store (skipped when the value is already there) do what a swap would.
     #[inline]
     pub(crate) fn running(&self, worker: usize, id: Option<u64>) -> u64 {
         let v = id.map_or(0, |id| id.wrapping_add(1));
-        self.running[worker].swap_relaxed(v)
+        let slot = &self.running[worker];
+        let prev = slot.load(Ordering::Relaxed);
+        if prev != v {
+            slot.store(v, Ordering::Relaxed);
+        }
+        prev
     }
 
     /// `worker` is back in the task it ran before (`prev` from [`running`](Self::running)).
@@ -68,6 +74,7 @@ impl Steer {
 
     /// Where thief `me` starts its walk: the first other worker, from `from` in ring order,
     /// that runs the published request and has something to steal (`stealable`), if any.
+    /// Whether the thief may steal there is the walk's question, asked once per victim.
     pub(crate) fn start(
         &self,
         me: usize,
@@ -82,22 +89,6 @@ impl Steer {
         (0..n)
             .map(|k| (from + k) % n)
             .find(|&v| v != me && self.running[v].load(Ordering::Relaxed) == target && stealable(v))
-    }
-}
-
-/// A relaxed swap that costs a plain load and store: only the owning worker writes its slot.
-trait SwapRelaxed {
-    fn swap_relaxed(&self, v: u64) -> u64;
-}
-
-impl SwapRelaxed for AtomicU64 {
-    #[inline]
-    fn swap_relaxed(&self, v: u64) -> u64 {
-        let prev = self.load(Ordering::Relaxed);
-        if prev != v {
-            self.store(v, Ordering::Relaxed);
-        }
-        prev
     }
 }
 

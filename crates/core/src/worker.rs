@@ -499,9 +499,7 @@ impl WorkerThread {
         // workers most, if one has something to steal; the walk goes on from there as usual.
         let start = r
             .steer
-            .start(self.index, first, |v| {
-                !r.infos[v].stealer.is_empty() && r.hooks.may_steal(view, v)
-            })
+            .start(self.index, first, |v| !r.infos[v].stealer.is_empty())
             .unwrap_or(first);
         for k in 0..n {
             let victim = (start + k) % n;

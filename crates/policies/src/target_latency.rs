@@ -270,10 +270,10 @@ impl TargetLatency {
         self.named()
     }
 
-    /// Steering: idle workers start their victim walk
-    /// at the live request that needs the largest speed-up to meet its deadline, as long as
-    /// it needs at most `cap` times its rate so far (more, and steering thieves to it would
-    /// feed a request that is all but lost). The speed-up is the time still to run at the
+    /// Steering: idle workers start their victim walk at the live request that needs the
+    /// largest speed-up to meet its deadline, as long as it needs at most `cap` times its
+    /// rate so far (more, and steering thieves to it would feed a request that is all but
+    /// lost). The speed-up is the time still to run at the
     /// rate so far over the time left before the deadline; a request that has not reported
     /// progress yet is not a candidate. The pool consults it only with more than 2 workers
     /// ([`StealPolicy::urgency`]), so it changes nothing on 2. `cap` 0 turns it off.

@@ -432,7 +432,7 @@ impl<'a> Engine<'a> {
                 }
             }
             self.steer = most.map(|(_, r)| r);
-        } else if self.reviews {
+        } else {
             self.steer = None;
         }
         let gap = self.heartbeat_gap();
@@ -900,7 +900,6 @@ impl<'a> Engine<'a> {
                     v != w
                         && self.workers[v].shared > 0
                         && self.workers[v].stack.last().is_some_and(|f| f.req == r)
-                        && self.policy.may_steal(view, v)
                 })
             })
             .unwrap_or(first);

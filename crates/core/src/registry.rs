@@ -154,6 +154,7 @@ impl Registry {
         complete_on_close_classes: Box<[u32]>,
     ) -> Self {
         let n = infos.len();
+        let steer = Steer::new(n, hooks.reviews_running());
         let book = Arc::new(RequestBook::new(std::sync::Arc::clone(&hooks.clock)));
         Registry {
             id: next_pool_id(),
@@ -161,7 +162,7 @@ impl Registry {
             injector: Injector::new(),
             hooks,
             active: Mutex::new(Slab::new()),
-            steer: Steer::new(n),
+            steer,
             counters: RequestCounters::default(),
             sleep: Arc::new(Sleep::new(n)),
             heartbeat,

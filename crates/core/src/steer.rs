@@ -21,32 +21,56 @@
 //! protocol (`deque.rs`, crossbeam-deque) alone decides that each job runs exactly once. So
 //! steering cannot lose, duplicate or strand work, and needs no loom model: there is no
 //! interleaving in which a hint is wrong in a way the walk does not already tolerate.
-//! A policy without an urgency costs one relaxed load per steal walk.
+//! Where steering cannot apply (2 workers or fewer, or a policy that does not review running
+//! requests) it costs nothing: no slot exists to write, and a steal walk reads no hint. A
+//! policy that reviews but has no urgency costs one relaxed load per steal walk and two
+//! relaxed accesses per task taken from a queue.
 
 use crossbeam_utils::CachePadded;
 
 use crate::sync::{AtomicU64, Ordering};
 
 /// The published hint and every worker's running request (request ids plus one; 0: none).
+///
+/// A pool where steering cannot apply (2 workers or fewer: a thief has at most one victim;
+/// or a policy that does not review running requests, so nothing is ever published) keeps
+/// no slots, and every method is then a no-op that touches no atomic: the tasks a worker
+/// takes from a queue pay nothing for steering there.
 #[derive(Debug)]
 pub(crate) struct Steer {
     target: CachePadded<AtomicU64>,
+    /// Empty when steering is off.
     running: Box<[CachePadded<AtomicU64>]>,
 }
 
+/// A request id as the slots hold it.
+#[inline]
+fn encode(id: Option<u64>) -> u64 {
+    id.map_or(0, |id| id.wrapping_add(1))
+}
+
 impl Steer {
-    pub(crate) fn new(workers: usize) -> Self {
+    /// Steering for a pool of `workers` whose policy reviews running requests
+    /// (`reviews_running`); off unless the pool has more than 2 workers and it does.
+    pub(crate) fn new(workers: usize, reviews_running: bool) -> Self {
+        let on = workers > 2 && reviews_running;
         Steer {
             target: CachePadded::new(AtomicU64::new(0)),
-            running: (0..workers)
+            running: (0..if on { workers } else { 0 })
                 .map(|_| CachePadded::new(AtomicU64::new(0)))
                 .collect(),
         }
     }
 
+    /// Whether the timer should look for a target at all (the one place that says when
+    /// steering applies).
+    pub(crate) fn enabled(&self) -> bool {
+        !self.running.is_empty()
+    }
+
     /// The timer's choice: the request `id`, or none.
     pub(crate) fn publish(&self, id: Option<u64>) {
-        let v = id.map_or(0, |id| id.wrapping_add(1));
+        let v = encode(id);
         if self.target.load(Ordering::Relaxed) != v {
             self.target.store(v, Ordering::Relaxed);
         }
@@ -57,8 +81,10 @@ impl Steer {
     /// a store (skipped when the value is already there) do what a swap would.
     #[inline]
     pub(crate) fn running(&self, worker: usize, id: Option<u64>) -> u64 {
-        let v = id.map_or(0, |id| id.wrapping_add(1));
-        let slot = &self.running[worker];
+        let Some(slot) = self.running.get(worker) else {
+            return 0;
+        };
+        let v = encode(id);
         let prev = slot.load(Ordering::Relaxed);
         if prev != v {
             slot.store(v, Ordering::Relaxed);
@@ -69,7 +95,9 @@ impl Steer {
     /// `worker` is back in the task it ran before (`prev` from [`running`](Self::running)).
     #[inline]
     pub(crate) fn restore(&self, worker: usize, prev: u64) {
-        self.running[worker].store(prev, Ordering::Relaxed);
+        if let Some(slot) = self.running.get(worker) {
+            slot.store(prev, Ordering::Relaxed);
+        }
     }
 
     /// Where thief `me` starts its walk: the first other worker, from `from` in ring order,
@@ -81,6 +109,9 @@ impl Steer {
         from: usize,
         stealable: impl Fn(usize) -> bool,
     ) -> Option<usize> {
+        if !self.enabled() {
+            return None;
+        }
         let target = self.target.load(Ordering::Relaxed);
         if target == 0 {
             return None;
@@ -98,7 +129,7 @@ mod tests {
 
     #[test]
     fn a_thief_starts_at_a_worker_running_the_published_request() {
-        let s = Steer::new(4);
+        let s = Steer::new(4, true);
         // Nothing published: the policy's first victim applies.
         assert_eq!(s.start(0, 0, |_| true), None);
         assert_eq!(s.running(2, Some(7)), 0);
@@ -124,5 +155,18 @@ mod tests {
         assert_eq!(s.start(0, 2, |_| true), Some(2));
         s.publish(None);
         assert_eq!(s.start(0, 0, |_| true), None);
+    }
+
+    #[test]
+    fn steering_is_off_where_a_thief_has_one_victim_or_nothing_is_published() {
+        for s in [Steer::new(2, true), Steer::new(8, false)] {
+            assert!(!s.enabled());
+            // No slot to write or restore, and no start whatever the hint says.
+            assert_eq!(s.running(1, Some(3)), 0);
+            s.restore(1, 4);
+            s.publish(Some(3));
+            assert_eq!(s.start(0, 0, |_| true), None);
+        }
+        assert!(Steer::new(3, true).enabled());
     }
 }

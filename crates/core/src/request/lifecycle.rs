@@ -229,9 +229,8 @@ impl Registry {
         let now = self.hooks.now();
         let n = self.num_threads();
         let (queued, running) = (self.queued(), self.running());
-        // The most urgent request this pass (`steer.rs`): steering is worth its cost only
-        // where a thief has more than one victim.
-        let steering = n > 2;
+        // The most urgent request this pass (`steer.rs`, which says where steering applies).
+        let steering = self.steer.enabled();
         let mut most: Option<(f64, u64)> = None;
         active.retain(|_, ctx| {
             // Only the set itself (and the handle, if alive) still holds it: every task of

@@ -100,6 +100,33 @@ fn by_key_picks_first_minimum_and_last_maximum() {
     });
 }
 
+/// Outputs large enough to be fresh memory from the kernel (above glibc's largest mmap
+/// threshold, 32 MiB), which `collect` maps window by window before writing: every item in
+/// its place, for items whose size divides the page and items whose size does not.
+#[test]
+fn large_fresh_collects_match_serial() {
+    for pool in pools() {
+        let n = 5_000_011usize;
+        let v: Vec<u64> =
+            pool.install(|| (0..n as u64).into_par_iter().map(|x| x * 3 + 1).collect());
+        assert_eq!(v.len(), n);
+        assert!(v.iter().enumerate().all(|(i, &x)| x == i as u64 * 3 + 1));
+        drop(v);
+        let n = 2_000_003usize;
+        let w: Vec<[u32; 5]> = pool.install(|| {
+            (0..n as u32)
+                .into_par_iter()
+                .map(|x| [x, x ^ 1, x.wrapping_mul(7), 0, x])
+                .collect()
+        });
+        assert_eq!(w.len(), n);
+        assert!(w.iter().enumerate().all(|(i, &a)| {
+            let x = i as u32;
+            a == [x, x ^ 1, x.wrapping_mul(7), 0, x]
+        }));
+    }
+}
+
 #[test]
 fn adapters_and_ordered_collect_match_serial() {
     each(|v| {

@@ -8,6 +8,7 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::drive::{drive, Consumer};
+use super::prefault::Prefault;
 use super::ParallelIterator;
 use crate::SyncPtr;
 
@@ -251,17 +252,22 @@ impl<T: Send> Consumer<T> for CollectBlocks {
 ///
 /// Blocks share the buffer through a `SyncPtr`: they write disjoint positions (each base
 /// index is in one block, and a block writes only the positions of its own range), and
-/// `T: Send` items move into it.
+/// `T: Send` items move into it. A large fresh buffer is mapped window by window just before
+/// the blocks write it (`prefault.rs`).
 pub(crate) struct CollectInPlace<T> {
     out: SyncPtr<MaybeUninit<T>>,
+    prefault: Prefault,
 }
 
 impl<T: Send> CollectInPlace<T> {
     pub(crate) fn run<P: ParallelIterator<Item = T>>(iter: P) -> Vec<T> {
         let n = iter.base_len();
         let mut out: Vec<T> = Vec::with_capacity(n);
+        let spare = out.spare_capacity_mut();
+        let prefault = Prefault::new(spare.as_ptr().cast(), std::mem::size_of_val(spare));
         let c = CollectInPlace {
-            out: SyncPtr::new(out.spare_capacity_mut().as_mut_ptr()),
+            out: SyncPtr::new(spare.as_mut_ptr()),
+            prefault,
         };
         let written = drive(iter, &c);
         assert_eq!(
@@ -284,6 +290,8 @@ impl<T: Send> Consumer<T> for CollectInPlace<T> {
 
     #[inline]
     fn feed<I: Iterator<Item = T>>(&self, acc: usize, range: Range<usize>, items: I) -> usize {
+        let size = std::mem::size_of::<T>();
+        self.prefault.block(range.start * size, range.end * size);
         let mut k = 0;
         for item in items {
             assert!(

@@ -41,6 +41,7 @@
 mod adapters;
 mod consumers;
 mod drive;
+mod prefault;
 mod sources;
 
 use std::cmp::Ordering;

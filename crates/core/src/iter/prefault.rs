@@ -30,7 +30,7 @@
 //!   the process.
 //!
 //! No huge pages are asked for: mapping 2 MiB pages on first write (`MADV_HUGEPAGE`) halved
-//! the same collect's median but tripled its slowest rounds (compaction and zeroing stalls;
+//! the same collect's median but doubled its slowest rounds (compaction and zeroing stalls;
 //! `docs/benchmarks.md`), and this runtime is sold on its tail.
 
 /// Outputs smaller than this are left to fault in page by page: they are likely to come from

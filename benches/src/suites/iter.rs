@@ -1,7 +1,7 @@
 //! iter: rayon-style data parallelism, ontime's `prelude` against rayon's, one case per
-//! operation (map-sum, in-place update, a 3×3 blur by rows, filter-collect, map-collect, the
-//! two sorts). Both run the same closures on pools of the same size; each case checks its
-//! result against a serial computation.
+//! operation (map-sum, in-place update, a 3×3 blur by rows, filter-collect of the primes,
+//! map-collect, filter-collect of a large result, the two sorts). Both run the same closures
+//! on pools of the same size; each case checks its result against a serial computation.
 //!
 //! The code measured is written once (`kernels!`) and compiled twice, under
 //! `use ontime_core::prelude::*` and under `use rayon::prelude::*`: a port is the import.
@@ -43,6 +43,10 @@ macro_rules! kernels {
 
         pub fn map_collect(x: &[u64]) -> Vec<u64> {
             x.par_iter().map(|&v| 3 * v + 1).collect()
+        }
+
+        pub fn filter_collect(x: &[u64]) -> Vec<u64> {
+            x.par_iter().copied().filter(|v| v % 3 != 0).collect()
         }
 
         pub fn sort(v: &mut [u64], stable: bool) {
@@ -219,6 +223,31 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
             }),
             ("rayon", &mut || {
                 check(r.install(|| on_rayon::map_collect(&src)))
+            }),
+        ],
+    );
+    emit(&case, stats, n);
+
+    // Filter-collect of a large result: two thirds of 10^7 u64 kept, about 53 MB.
+    let case = format!("filter-collect-{tag}");
+    progress(&format!("iter: {case}"));
+    let kept = n - n.div_ceil(3);
+    let check = |v: Vec<u64>| {
+        let ok = v.len() == kept
+            && v.iter()
+                .enumerate()
+                .step_by(9973)
+                .all(|(i, &y)| y == (i / 2 * 3 + i % 2 + 1) as u64);
+        assert!(ok, "filter-collect mismatch")
+    };
+    let stats = measure_interleaved(
+        cfg.rounds(100),
+        &mut [
+            ("ontime", &mut || {
+                check(o.install(|| on_ontime::filter_collect(&src)))
+            }),
+            ("rayon", &mut || {
+                check(r.install(|| on_rayon::filter_collect(&src)))
             }),
         ],
     );

@@ -102,10 +102,16 @@ fn by_key_picks_first_minimum_and_last_maximum() {
 
 /// Outputs large enough to be fresh memory from the kernel (above glibc's largest mmap
 /// threshold, 32 MiB), which `collect` maps window by window before writing: every item in
-/// its place, for items whose size divides the page and items whose size does not.
+/// its place, for items whose size divides the page and items whose size does not, and for
+/// a filter's result (its runs joined by a parallel copy).
 #[test]
 fn large_fresh_collects_match_serial() {
     for pool in pools() {
+        let n = 6_000_007u64;
+        let kept: Vec<u64> =
+            pool.install(|| (0..n).into_par_iter().filter(|x| x % 3 != 0).collect());
+        assert_eq!(kept, (0..n).filter(|x| x % 3 != 0).collect::<Vec<_>>());
+        drop(kept);
         let n = 5_000_011usize;
         let v: Vec<u64> =
             pool.install(|| (0..n as u64).into_par_iter().map(|x| x * 3 + 1).collect());

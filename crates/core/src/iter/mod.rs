@@ -29,9 +29,11 @@
 //! An *indexed* iterator ([`IndexedParallelIterator`]) yields exactly one item per base
 //! index: sources, `map`, `enumerate`, `zip`, `copied`, `cloned`. `filter` and `filter_map`
 //! are not indexed. `collect` into a `Vec` writes an indexed iterator's items straight to
-//! their positions, and gathers the others block by block. On Linux, a collect whose output
-//! is fresh memory of 1 MiB or more maps it 256 KiB at a time just before the blocks write
-//! it, instead of taking a page fault per 4 KiB page (`prefault.rs` states why that is safe).
+//! their positions, and gathers the others block by block into runs, joined in order at the
+//! end (by a parallel copy when the result is 1 MiB or more: `concat.rs`). On Linux, a
+//! collect whose output is fresh memory of 1 MiB or more maps it 256 KiB at a time just
+//! before the blocks write it, instead of taking a page fault per 4 KiB page (`prefault.rs`
+//! states why that is safe).
 //!
 //! A panic in a closure stops nothing else: the loop finishes its other blocks, then the
 //! first panic is raised again at the caller; the pool is unharmed. Items already produced
@@ -41,6 +43,7 @@
 //! rest of each piece, and `zip` drops the longer side's extra elements.
 
 mod adapters;
+mod concat;
 mod consumers;
 mod drive;
 mod prefault;
@@ -526,17 +529,7 @@ impl<T: Send> FromParallelIterator<T> for Vec<T> {
         if iter.exact() {
             CollectInPlace::run(iter)
         } else {
-            // The first run's vector becomes the result (one run: no copy at all).
-            let mut runs = drive(iter, &CollectBlocks).into_iter();
-            let Some(mut out) = runs.next() else {
-                return Vec::new();
-            };
-            let rest: Vec<Vec<T>> = runs.collect();
-            out.reserve(rest.iter().map(Vec::len).sum());
-            for mut r in rest {
-                out.append(&mut r);
-            }
-            out
+            concat::concat(drive(iter, &CollectBlocks))
         }
     }
 }

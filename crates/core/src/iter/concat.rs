@@ -99,7 +99,7 @@ fn serial<T>(runs: Vec<Vec<T>>, total: usize) -> Vec<T> {
     out
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::concat;
     use crate::ThreadPoolBuilder;

@@ -18,6 +18,9 @@ use crate::results::Record;
 
 const SUITE: &str = "iter";
 
+/// A kernel that builds a `Vec` from a slice (the collect cases).
+type Kernel = fn(&[u64]) -> Vec<u64>;
+
 /// The measured code, once per library: the same source under each prelude.
 macro_rules! kernels {
     ($($prelude:ident)::+) => {
@@ -203,55 +206,45 @@ pub fn run(cfg: &Config, progress: &mut dyn FnMut(&str)) -> Vec<Record> {
     emit(&case, stats, bound as usize);
     drop(want);
 
-    // Map-collect into a Vec, in order.
-    let case = format!("map-collect-{tag}");
-    progress(&format!("iter: {case}"));
+    // Map-collect into a Vec, in order; then a filter-collect of a large result (two thirds
+    // of the items kept, about 53 MB at 10^7), whose runs each library joins at the end.
     let src: Vec<u64> = (0..n as u64).collect();
-    let check = |v: Vec<u64>| {
-        let ok = v.len() == n
-            && v.iter()
-                .enumerate()
-                .step_by(9973)
-                .all(|(i, &y)| y == 3 * i as u64 + 1);
-        assert!(ok, "map-collect mismatch")
-    };
-    let stats = measure_interleaved(
-        cfg.rounds(100),
-        &mut [
-            ("ontime", &mut || {
-                check(o.install(|| on_ontime::map_collect(&src)))
-            }),
-            ("rayon", &mut || {
-                check(r.install(|| on_rayon::map_collect(&src)))
-            }),
-        ],
-    );
-    emit(&case, stats, n);
-
-    // Filter-collect of a large result: two thirds of 10^7 u64 kept, about 53 MB.
-    let case = format!("filter-collect-{tag}");
-    progress(&format!("iter: {case}"));
-    let kept = n - n.div_ceil(3);
-    let check = |v: Vec<u64>| {
-        let ok = v.len() == kept
-            && v.iter()
-                .enumerate()
-                .step_by(9973)
-                .all(|(i, &y)| y == (i / 2 * 3 + i % 2 + 1) as u64);
-        assert!(ok, "filter-collect mismatch")
-    };
-    let stats = measure_interleaved(
-        cfg.rounds(100),
-        &mut [
-            ("ontime", &mut || {
-                check(o.install(|| on_ontime::filter_collect(&src)))
-            }),
-            ("rayon", &mut || {
-                check(r.install(|| on_rayon::filter_collect(&src)))
-            }),
-        ],
-    );
-    emit(&case, stats, n);
+    for (op, want_len, want, kernels) in [
+        (
+            "map-collect",
+            n,
+            (|i| 3 * i as u64 + 1) as fn(usize) -> u64,
+            (
+                on_ontime::map_collect as Kernel,
+                on_rayon::map_collect as Kernel,
+            ),
+        ),
+        (
+            "filter-collect",
+            n - n.div_ceil(3),
+            |i| (i / 2 * 3 + i % 2 + 1) as u64,
+            (on_ontime::filter_collect, on_rayon::filter_collect),
+        ),
+    ] {
+        let case = format!("{op}-{tag}");
+        progress(&format!("iter: {case}"));
+        let check = |v: Vec<u64>| {
+            let ok = v.len() == want_len
+                && v.iter()
+                    .enumerate()
+                    .step_by(9973)
+                    .all(|(i, &y)| y == want(i));
+            assert!(ok, "{op} mismatch")
+        };
+        let stats = measure_interleaved(
+            cfg.rounds(100),
+            &mut [
+                ("ontime", &mut || check(o.install(|| kernels.0(&src)))),
+                ("rayon", &mut || check(r.install(|| kernels.1(&src)))),
+            ],
+        );
+        emit(&case, stats, n);
+    }
     drop(src);
 
     // The sorts, of random u64 (restored before each run, untimed).

@@ -53,11 +53,11 @@ pub(crate) fn concat<T: Send>(mut runs: Vec<Vec<T>>) -> Vec<T> {
         .collect();
     let mut out: Vec<T> = Vec::with_capacity(total);
     let spare = out.spare_capacity_mut();
-    let prefault = Prefault::new(spare.as_ptr().cast(), std::mem::size_of_val(spare));
+    let prefault = Prefault::new(spare);
     let dst = SyncPtr::new(spare.as_mut_ptr().cast::<T>());
     let grain = (BLOCK_BYTES / size).max(1);
     crate::forall_chunked(0..total, grain, |block| {
-        prefault.block(block.start * size, block.end * size);
+        prefault.block(block.clone());
         let mut p = block.start;
         // The last run that starts at or before `p` holds it (empty runs are skipped).
         let mut i = starts.partition_point(|&s| s <= p) - 1;
@@ -86,12 +86,10 @@ pub(crate) fn concat<T: Send>(mut runs: Vec<Vec<T>>) -> Vec<T> {
     out
 }
 
-/// The first run's vector, grown to hold the others.
+/// The first run's vector (`concat` passes at least two), grown to hold the others.
 fn serial<T>(runs: Vec<Vec<T>>, total: usize) -> Vec<T> {
     let mut runs = runs.into_iter();
-    let Some(mut out) = runs.next() else {
-        return Vec::new();
-    };
+    let mut out = runs.next().unwrap_or_default();
     out.reserve(total - out.len());
     for mut r in runs {
         out.append(&mut r);

@@ -264,7 +264,7 @@ impl<T: Send> CollectInPlace<T> {
         let n = iter.base_len();
         let mut out: Vec<T> = Vec::with_capacity(n);
         let spare = out.spare_capacity_mut();
-        let prefault = Prefault::new(spare.as_ptr().cast(), std::mem::size_of_val(spare));
+        let prefault = Prefault::new(spare);
         let c = CollectInPlace {
             out: SyncPtr::new(spare.as_mut_ptr()),
             prefault,
@@ -290,8 +290,7 @@ impl<T: Send> Consumer<T> for CollectInPlace<T> {
 
     #[inline]
     fn feed<I: Iterator<Item = T>>(&self, acc: usize, range: Range<usize>, items: I) -> usize {
-        let size = std::mem::size_of::<T>();
-        self.prefault.block(range.start * size, range.end * size);
+        self.prefault.block(range.clone());
         let mut k = 0;
         for item in items {
             assert!(

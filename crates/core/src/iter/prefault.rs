@@ -33,6 +33,9 @@
 //! the same collect's median but doubled its slowest rounds (compaction and zeroing stalls;
 //! `docs/benchmarks.md`), and this runtime is sold on its tail.
 
+use std::mem::{size_of, size_of_val, MaybeUninit};
+use std::ops::Range;
+
 /// Outputs smaller than this are left to fault in page by page: they are likely to come from
 /// memory the allocator already holds, and the residency check would cost more than it saves.
 pub(crate) const MIN_BYTES: usize = 1 << 20;
@@ -48,6 +51,8 @@ pub(crate) struct Prefault {
     /// The whole pages inside the buffer, `lo..hi` (empty when prefaulting is off).
     lo: usize,
     hi: usize,
+    /// The size of one item of the buffer, in bytes.
+    size: usize,
 }
 
 impl Prefault {
@@ -56,21 +61,24 @@ impl Prefault {
         base: 0,
         lo: 0,
         hi: 0,
+        size: 0,
     };
 
-    /// Decides for a buffer of `bytes` bytes at `base` (its reserved, unwritten capacity).
-    pub(crate) fn new(base: *const u8, bytes: usize) -> Prefault {
+    /// Decides for `spare`, a collect's reserved, unwritten output.
+    pub(crate) fn new<T>(spare: &[MaybeUninit<T>]) -> Prefault {
+        let bytes = size_of_val(spare);
         if bytes < MIN_BYTES || !os::enabled() {
             return Prefault::OFF;
         }
         let page = os::page_size();
-        let base = base as usize;
+        let base = spare.as_ptr() as usize;
         let lo = base.next_multiple_of(page);
         let hi = (base + bytes) / page * page;
         if hi <= lo || os::resident(lo, page) {
             return Prefault::OFF;
         }
-        Prefault { base, lo, hi }
+        let size = size_of::<T>();
+        Prefault { base, lo, hi, size }
     }
 
     /// Whether the blocks will prefault.
@@ -79,17 +87,19 @@ impl Prefault {
         self.hi > self.lo
     }
 
-    /// Called by the block that is about to write bytes `start..end` of the buffer (offsets
-    /// from its first byte): maps the windows that begin in that range.
+    /// Called by the block that is about to write the buffer's positions `items`: maps the
+    /// windows that begin in their bytes.
     #[inline]
-    pub(crate) fn block(&self, start: usize, end: usize) {
+    pub(crate) fn block(&self, items: Range<usize>) {
         if self.hi > self.lo {
-            self.windows(start, end, os::populate)
+            self.windows(items.start * self.size, items.end * self.size, os::populate)
         }
     }
 
-    /// The address ranges the block `start..end` maps, handed to `map` in order.
-    #[cold]
+    /// The address ranges the block of bytes `start..end` (offsets from the buffer's first
+    /// byte) maps, handed to `map` in order. Out of line: it runs once per block, outside
+    /// the block's item loop.
+    #[inline(never)]
     fn windows(&self, start: usize, end: usize, mut map: impl FnMut(usize, usize)) {
         let (a, b) = (self.base + start, self.base + end);
         // The block at offset 0 also maps the window holding the buffer's first byte.
@@ -183,7 +193,12 @@ mod tests {
             for bytes in [2 * WINDOW, 5 * WINDOW + 4000, (1 << 20) + 123] {
                 let lo = base.next_multiple_of(page);
                 let hi = (base + bytes) / page * page;
-                let pf = Prefault { base, lo, hi };
+                let pf = Prefault {
+                    base,
+                    lo,
+                    hi,
+                    size: 1,
+                };
                 for block in [8, 4096, 32 << 10, 100_000, WINDOW, 3 * WINDOW + 5] {
                     let mut mapped = Vec::new();
                     let mut start = 0;
@@ -207,15 +222,16 @@ mod tests {
 
     #[test]
     fn small_outputs_are_left_alone() {
-        let v: Vec<u64> = Vec::with_capacity(1000);
-        assert!(!Prefault::new(v.as_ptr().cast(), 8000).is_on());
+        let mut v: Vec<u64> = Vec::with_capacity(1000);
+        assert!(!Prefault::new(v.spare_capacity_mut()).is_on());
     }
 
     /// A buffer whose first page is already written is not prefaulted.
     #[test]
     fn resident_buffers_are_left_alone() {
-        let v = vec![1u8; 4 << 20];
-        assert!(!Prefault::new(v.as_ptr(), v.len()).is_on());
+        let mut v = vec![1u8; 4 << 20];
+        v.clear();
+        assert!(!Prefault::new(v.spare_capacity_mut()).is_on());
     }
 
     /// On Linux a fresh large allocation is prefaulted (its pages become resident), and
@@ -226,7 +242,7 @@ mod tests {
     fn a_fresh_buffer_is_prefaulted_and_keeps_its_contents() {
         let bytes = 64 << 20;
         let mut v: Vec<u8> = Vec::with_capacity(bytes);
-        let pf = Prefault::new(v.as_ptr(), bytes);
+        let pf = Prefault::new(&v.spare_capacity_mut()[..bytes]);
         assert!(
             pf.is_on(),
             "a fresh 64 MiB allocation should not be resident"
@@ -241,7 +257,7 @@ mod tests {
             !super::os::resident(last, 4096),
             "the last page is not written yet"
         );
-        pf.block(0, bytes);
+        pf.block(0..bytes);
         assert!(
             super::os::resident(last, 4096),
             "prefaulting maps the last page"

@@ -5,41 +5,10 @@ use std::cmp::Ordering;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use ontime_core::prelude::*;
-use ontime_core::{ThreadPool, ThreadPoolBuilder};
+use ontime_core::ThreadPoolBuilder;
 
-fn pools() -> Vec<ThreadPool> {
-    [1, 2, 3]
-        .into_iter()
-        .map(|n| ThreadPoolBuilder::new().num_threads(n).build().unwrap())
-        .collect()
-}
-
-/// Sizes: empty, one element, ragged (not a power of two, around block sizes), large.
-const SIZES: &[usize] = &[0, 1, 2, 7, 100, 513, 4097, 100_003];
-
-/// A deterministic scramble.
-fn data(n: usize) -> Vec<u64> {
-    let mut x = 0x2545_f491_4f6c_dd1d_u64 ^ n as u64;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % 1000
-        })
-        .collect()
-}
-
-/// Runs `check` for every size on every pool, and once outside any pool (global pool).
-fn each(check: impl Fn(&[u64]) + Sync) {
-    for pool in pools() {
-        for &n in SIZES {
-            let v = data(n);
-            pool.install(|| check(&v));
-        }
-    }
-    check(&data(10_007));
-}
+mod common;
+use common::inputs::{data, each, pools, SIZES};
 
 #[test]
 fn consumers_match_serial() {

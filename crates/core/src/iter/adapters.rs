@@ -5,28 +5,6 @@ use std::ops::Range;
 
 use super::{IndexedParallelIterator, ParallelIterator};
 
-/// The methods an adapter over one `base` iterator forwards unchanged: its base indices, its
-/// smallest block and its start.
-macro_rules! forward_base {
-    () => {
-        fn base_len(&self) -> usize {
-            self.base.base_len()
-        }
-
-        fn min_len(&self) -> usize {
-            self.base.min_len()
-        }
-
-        fn begin(&mut self) {
-            self.base.begin()
-        }
-
-        fn truncate(&mut self, len: usize) {
-            self.base.truncate(len)
-        }
-    };
-}
-
 /// `map(f)`: see [`ParallelIterator::map`].
 #[derive(Clone, Debug)]
 pub struct Map<I, F> {
@@ -411,3 +389,46 @@ impl<I: IndexedParallelIterator> ParallelIterator for MinLen<I> {
 }
 
 impl<I: IndexedParallelIterator> IndexedParallelIterator for MinLen<I> {}
+
+/// `inspect(f)`: see [`ParallelIterator::inspect`].
+#[derive(Clone, Debug)]
+pub struct Inspect<I, F> {
+    base: I,
+    f: F,
+}
+
+impl<I, F> Inspect<I, F> {
+    pub(crate) fn new(base: I, f: F) -> Self {
+        Inspect { base, f }
+    }
+}
+
+impl<I, F> ParallelIterator for Inspect<I, F>
+where
+    I: ParallelIterator,
+    F: Fn(&I::Item) + Sync + Send,
+{
+    type Item = I::Item;
+    type Piece<'p>
+        = std::iter::Inspect<I::Piece<'p>, &'p F>
+    where
+        Self: 'p;
+
+    forward_base!();
+
+    fn exact(&self) -> bool {
+        self.base.exact()
+    }
+
+    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
+        // SAFETY: forwarded under the caller's contract.
+        unsafe { self.base.piece(range) }.inspect(&self.f)
+    }
+}
+
+impl<I, F> IndexedParallelIterator for Inspect<I, F>
+where
+    I: IndexedParallelIterator,
+    F: Fn(&I::Item) + Sync + Send,
+{
+}

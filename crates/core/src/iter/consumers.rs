@@ -1,7 +1,7 @@
 //! The consumers behind `ParallelIterator`'s methods: each folds the pieces of one block and
 //! combines neighbouring results left with right (see `drive.rs`).
 
-use std::iter::Sum;
+use std::iter::{Product, Sum};
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::ops::Range;
@@ -49,6 +49,31 @@ impl<T, S: Send + Sum<T> + Sum<S>> Consumer<T> for Summed<S> {
 
     fn combine(&self, left: S, right: S) -> S {
         [left, right].into_iter().sum()
+    }
+}
+
+pub(crate) struct Multiplied<S>(PhantomData<fn() -> S>);
+
+impl<S> Multiplied<S> {
+    pub(crate) fn new() -> Self {
+        Multiplied(PhantomData)
+    }
+}
+
+impl<T, S: Send + Product<T> + Product<S>> Consumer<T> for Multiplied<S> {
+    type Acc = S;
+
+    fn start(&self) -> S {
+        std::iter::empty::<S>().product()
+    }
+
+    #[inline]
+    fn feed<I: Iterator<Item = T>>(&self, acc: S, _: Range<usize>, items: I) -> S {
+        [acc, items.product()].into_iter().product()
+    }
+
+    fn combine(&self, left: S, right: S) -> S {
+        [left, right].into_iter().product()
     }
 }
 
@@ -261,9 +286,17 @@ pub(crate) struct CollectInPlace<T> {
 
 impl<T: Send> CollectInPlace<T> {
     pub(crate) fn run<P: ParallelIterator<Item = T>>(iter: P) -> Vec<T> {
+        let mut out = Vec::new();
+        Self::append(&mut out, iter);
+        out
+    }
+
+    /// Writes `iter`'s items after `out`'s elements, in order (`collect`, `par_extend`).
+    pub(crate) fn append<P: ParallelIterator<Item = T>>(out: &mut Vec<T>, iter: P) {
         let n = iter.base_len();
-        let mut out: Vec<T> = Vec::with_capacity(n);
-        let spare = out.spare_capacity_mut();
+        let old = out.len();
+        out.reserve(n);
+        let spare = &mut out.spare_capacity_mut()[..n];
         let prefault = Prefault::new(spare);
         let c = CollectInPlace {
             out: SyncPtr::new(spare.as_mut_ptr()),
@@ -274,10 +307,10 @@ impl<T: Send> CollectInPlace<T> {
             written, n,
             "ontime: an indexed parallel iterator gave {written} items for {n} indices"
         );
-        // SAFETY: every position below `n` was written exactly once (each block checked its
-        // own count, and the blocks cover `0..n` once), within the capacity reserved above.
-        unsafe { out.set_len(n) };
-        out
+        // SAFETY: every position of `old..old + n` was written exactly once (each block
+        // checked its own count, and the blocks cover `0..n` once), within the capacity
+        // reserved above.
+        unsafe { out.set_len(old + n) };
     }
 }
 

@@ -42,28 +42,69 @@
 //! consumed `Vec` is moved out or dropped exactly once: short-circuiting consumers drop the
 //! rest of each piece, and `zip` drops the longer side's extra elements.
 
+/// The methods an adapter over one `base` iterator forwards unchanged: its base indices, its
+/// smallest block and its start.
+macro_rules! forward_base {
+    () => {
+        fn base_len(&self) -> usize {
+            self.base.base_len()
+        }
+
+        fn min_len(&self) -> usize {
+            self.base.min_len()
+        }
+
+        fn begin(&mut self) {
+            self.base.begin()
+        }
+
+        fn truncate(&mut self, len: usize) {
+            self.base.truncate(len)
+        }
+    };
+}
+
 mod adapters;
+mod collections;
 mod concat;
 mod consumers;
 mod drive;
+mod flat;
 mod prefault;
+mod search;
+mod segments;
 mod sources;
+mod stateful;
 
 use std::cmp::Ordering;
-use std::iter::Sum;
+use std::iter::{Product, Sum};
 use std::ops::Range;
 
 #[doc(hidden)]
 pub use adapters::FilterPiece;
-pub use adapters::{Cloned, Copied, Enumerate, Filter, FilterMap, Map, MinLen, Zip};
-pub use sources::{Chunks, ChunksMut, RangeInteger, RangeIter, SliceIter, SliceIterMut, VecIter};
+pub use adapters::{Cloned, Copied, Enumerate, Filter, FilterMap, Inspect, Map, MinLen, Zip};
+pub use collections::ParallelExtend;
+#[doc(hidden)]
+pub use flat::NestedPiece;
+pub use flat::{FlatMap, FlatMapIter, Flatten, FlattenIter};
+pub use search::TryOutcome;
+pub use segments::{Chain, Skip, Take};
+pub use sources::{
+    Chunks, ChunksMut, RangeInteger, RangeIter, SliceIter, SliceIterMut, VecIter, Windows,
+};
 #[doc(hidden)]
 pub use sources::{RangePiece, VecPiece};
+#[doc(hidden)]
+pub use stateful::{Call, CloneOf, FoldPiece, MapStatePiece, Start};
+pub use stateful::{Fold, FoldWith, MapInit, MapWith};
 
+use collections::{two_sides, Sides};
 use consumers::{
-    AnyAll, Best, CollectBlocks, CollectInPlace, Count, FindAny, ForEach, Reduce, Summed,
+    AnyAll, Best, CollectBlocks, CollectInPlace, Count, FindAny, ForEach, Multiplied, Reduce,
+    Summed,
 };
 use drive::drive;
+use search::{FindFirst, FindLast};
 
 /// A parallel iterator: a stream of items produced and consumed on a pool's workers.
 ///
@@ -353,12 +394,380 @@ pub trait ParallelIterator: Sized + Send + Sync {
         drive(self, &FindAny::new(pred))
     }
 
-    /// Gathers the items into a collection, in index order (`Vec<T>` for now).
+    /// Calls `op` on every item with a state made by `init()`, once per piece of work (a
+    /// block of items: see [`map_init`](Self::map_init)).
     ///
     /// ```
     /// use ontime_core::prelude::*;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let calls = AtomicUsize::new(0);
+    /// (0..1000u32).into_par_iter().for_each_init(Vec::new, |buf, x| {
+    ///     buf.push(x);
+    ///     calls.fetch_add(1, Ordering::Relaxed);
+    /// });
+    /// assert_eq!(calls.into_inner(), 1000);
+    /// ```
+    fn for_each_init<INIT, T, OP>(self, init: INIT, op: OP)
+    where
+        INIT: Fn() -> T + Sync + Send,
+        OP: Fn(&mut T, Self::Item) + Sync + Send,
+    {
+        self.map_init(init, op).for_each(drop)
+    }
+
+    /// Calls `op` on every item with a clone of `init`, one clone per piece of work (see
+    /// [`map_with`](Self::map_with)).
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// use std::sync::Mutex;
+    /// let out = Mutex::new(Vec::new());
+    /// (0..4u32).into_par_iter().for_each_with(10, |base, x| out.lock().unwrap().push(*base + x));
+    /// let mut out = out.into_inner().unwrap();
+    /// out.sort();
+    /// assert_eq!(out, [10, 11, 12, 13]);
+    /// ```
+    fn for_each_with<T, OP>(self, init: T, op: OP)
+    where
+        T: Clone + Send + Sync,
+        OP: Fn(&mut T, Self::Item) + Sync + Send,
+    {
+        self.map_with(init, op).for_each(drop)
+    }
+
+    /// Calls `op` on every item until one returns `Err`, `None` or `ControlFlow::Break`, and
+    /// returns that outcome, or `Ok(())` (`Some(())`, `Continue(())`) if none did. When
+    /// several items stop it, the first in index order wins, so the outcome is the one a
+    /// serial loop would give; items after it may or may not have been visited.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let r = (0..100u32).into_par_iter().try_for_each(|x| {
+    ///     if x % 40 == 39 { Err(x) } else { Ok(()) }
+    /// });
+    /// assert_eq!(r, Err(39));
+    /// ```
+    fn try_for_each<OP, R>(self, op: OP) -> R
+    where
+        OP: Fn(Self::Item) -> R + Sync + Send,
+        R: TryOutcome,
+    {
+        self.map(op)
+            .find_first(TryOutcome::stops)
+            .unwrap_or_else(R::finished)
+    }
+
+    /// Calls `f` on a reference to every item as it passes (for side effects).
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let seen = AtomicUsize::new(0);
+    /// let n = (0..10u32).into_par_iter().inspect(|_| { seen.fetch_add(1, Ordering::Relaxed); }).count();
+    /// assert_eq!((n, seen.into_inner()), (10, 10));
+    /// ```
+    fn inspect<F>(self, f: F) -> Inspect<Self, F>
+    where
+        F: Fn(&Self::Item) + Sync + Send,
+    {
+        Inspect::new(self, f)
+    }
+
+    /// Applies `f` to every item with a state made by `init()`, one state per piece of work
+    /// (a block of up to 4,096 items, or about 100 µs of them), for state that is dear to make
+    /// and may be reused, such as a buffer or a random number generator. How many states are
+    /// made depends on how the work was split.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v: Vec<String> = (0..3u32)
+    ///     .into_par_iter()
+    ///     .map_init(String::new, |buf, x| {
+    ///         buf.clear();
+    ///         buf.push_str(&x.to_string());
+    ///         buf.clone()
+    ///     })
+    ///     .collect();
+    /// assert_eq!(v, ["0", "1", "2"]);
+    /// ```
+    fn map_init<INIT, T, F, R>(self, init: INIT, f: F) -> MapInit<Self, INIT, F>
+    where
+        INIT: Fn() -> T + Sync + Send,
+        F: Fn(&mut T, Self::Item) -> R + Sync + Send,
+        R: Send,
+    {
+        MapInit::new(self, init, f)
+    }
+
+    /// Applies `f` to every item with a clone of `init`, one clone per piece of work (as in
+    /// [`map_init`](Self::map_init)).
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v: Vec<u32> = (0..3u32).into_par_iter().map_with(100, |base, x| *base + x).collect();
+    /// assert_eq!(v, [100, 101, 102]);
+    /// ```
+    fn map_with<T, F, R>(self, init: T, f: F) -> MapWith<Self, T, F>
+    where
+        T: Clone + Send + Sync,
+        F: Fn(&mut T, Self::Item) -> R + Sync + Send,
+        R: Send,
+    {
+        MapWith::new(self, init, f)
+    }
+
+    /// Folds the items of each piece of work (a block of items, see
+    /// [`map_init`](Self::map_init)) into an accumulator that starts at `identity()`, and
+    /// yields the accumulators, in index order. Follow it with `reduce`, `sum` or `collect`
+    /// to combine them; how many there are depends on how the work was split.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let words = ["a", "bb", "ccc", "dddd"];
+    /// let total = words
+    ///     .par_iter()
+    ///     .fold(String::new, |mut s, w| { s.push_str(w); s })
+    ///     .reduce(String::new, |a, b| a + &b);
+    /// assert_eq!(total, "abbcccdddd");
+    /// ```
+    fn fold<T, ID, F>(self, identity: ID, op: F) -> Fold<Self, ID, F>
+    where
+        ID: Fn() -> T + Sync + Send,
+        F: Fn(T, Self::Item) -> T + Sync + Send,
+        T: Send,
+    {
+        Fold::new(self, identity, op)
+    }
+
+    /// As [`fold`](Self::fold), each accumulator starting from a clone of `init`.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let s: u64 = (1..=100u64).into_par_iter().fold_with(0, |a, x| a + x).sum();
+    /// assert_eq!(s, 5050);
+    /// ```
+    fn fold_with<T, F>(self, init: T, op: F) -> FoldWith<Self, T, F>
+    where
+        T: Clone + Send + Sync,
+        F: Fn(T, Self::Item) -> T + Sync + Send,
+    {
+        FoldWith::new(self, init, op)
+    }
+
+    /// Replaces every item by the items of the serial iterator `f` makes of it, in order.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v: Vec<u32> = (1..4u32).into_par_iter().flat_map_iter(|n| 0..n).collect();
+    /// assert_eq!(v, [0, 0, 1, 0, 1, 2]);
+    /// ```
+    fn flat_map_iter<F, U>(self, f: F) -> FlatMapIter<Self, F>
+    where
+        F: Fn(Self::Item) -> U + Sync + Send,
+        U: IntoIterator,
+        U::Item: Send,
+    {
+        FlatMapIter::new(self, f)
+    }
+
+    /// Replaces every item (itself a serial iterable, such as a `Vec`) by its items, in order.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v: Vec<u8> = vec![vec![1, 2], vec![], vec![3]].into_par_iter().flatten_iter().collect();
+    /// assert_eq!(v, [1, 2, 3]);
+    /// ```
+    fn flatten_iter(self) -> FlattenIter<Self>
+    where
+        Self::Item: IntoIterator,
+        <Self::Item as IntoIterator>::Item: Send,
+    {
+        FlattenIter::new(self)
+    }
+
+    /// Replaces every item by the items of the parallel iterator `f` makes of it, in order.
+    /// Each inner iterator runs serially on the worker that made it; the parallelism comes
+    /// from the outer iterator (for a few items with large inner work, run the inner
+    /// iterators inside `for_each` or `map` instead, where they split on their own).
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let grid: Vec<(u32, u32)> = (0..2u32)
+    ///     .into_par_iter()
+    ///     .flat_map(|i| (0..3u32).into_par_iter().map(move |j| (i, j)))
+    ///     .collect();
+    /// assert_eq!(grid.len(), 6);
+    /// assert_eq!(grid[4], (1, 1));
+    /// ```
+    fn flat_map<F, U>(self, f: F) -> FlatMap<Self, F>
+    where
+        F: Fn(Self::Item) -> U + Sync + Send,
+        U: IntoParallelIterator,
+    {
+        FlatMap::new(self, f)
+    }
+
+    /// Replaces every item (itself convertible into a parallel iterator, such as a `Vec`) by
+    /// its items, in order; as [`flat_map`](Self::flat_map), each runs serially.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v: Vec<u8> = vec![vec![1, 2], vec![], vec![3]].into_par_iter().flatten().collect();
+    /// assert_eq!(v, [1, 2, 3]);
+    /// ```
+    fn flatten(self) -> Flatten<Self>
+    where
+        Self::Item: IntoParallelIterator,
+    {
+        Flatten::new(self)
+    }
+
+    /// The items of `self`, then those of `other`.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v: Vec<u32> = (0..3u32).into_par_iter().chain(vec![7, 8]).collect();
+    /// assert_eq!(v, [0, 1, 2, 7, 8]);
+    /// ```
+    fn chain<C>(self, other: C) -> Chain<Self, C::Iter>
+    where
+        C: IntoParallelIterator<Item = Self::Item>,
+    {
+        Chain::new(self, other.into_par_iter())
+    }
+
+    /// Multiplies the items, as [`sum`](Self::sum) adds them.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let f: u64 = (1..=10u64).into_par_iter().product();
+    /// assert_eq!(f, 3_628_800);
+    /// ```
+    fn product<P>(self) -> P
+    where
+        P: Send + Product<Self::Item> + Product<P>,
+    {
+        drive(self, &Multiplied::new())
+    }
+
+    /// The smallest item by `cmp` (the first of equal ones), or `None` if there is none.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v = [2.5f64, -1.0, 7.0];
+    /// assert_eq!(v.par_iter().min_by(|a, b| a.total_cmp(b)), Some(&-1.0));
+    /// ```
+    fn min_by<F>(self, cmp: F) -> Option<Self::Item>
+    where
+        F: Fn(&Self::Item, &Self::Item) -> Ordering + Sync + Send,
+    {
+        drive(
+            self,
+            &Best::new(move |a: &Self::Item, b: &Self::Item| cmp(b, a) == Ordering::Less),
+        )
+    }
+
+    /// The largest item by `cmp` (the last of equal ones), or `None` if there is none.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v = [2.5f64, -1.0, 7.0];
+    /// assert_eq!(v.par_iter().max_by(|a, b| a.total_cmp(b)), Some(&7.0));
+    /// ```
+    fn max_by<F>(self, cmp: F) -> Option<Self::Item>
+    where
+        F: Fn(&Self::Item, &Self::Item) -> Ordering + Sync + Send,
+    {
+        drive(
+            self,
+            &Best::new(move |a: &Self::Item, b: &Self::Item| cmp(b, a) != Ordering::Less),
+        )
+    }
+
+    /// The first item in index order for which `pred` holds, or `None`: what a serial
+    /// `find` returns. Blocks after one that found an item stop early.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v: Vec<u32> = (0..10_000).collect();
+    /// assert_eq!(v.par_iter().find_first(|&&x| x % 1000 == 999), Some(&999));
+    /// ```
+    fn find_first<P>(self, pred: P) -> Option<Self::Item>
+    where
+        P: Fn(&Self::Item) -> bool + Sync + Send,
+    {
+        drive(self, &FindFirst::new(pred))
+    }
+
+    /// The last item in index order for which `pred` holds, or `None`.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v: Vec<u32> = (0..10_000).collect();
+    /// assert_eq!(v.par_iter().find_last(|&&x| x % 1000 == 999), Some(&9999));
+    /// ```
+    fn find_last<P>(self, pred: P) -> Option<Self::Item>
+    where
+        P: Fn(&Self::Item) -> bool + Sync + Send,
+    {
+        drive(self, &FindLast::new(pred))
+    }
+
+    /// Splits the items in two collections, those for which `pred` holds first, each in
+    /// index order.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let (even, odd): (Vec<u32>, Vec<u32>) = (0..7u32).into_par_iter().partition(|x| x % 2 == 0);
+    /// assert_eq!((even, odd), (vec![0, 2, 4, 6], vec![1, 3, 5]));
+    /// ```
+    fn partition<A, B, P>(self, pred: P) -> (A, B)
+    where
+        A: Default + Send + ParallelExtend<Self::Item>,
+        B: Default + Send + ParallelExtend<Self::Item>,
+        P: Fn(&Self::Item) -> bool + Sync + Send,
+    {
+        two_sides(self, |x| {
+            if pred(&x) {
+                Sides::Left(x)
+            } else {
+                Sides::Right(x)
+            }
+        })
+    }
+
+    /// Splits items that are pairs into two collections, each in index order.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let (n, sq): (Vec<u32>, Vec<u32>) = (0..4u32).into_par_iter().map(|x| (x, x * x)).unzip();
+    /// assert_eq!((n, sq), (vec![0, 1, 2, 3], vec![0, 1, 4, 9]));
+    /// ```
+    fn unzip<A, B, FromA, FromB>(self) -> (FromA, FromB)
+    where
+        Self: ParallelIterator<Item = (A, B)>,
+        A: Send,
+        B: Send,
+        FromA: Default + Send + ParallelExtend<A>,
+        FromB: Default + Send + ParallelExtend<B>,
+    {
+        two_sides(self, |(a, b)| Sides::Both(a, b))
+    }
+
+    /// Gathers the items into a collection, in index order: a `Vec`, `VecDeque`, `String`
+    /// (of `char`s, `&str`s or `String`s), `HashMap`, `HashSet`, `BTreeMap` or `BTreeSet`,
+    /// or a `Result` or `Option` of one of those (the first `Err` or `None` in index order
+    /// wins, and blocks after it stop early).
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// use std::collections::HashMap;
     /// let v: Vec<usize> = (0..5usize).into_par_iter().map(|i| i * i).collect();
     /// assert_eq!(v, [0, 1, 4, 9, 16]);
+    /// let m: HashMap<usize, usize> = (0..5usize).into_par_iter().map(|i| (i, i * i)).collect();
+    /// assert_eq!(m[&3], 9);
+    /// let parsed: Result<Vec<u8>, _> = ["1", "2", "x"].par_iter().map(|s| s.parse::<u8>()).collect();
+    /// assert!(parsed.is_err());
     /// ```
     fn collect<C>(self) -> C
     where
@@ -409,6 +818,79 @@ pub trait IndexedParallelIterator: ParallelIterator {
         Z::Iter: IndexedParallelIterator,
     {
         Zip::new(self, other.into_par_iter())
+    }
+
+    /// Leaves out the first `n` items (they are still produced, serially, before the others,
+    /// and dropped, as `std`'s `skip` produces them).
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v: Vec<u32> = (0..6u32).into_par_iter().skip(4).collect();
+    /// assert_eq!(v, [4, 5]);
+    /// ```
+    fn skip(self, n: usize) -> Skip<Self> {
+        Skip::new(self, n)
+    }
+
+    /// Keeps only the first `n` items (the others are never produced; an owned source drops
+    /// them).
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v: Vec<u32> = (0..6u32).into_par_iter().take(2).collect();
+    /// assert_eq!(v, [0, 1]);
+    /// ```
+    fn take(self, n: usize) -> Take<Self> {
+        Take::new(self, n)
+    }
+
+    /// The index of some item for which `pred` holds (not necessarily the first), or `None`.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let i = [5, 8, 13, 8].par_iter().position_any(|&x| x == 8);
+    /// assert!(i == Some(1) || i == Some(3));
+    /// ```
+    fn position_any<P>(self, pred: P) -> Option<usize>
+    where
+        P: Fn(Self::Item) -> bool + Sync + Send,
+    {
+        self.map(pred)
+            .enumerate()
+            .find_any(|&(_, hit)| hit)
+            .map(|(i, _)| i)
+    }
+
+    /// The index of the first item for which `pred` holds, or `None`.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// assert_eq!([5, 8, 13, 8].par_iter().position_first(|&x| x == 8), Some(1));
+    /// ```
+    fn position_first<P>(self, pred: P) -> Option<usize>
+    where
+        P: Fn(Self::Item) -> bool + Sync + Send,
+    {
+        self.map(pred)
+            .enumerate()
+            .find_first(|&(_, hit)| hit)
+            .map(|(i, _)| i)
+    }
+
+    /// The index of the last item for which `pred` holds, or `None`.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// assert_eq!([5, 8, 13, 8].par_iter().position_last(|&x| x == 8), Some(3));
+    /// ```
+    fn position_last<P>(self, pred: P) -> Option<usize>
+    where
+        P: Fn(Self::Item) -> bool + Sync + Send,
+    {
+        self.map(pred)
+            .enumerate()
+            .find_last(|&(_, hit)| hit)
+            .map(|(i, _)| i)
     }
 
     /// Keeps at least `min` items in each serial piece of work, for bodies so cheap that

@@ -179,6 +179,49 @@ impl<'data, T: Sync> ParallelIterator for Chunks<'data, T> {
 
 impl<T: Sync> IndexedParallelIterator for Chunks<'_, T> {}
 
+/// `par_windows(size)` on a slice: yields every run of `size` neighbouring elements, as
+/// `&[T]`, in order (none if the slice is shorter than `size`).
+#[derive(Debug)]
+pub struct Windows<'data, T> {
+    slice: &'data [T],
+    size: usize,
+}
+
+impl<'data, T: Sync> Windows<'data, T> {
+    pub(crate) fn new(slice: &'data [T], size: usize) -> Self {
+        assert!(
+            size > 0,
+            "ontime: par_windows needs a window size of at least 1"
+        );
+        Windows { slice, size }
+    }
+}
+
+impl<'data, T: Sync> ParallelIterator for Windows<'data, T> {
+    type Item = &'data [T];
+    type Piece<'p>
+        = std::slice::Windows<'data, T>
+    where
+        Self: 'p;
+
+    fn base_len(&self) -> usize {
+        (self.slice.len() + 1).saturating_sub(self.size)
+    }
+
+    fn exact(&self) -> bool {
+        true
+    }
+
+    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
+        // Window `i` is `slice[i..i + size]`: the windows `range` read `range.start` up to
+        // `range.end - 1 + size` (shared reads; windows overlap, pieces need not be disjoint).
+        let hi = (range.end + self.size - 1).max(range.start);
+        self.slice[range.start..hi.min(self.slice.len())].windows(self.size)
+    }
+}
+
+impl<T: Sync> IndexedParallelIterator for Windows<'_, T> {}
+
 /// `par_chunks_mut(size)` on a slice: yields `&mut [T]` of `size` elements (the last may be
 /// shorter).
 #[derive(Debug)]

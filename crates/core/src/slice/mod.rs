@@ -1,4 +1,4 @@
-//! Parallel methods on slices, with rayon's names: `par_chunks`, `par_chunks_mut` and the
+//! Parallel methods on slices, with rayon's names: `par_chunks`, `par_windows`, `par_chunks_mut` and the
 //! parallel sorts. Bring them in with `use ontime_core::prelude::*;`.
 
 mod merge;
@@ -9,7 +9,7 @@ const SERIAL: usize = 1 << 13;
 
 use std::cmp::Ordering;
 
-use crate::iter::{Chunks, ChunksMut};
+use crate::iter::{Chunks, ChunksMut, Windows};
 
 /// Parallel methods on shared slices.
 pub trait ParallelSlice<T: Sync> {
@@ -25,11 +25,29 @@ pub trait ParallelSlice<T: Sync> {
     /// assert_eq!(sums, [6, 22, 17]);
     /// ```
     fn par_chunks(&self, size: usize) -> Chunks<'_, T>;
+
+    /// Iterates over every run of `size` neighbouring elements (windows overlap), in
+    /// parallel; none if the slice is shorter than `size`.
+    ///
+    /// # Panics
+    /// If `size` is zero.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v = [1, 2, 3, 4];
+    /// let sums: Vec<i32> = v.par_windows(2).map(|w| w[0] + w[1]).collect();
+    /// assert_eq!(sums, [3, 5, 7]);
+    /// ```
+    fn par_windows(&self, size: usize) -> Windows<'_, T>;
 }
 
 impl<T: Sync> ParallelSlice<T> for [T] {
     fn par_chunks(&self, size: usize) -> Chunks<'_, T> {
         Chunks::new(self, size)
+    }
+
+    fn par_windows(&self, size: usize) -> Windows<'_, T> {
+        Windows::new(self, size)
     }
 }
 

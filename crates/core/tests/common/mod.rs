@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod inputs;
+
 use ontime_core::join;
 
 /// Fills `s` with `base, base + 1, ...` by splitting it with `join` down to `leaf` elements:

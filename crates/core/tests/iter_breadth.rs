@@ -422,3 +422,80 @@ fn owned_elements_are_dropped_exactly_once() {
     });
     assert_eq!(LIVE.load(Ordering::Relaxed), 0);
 }
+
+#[test]
+fn std_collections_iterate_in_parallel() {
+    each(|v| {
+        // A deque whose elements wrap around its buffer: two slices, chained.
+        let mut dq: VecDeque<u64> = v.iter().copied().skip(v.len() / 2).collect();
+        for &x in v[..v.len() / 2].iter().rev() {
+            dq.push_front(x);
+        }
+        assert_eq!(dq.par_iter().copied().collect::<Vec<_>>(), v);
+        dq.par_iter_mut().for_each(|x| *x += 1);
+        assert_eq!(
+            dq.clone().into_par_iter().collect::<Vec<_>>(),
+            v.iter().map(|x| x + 1).collect::<Vec<_>>()
+        );
+        let hm: HashMap<usize, u64> = v.iter().copied().enumerate().collect();
+        assert_eq!(hm.par_iter().map(|(_, &x)| x).sum::<u64>(), v.iter().sum());
+        let mut bm: BTreeMap<usize, u64> = v.iter().copied().enumerate().collect();
+        bm.par_iter_mut().for_each(|(&k, x)| *x += k as u64);
+        let keyed: Vec<(usize, u64)> = bm.par_iter().map(|(&k, &x)| (k, x)).collect();
+        let want: Vec<(usize, u64)> = v
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| (k, x + k as u64))
+            .collect();
+        assert_eq!(keyed, want, "a BTreeMap's items come in key order");
+        assert_eq!(hm.into_par_iter().count(), v.len());
+        let hs: HashSet<u64> = v.iter().copied().collect();
+        let bs: BTreeSet<u64> = v.iter().copied().collect();
+        assert_eq!(hs.par_iter().sum::<u64>(), bs.iter().sum::<u64>());
+        assert_eq!(
+            bs.clone().into_par_iter().collect::<Vec<_>>(),
+            bs.iter().copied().collect::<Vec<_>>()
+        );
+        assert_eq!(hs.into_par_iter().count(), bs.len());
+    });
+}
+
+#[test]
+fn exact_chunks_reduce_with_and_collect_into_vec_match_serial() {
+    each(|v| {
+        for size in [1usize, 3, 64, v.len() + 1] {
+            let sums: Vec<u64> = v.par_chunks_exact(size).map(|c| c.iter().sum()).collect();
+            assert_eq!(
+                sums,
+                v.chunks_exact(size)
+                    .map(|c| c.iter().sum())
+                    .collect::<Vec<u64>>()
+            );
+            assert_eq!(
+                v.par_chunks_exact(size).remainder(),
+                v.chunks_exact(size).remainder()
+            );
+            let mut m = v.to_vec();
+            let mut chunks = m.par_chunks_exact_mut(size);
+            chunks.remainder().fill(0);
+            chunks.for_each(|c| c.reverse());
+            let mut want = v.to_vec();
+            let mut it = want.chunks_exact_mut(size);
+            it.by_ref().for_each(|c| c.reverse());
+            it.into_remainder().fill(0);
+            assert_eq!(m, want);
+        }
+        assert_eq!(
+            v.par_iter().copied().reduce_with(u64::max),
+            v.iter().copied().reduce(u64::max)
+        );
+        let joined = v.par_iter().map(|&x| vec![x]).reduce_with(|mut a, mut b| {
+            a.append(&mut b);
+            a
+        });
+        assert_eq!(joined.unwrap_or_default(), v);
+        let mut out = vec![1u64; 7];
+        v.par_iter().map(|x| x * 3).collect_into_vec(&mut out);
+        assert_eq!(out, v.iter().map(|x| x * 3).collect::<Vec<_>>());
+    });
+}

@@ -68,6 +68,7 @@ mod adapters;
 mod collections;
 mod concat;
 mod consumers;
+mod containers;
 mod drive;
 mod flat;
 mod prefault;
@@ -90,7 +91,8 @@ pub use flat::{FlatMap, FlatMapIter, Flatten, FlattenIter};
 pub use search::TryOutcome;
 pub use segments::{Chain, Skip, Take};
 pub use sources::{
-    Chunks, ChunksMut, RangeInteger, RangeIter, SliceIter, SliceIterMut, VecIter, Windows,
+    Chunks, ChunksExact, ChunksExactMut, ChunksMut, RangeInteger, RangeIter, SliceIter,
+    SliceIterMut, VecIter, Windows,
 };
 #[doc(hidden)]
 pub use sources::{RangePiece, VecPiece};
@@ -289,6 +291,28 @@ pub trait ParallelIterator: Sized + Send + Sync {
         OP: Fn(Self::Item, Self::Item) -> Self::Item + Sync + Send,
     {
         drive(self, &Reduce { identity, op })
+    }
+
+    /// Combines the items with `op` (associative, as for [`reduce`](Self::reduce)), or
+    /// `None` if there are none; no identity is needed.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let longest = ["a", "abc", "ab"].par_iter().copied().reduce_with(|a, b| if b.len() > a.len() { b } else { a });
+    /// assert_eq!(longest, Some("abc"));
+    /// ```
+    fn reduce_with<OP>(self, op: OP) -> Option<Self::Item>
+    where
+        OP: Fn(Self::Item, Self::Item) -> Self::Item + Sync + Send,
+    {
+        self.map(Some).reduce(
+            || None,
+            |a, b| match (a, b) {
+                (Some(a), Some(b)) => Some(op(a, b)),
+                (a, None) => a,
+                (None, b) => b,
+            },
+        )
     }
 
     /// The smallest item (the first of equal ones), or `None` if there is none.
@@ -818,6 +842,20 @@ pub trait IndexedParallelIterator: ParallelIterator {
         Z::Iter: IndexedParallelIterator,
     {
         Zip::new(self, other.into_par_iter())
+    }
+
+    /// Replaces `target`'s elements by the items, in order, writing them in place (reusing
+    /// `target`'s buffer when it is large enough).
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let mut out = vec![9u32; 100];
+    /// (0..3u32).into_par_iter().map(|x| x * 2).collect_into_vec(&mut out);
+    /// assert_eq!(out, [0, 2, 4]);
+    /// ```
+    fn collect_into_vec(self, target: &mut Vec<Self::Item>) {
+        target.clear();
+        CollectInPlace::append(target, self);
     }
 
     /// Leaves out the first `n` items (they are still produced, serially, before the others,

@@ -76,7 +76,7 @@ unsafe impl<T: Send> Send for SliceIterMut<'_, T> {}
 unsafe impl<T: Send> Sync for SliceIterMut<'_, T> {}
 
 impl<'data, T: Send> SliceIterMut<'data, T> {
-    fn new(slice: &'data mut [T]) -> Self {
+    pub(crate) fn new(slice: &'data mut [T]) -> Self {
         SliceIterMut {
             ptr: slice.as_mut_ptr(),
             len: slice.len(),
@@ -178,6 +178,139 @@ impl<'data, T: Sync> ParallelIterator for Chunks<'data, T> {
 }
 
 impl<T: Sync> IndexedParallelIterator for Chunks<'_, T> {}
+
+/// `par_chunks_exact(size)` on a slice: yields `&[T]` of exactly `size` elements; the last
+/// `len % size` elements are left out, and [`remainder`](Self::remainder) gives them.
+#[derive(Debug)]
+pub struct ChunksExact<'data, T> {
+    chunks: Chunks<'data, T>,
+    rest: &'data [T],
+}
+
+impl<'data, T: Sync> ChunksExact<'data, T> {
+    pub(crate) fn new(slice: &'data [T], size: usize) -> Self {
+        assert!(
+            size > 0,
+            "ontime: par_chunks_exact needs a chunk size of at least 1"
+        );
+        let (whole, rest) = slice.split_at(slice.len() - slice.len() % size);
+        ChunksExact {
+            chunks: Chunks::new(whole, size),
+            rest,
+        }
+    }
+
+    /// The elements after the last whole chunk (fewer than `size`).
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v = [1, 2, 3, 4, 5];
+    /// assert_eq!(v.par_chunks_exact(2).remainder(), [5]);
+    /// ```
+    pub fn remainder(&self) -> &'data [T] {
+        self.rest
+    }
+}
+
+impl<'data, T: Sync> ParallelIterator for ChunksExact<'data, T> {
+    type Item = &'data [T];
+    type Piece<'p>
+        = std::slice::Chunks<'data, T>
+    where
+        Self: 'p;
+
+    fn base_len(&self) -> usize {
+        self.chunks.base_len()
+    }
+
+    fn exact(&self) -> bool {
+        true
+    }
+
+    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
+        // SAFETY: forwarded under the caller's contract.
+        unsafe { self.chunks.piece(range) }
+    }
+}
+
+impl<T: Sync> IndexedParallelIterator for ChunksExact<'_, T> {}
+
+/// `par_chunks_exact_mut(size)` on a slice: yields `&mut [T]` of exactly `size` elements;
+/// [`into_remainder`](Self::into_remainder) gives the last `len % size`.
+#[derive(Debug)]
+pub struct ChunksExactMut<'data, T> {
+    chunks: ChunksMut<'data, T>,
+    rest: &'data mut [T],
+}
+
+// SAFETY: a shared `&ChunksExactMut` reaches only `chunks` (itself `Sync` for `T: Send`: each
+// chunk goes to one piece only); `rest` is reached only through `&mut self` or `self`.
+unsafe impl<T: Send> Sync for ChunksExactMut<'_, T> {}
+
+impl<'data, T: Send> ChunksExactMut<'data, T> {
+    pub(crate) fn new(slice: &'data mut [T], size: usize) -> Self {
+        assert!(
+            size > 0,
+            "ontime: par_chunks_exact_mut needs a chunk size of at least 1"
+        );
+        let len = slice.len();
+        let (whole, rest) = slice.split_at_mut(len - len % size);
+        ChunksExactMut {
+            chunks: ChunksMut::new(whole, size),
+            rest,
+        }
+    }
+
+    /// The elements after the last whole chunk (fewer than `size`).
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let mut v = [1, 2, 3, 4, 5];
+    /// let mut chunks = v.par_chunks_exact_mut(2);
+    /// chunks.remainder()[0] = 50;
+    /// chunks.for_each(|c| c.swap(0, 1));
+    /// assert_eq!(v, [2, 1, 4, 3, 50]);
+    /// ```
+    pub fn remainder(&mut self) -> &mut [T] {
+        self.rest
+    }
+
+    /// The elements after the last whole chunk, for as long as the slice is borrowed.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let mut v = [1, 2, 3];
+    /// let rest = v.par_chunks_exact_mut(2).into_remainder();
+    /// rest[0] = 30;
+    /// assert_eq!(v, [1, 2, 30]);
+    /// ```
+    pub fn into_remainder(self) -> &'data mut [T] {
+        self.rest
+    }
+}
+
+impl<'data, T: Send> ParallelIterator for ChunksExactMut<'data, T> {
+    type Item = &'data mut [T];
+    type Piece<'p>
+        = std::slice::ChunksMut<'data, T>
+    where
+        Self: 'p;
+
+    fn base_len(&self) -> usize {
+        self.chunks.base_len()
+    }
+
+    fn exact(&self) -> bool {
+        true
+    }
+
+    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
+        // SAFETY: forwarded under the caller's contract.
+        unsafe { self.chunks.piece(range) }
+    }
+}
+
+impl<T: Send> IndexedParallelIterator for ChunksExactMut<'_, T> {}
 
 /// `par_windows(size)` on a slice: yields every run of `size` neighbouring elements, as
 /// `&[T]`, in order (none if the slice is shorter than `size`).

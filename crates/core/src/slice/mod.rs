@@ -1,5 +1,5 @@
-//! Parallel methods on slices, with rayon's names: `par_chunks`, `par_windows`, `par_chunks_mut` and the
-//! parallel sorts. Bring them in with `use ontime_core::prelude::*;`.
+//! Parallel methods on slices, with rayon's names: `par_chunks`, `par_chunks_exact`,
+//! `par_windows`, `par_chunks_mut`, `par_chunks_exact_mut` and the parallel sorts. Bring them in with `use ontime_core::prelude::*;`.
 
 mod merge;
 mod sort;
@@ -9,7 +9,7 @@ const SERIAL: usize = 1 << 13;
 
 use std::cmp::Ordering;
 
-use crate::iter::{Chunks, ChunksMut, Windows};
+use crate::iter::{Chunks, ChunksExact, ChunksExactMut, ChunksMut, Windows};
 
 /// Parallel methods on shared slices.
 pub trait ParallelSlice<T: Sync> {
@@ -39,6 +39,20 @@ pub trait ParallelSlice<T: Sync> {
     /// assert_eq!(sums, [3, 5, 7]);
     /// ```
     fn par_windows(&self, size: usize) -> Windows<'_, T>;
+
+    /// Iterates over chunks of exactly `size` elements, in parallel; the last
+    /// `len % size` elements are left out (`remainder()` gives them).
+    ///
+    /// # Panics
+    /// If `size` is zero.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let v: Vec<u32> = (0..10).collect();
+    /// let sums: Vec<u32> = v.par_chunks_exact(4).map(|c| c.iter().sum()).collect();
+    /// assert_eq!(sums, [6, 22]);
+    /// ```
+    fn par_chunks_exact(&self, size: usize) -> ChunksExact<'_, T>;
 }
 
 impl<T: Sync> ParallelSlice<T> for [T] {
@@ -48,6 +62,10 @@ impl<T: Sync> ParallelSlice<T> for [T] {
 
     fn par_windows(&self, size: usize) -> Windows<'_, T> {
         Windows::new(self, size)
+    }
+
+    fn par_chunks_exact(&self, size: usize) -> ChunksExact<'_, T> {
+        ChunksExact::new(self, size)
     }
 }
 
@@ -73,6 +91,20 @@ pub trait ParallelSliceMut<T: Send> {
     /// assert_eq!(v, [0, 0, 0, 0, 1, 1, 1, 1, 2, 2]);
     /// ```
     fn par_chunks_mut(&mut self, size: usize) -> ChunksMut<'_, T>;
+
+    /// Iterates over mutable chunks of exactly `size` elements, in parallel; the last
+    /// `len % size` elements are left out (`into_remainder()` gives them).
+    ///
+    /// # Panics
+    /// If `size` is zero.
+    ///
+    /// ```
+    /// use ontime_core::prelude::*;
+    /// let mut v = vec![0u32; 10];
+    /// v.par_chunks_exact_mut(4).enumerate().for_each(|(i, c)| c.fill(i as u32 + 1));
+    /// assert_eq!(v, [1, 1, 1, 1, 2, 2, 2, 2, 0, 0]);
+    /// ```
+    fn par_chunks_exact_mut(&mut self, size: usize) -> ChunksExactMut<'_, T>;
 
     /// Sorts the slice, keeping equal elements in order.
     ///
@@ -152,6 +184,10 @@ pub trait ParallelSliceMut<T: Send> {
 impl<T: Send> ParallelSliceMut<T> for [T] {
     fn par_chunks_mut(&mut self, size: usize) -> ChunksMut<'_, T> {
         ChunksMut::new(self, size)
+    }
+
+    fn par_chunks_exact_mut(&mut self, size: usize) -> ChunksExactMut<'_, T> {
+        ChunksExactMut::new(self, size)
     }
 
     fn par_sort(&mut self)

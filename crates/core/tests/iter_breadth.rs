@@ -315,6 +315,23 @@ fn extend_partition_and_unzip_match_serial() {
         let (x, y): (Vec<u64>, Vec<usize>) = v.par_iter().enumerate().map(|(i, &x)| (x, i)).unzip();
         assert_eq!(x, v);
         assert_eq!(y, (0..v.len()).collect::<Vec<_>>());
+        // Not indexed (gathered in runs), and into other collections.
+        let (x, y): (Vec<u64>, BTreeSet<u64>) = v
+            .par_iter()
+            .filter(|&&x| x % 3 == 0)
+            .map(|&x| (x, x + 1))
+            .unzip();
+        let want: (Vec<u64>, BTreeSet<u64>) = v
+            .iter()
+            .filter(|&&x| x % 3 == 0)
+            .map(|&x| (x, x + 1))
+            .unzip();
+        assert_eq!((x, y), want);
+        let m: Result<HashMap<u64, u64>, u64> = v.par_iter().map(|&x| Ok((x, x))).collect();
+        assert_eq!(
+            m.map(|m| m.len()),
+            Ok(v.iter().collect::<HashSet<_>>().len())
+        );
     });
 }
 

@@ -12,8 +12,9 @@ use std::hash::{BuildHasher, Hash};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::consumers::{CollectBlocks, CollectInPlace};
+use super::consumers::CollectBlocks;
 use super::drive::{drive, Consumer};
+use super::in_place;
 use super::{concat, FromParallelIterator, IntoParallelIterator, ParallelIterator};
 
 /// A collection that a parallel iterator's items can be added to, in index order.
@@ -27,20 +28,30 @@ pub trait ParallelExtend<T: Send> {
     /// assert_eq!(v, [0, 1, 4, 9, 16]);
     /// ```
     fn par_extend<I: IntoParallelIterator<Item = T>>(&mut self, iter: I);
+
+    #[doc(hidden)]
+    /// Adds items already gathered in order (`partition`, `unzip`): a `Vec` takes them
+    /// without another pass when it is empty.
+    fn par_extend_vec(&mut self, items: Vec<T>) {
+        self.par_extend(items)
+    }
 }
 
 impl<T: Send> ParallelExtend<T> for Vec<T> {
     fn par_extend<I: IntoParallelIterator<Item = T>>(&mut self, iter: I) {
         let iter = iter.into_par_iter();
         if iter.exact() {
-            CollectInPlace::append(self, iter);
+            in_place::append(self, iter);
         } else {
-            let mut items = concat::concat(drive(iter, &CollectBlocks));
-            if self.is_empty() {
-                *self = items;
-            } else {
-                self.append(&mut items);
-            }
+            self.par_extend_vec(concat::concat(drive(iter, &CollectBlocks)));
+        }
+    }
+
+    fn par_extend_vec(&mut self, mut items: Vec<T>) {
+        if self.is_empty() {
+            *self = items;
+        } else {
+            self.append(&mut items);
         }
     }
 }
@@ -58,15 +69,22 @@ macro_rules! extend_from_vec {
     ($(impl[$($g:tt)*] $coll:ty => $item:ty;)*) => {$(
         impl<$($g)*> ParallelExtend<$item> for $coll {
             fn par_extend<I: IntoParallelIterator<Item = $item>>(&mut self, iter: I) {
-                let items: Vec<$item> = iter.into_par_iter().collect();
+                self.par_extend_vec(iter.into_par_iter().collect());
+            }
+
+            fn par_extend_vec(&mut self, items: Vec<$item>) {
                 self.extend(items);
             }
         }
 
         impl<$($g)*> FromParallelIterator<$item> for $coll {
             fn from_par_iter<I: IntoParallelIterator<Item = $item>>(iter: I) -> Self {
+                Self::from_vec(iter.into_par_iter().collect())
+            }
+
+            fn from_vec(items: Vec<$item>) -> Self {
                 let mut c = Self::default();
-                c.par_extend(iter);
+                c.par_extend_vec(items);
                 c
             }
         }
@@ -104,7 +122,7 @@ impl<T: Send, E: Send, C: FromParallelIterator<T>> FromParallelIterator<Result<T
                 bound: AtomicUsize::new(usize::MAX),
             },
         )?;
-        Ok(C::from_par_iter(concat::concat(runs)))
+        Ok(C::from_vec(concat::concat(runs)))
     }
 }
 
@@ -228,8 +246,8 @@ where
 {
     let (a, b) = drive(iter, &TwoSides(split));
     let (mut ca, mut cb) = (CA::default(), CB::default());
-    ca.par_extend(concat::concat(a));
-    cb.par_extend(concat::concat(b));
+    ca.par_extend_vec(concat::concat(a));
+    cb.par_extend_vec(concat::concat(b));
     (ca, cb)
 }
 

@@ -3,14 +3,10 @@
 
 use std::iter::{Product, Sum};
 use std::marker::PhantomData;
-use std::mem::MaybeUninit;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::drive::{drive, Consumer};
-use super::prefault::Prefault;
-use super::ParallelIterator;
-use crate::SyncPtr;
+use super::drive::Consumer;
 
 pub(crate) struct ForEach<F>(pub(crate) F);
 
@@ -267,83 +263,5 @@ impl<T: Send> Consumer<T> for CollectBlocks {
     fn combine(&self, mut left: Vec<Vec<T>>, mut right: Vec<Vec<T>>) -> Vec<Vec<T>> {
         left.append(&mut right);
         left
-    }
-}
-
-/// `collect` of an indexed iterator: item `i` is written straight to position `i` of the
-/// result. Each block checks that it wrote exactly one item per index of its range, and the
-/// result's length is set only when every block has, so no slot is ever read uninitialised;
-/// a panic leaks the items already written.
-///
-/// Blocks share the buffer through a `SyncPtr`: they write disjoint positions (each base
-/// index is in one block, and a block writes only the positions of its own range), and
-/// `T: Send` items move into it. A large fresh buffer is mapped window by window just before
-/// the blocks write it (`prefault.rs`).
-pub(crate) struct CollectInPlace<T> {
-    out: SyncPtr<MaybeUninit<T>>,
-    prefault: Prefault,
-}
-
-impl<T: Send> CollectInPlace<T> {
-    pub(crate) fn run<P: ParallelIterator<Item = T>>(iter: P) -> Vec<T> {
-        let mut out = Vec::new();
-        Self::append(&mut out, iter);
-        out
-    }
-
-    /// Writes `iter`'s items after `out`'s elements, in order (`collect`, `par_extend`).
-    pub(crate) fn append<P: ParallelIterator<Item = T>>(out: &mut Vec<T>, iter: P) {
-        let n = iter.base_len();
-        let old = out.len();
-        out.reserve(n);
-        let spare = &mut out.spare_capacity_mut()[..n];
-        let prefault = Prefault::new(spare);
-        let c = CollectInPlace {
-            out: SyncPtr::new(spare.as_mut_ptr()),
-            prefault,
-        };
-        let written = drive(iter, &c);
-        assert_eq!(
-            written, n,
-            "ontime: an indexed parallel iterator gave {written} items for {n} indices"
-        );
-        // SAFETY: every position of `old..old + n` was written exactly once (each block
-        // checked its own count, and the blocks cover `0..n` once), within the capacity
-        // reserved above.
-        unsafe { out.set_len(old + n) };
-    }
-}
-
-impl<T: Send> Consumer<T> for CollectInPlace<T> {
-    type Acc = usize;
-
-    fn start(&self) -> usize {
-        0
-    }
-
-    #[inline]
-    fn feed<I: Iterator<Item = T>>(&self, acc: usize, range: Range<usize>, items: I) -> usize {
-        self.prefault.block(range.clone());
-        let mut k = 0;
-        for item in items {
-            assert!(
-                k < range.len(),
-                "ontime: an indexed parallel iterator gave more items than indices"
-            );
-            // SAFETY: `range.start + k < range.end <= n`, the reserved capacity, and no other
-            // block writes this position (see the `Sync` impl).
-            unsafe { (*self.out.get().add(range.start + k)).write(item) };
-            k += 1;
-        }
-        assert_eq!(
-            k,
-            range.len(),
-            "ontime: an indexed parallel iterator gave fewer items than indices"
-        );
-        acc + k
-    }
-
-    fn combine(&self, left: usize, right: usize) -> usize {
-        left + right
     }
 }

@@ -71,6 +71,7 @@ mod consumers;
 mod containers;
 mod drive;
 mod flat;
+mod in_place;
 mod prefault;
 mod search;
 mod segments;
@@ -101,10 +102,7 @@ pub use stateful::{Call, CloneOf, FoldPiece, MapStatePiece, Start};
 pub use stateful::{Fold, FoldWith, MapInit, MapWith};
 
 use collections::{two_sides, Sides};
-use consumers::{
-    AnyAll, Best, CollectBlocks, CollectInPlace, Count, FindAny, ForEach, Multiplied, Reduce,
-    Summed,
-};
+use consumers::{AnyAll, Best, CollectBlocks, Count, FindAny, ForEach, Multiplied, Reduce, Summed};
 use drive::drive;
 use search::{FindFirst, FindLast};
 
@@ -775,7 +773,17 @@ pub trait ParallelIterator: Sized + Send + Sync {
         FromA: Default + Send + ParallelExtend<A>,
         FromB: Default + Send + ParallelExtend<B>,
     {
-        two_sides(self, |(a, b)| Sides::Both(a, b))
+        if self.exact() {
+            // Both halves written in place, then handed over.
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            in_place::unzip_append(&mut a, &mut b, self);
+            let (mut ca, mut cb) = (FromA::default(), FromB::default());
+            ca.par_extend_vec(a);
+            cb.par_extend_vec(b);
+            (ca, cb)
+        } else {
+            two_sides(self, |(a, b)| Sides::Both(a, b))
+        }
     }
 
     /// Gathers the items into a collection, in index order: a `Vec`, `VecDeque`, `String`
@@ -855,7 +863,7 @@ pub trait IndexedParallelIterator: ParallelIterator {
     /// ```
     fn collect_into_vec(self, target: &mut Vec<Self::Item>) {
         target.clear();
-        CollectInPlace::append(target, self);
+        in_place::append(target, self);
     }
 
     /// Leaves out the first `n` items (they are still produced, serially, before the others,
@@ -1041,15 +1049,31 @@ pub trait FromParallelIterator<T: Send> {
     /// assert_eq!(v, [0, 1, 2]);
     /// ```
     fn from_par_iter<I: IntoParallelIterator<Item = T>>(iter: I) -> Self;
+
+    #[doc(hidden)]
+    /// Builds the collection from items already gathered in order (`collect` into a `Result`
+    /// or `Option`): a `Vec` takes the vector as it is.
+    fn from_vec(items: Vec<T>) -> Self
+    where
+        Self: Sized,
+    {
+        Self::from_par_iter(items)
+    }
 }
 
 impl<T: Send> FromParallelIterator<T> for Vec<T> {
     fn from_par_iter<I: IntoParallelIterator<Item = T>>(iter: I) -> Self {
         let iter = iter.into_par_iter();
         if iter.exact() {
-            CollectInPlace::run(iter)
+            let mut out = Vec::new();
+            in_place::append(&mut out, iter);
+            out
         } else {
             concat::concat(drive(iter, &CollectBlocks))
         }
+    }
+
+    fn from_vec(items: Vec<T>) -> Self {
+        items
     }
 }

@@ -29,6 +29,7 @@ const SUITES: &[&str] = &[
     "fork-join",
     "forall",
     "iter",
+    "iter-breadth",
     "latency",
     "micropools",
     "dataflow",

@@ -296,6 +296,7 @@ pub fn draw_figures(r: &Results, dir: &Path) -> Result<Vec<(String, String)>, St
         ("fork-join", "fork-join"),
         ("forall", "forall"),
         ("iter", "iter"),
+        ("iter-breadth", "iter-breadth"),
     ] {
         let g = bar_groups(r, suite, "time_ns", None, 1e6);
         if !g.is_empty() {
@@ -485,6 +486,11 @@ pub fn render(r: &Results, dir: &Path) -> Result<Vec<String>, String> {
             "iter",
             &[][..],
             "Parallel iterators and sorts, the same code under ontime's prelude and rayon's.",
+        ),
+        (
+            "iter-breadth",
+            &[][..],
+            "The rest of the iterator API (folds, flattening, ordered searches, unzip, partition, other collections), the same code under each prelude.",
         ),
         (
             "latency",

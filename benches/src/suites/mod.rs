@@ -4,6 +4,7 @@ pub mod dataflow;
 pub mod forall;
 pub mod fork_join;
 pub mod iter;
+pub mod iter_breadth;
 pub mod latency;
 pub mod micropools;
 pub mod sim;
@@ -113,6 +114,10 @@ pub const ALL: &[Suite] = &[
     Suite {
         name: "iter",
         run: iter::run,
+    },
+    Suite {
+        name: "iter-breadth",
+        run: iter_breadth::run,
     },
     Suite {
         name: "latency",

@@ -27,13 +27,25 @@
 //! one piece only, and an owning `Vec` source moves each element out once.
 //!
 //! An *indexed* iterator ([`IndexedParallelIterator`]) yields exactly one item per base
-//! index: sources, `map`, `enumerate`, `zip`, `copied`, `cloned`. `filter` and `filter_map`
-//! are not indexed. `collect` into a `Vec` writes an indexed iterator's items straight to
-//! their positions, and gathers the others block by block into runs, joined in order at the
+//! index: sources, `map`, `map_init`, `map_with`, `enumerate`, `zip`, `chain` of two indexed
+//! ones, `skip`, `take`, `inspect`, `copied`, `cloned`. `filter`, `filter_map`, `fold` and the
+//! flattening adapters are not indexed. `collect` into a `Vec` (and `par_extend`,
+//! `collect_into_vec`, `unzip`) writes an indexed iterator's items straight to their positions
+//! (`in_place.rs`), and gathers the others block by block into runs, joined in order at the
 //! end (by a parallel copy when the result is 1 MiB or more: `concat.rs`). On Linux, a
 //! collect whose output is fresh memory of 1 MiB or more maps it 256 KiB at a time just
 //! before the blocks write it, instead of taking a page fault per 4 KiB page (`prefault.rs`
 //! states why that is safe).
+//!
+//! The files: the traits here; `drive.rs` (the one driver); `sources.rs` (slices, chunks,
+//! windows, ranges, `Vec`) and `containers.rs` (`VecDeque`, maps, sets); adapters that map
+//! pieces one to one (`adapters.rs`), keep state across a piece (`stateful.rs`: `fold`,
+//! `map_init`), flatten (`flat.rs`) or cut and join index ranges (`segments.rs`: `chain`,
+//! `skip`, `take`); consumers (`consumers.rs`), ordered searches (`search.rs`: `find_first`,
+//! `find_last`, `try_for_each`, with their invariant), in-place writes (`in_place.rs`), other
+//! collections and two-sided consumers (`collections.rs`: `par_extend`, maps, `Result`,
+//! `partition`, `unzip`), and the join and prefault of large collects (`concat.rs`,
+//! `prefault.rs`).
 //!
 //! A panic in a closure stops nothing else: the loop finishes its other blocks, then the
 //! first panic is raised again at the caller; the pool is unharmed. Items already produced
@@ -866,8 +878,8 @@ pub trait IndexedParallelIterator: ParallelIterator {
         in_place::append(target, self);
     }
 
-    /// Leaves out the first `n` items (they are still produced, serially, before the others,
-    /// and dropped, as `std`'s `skip` produces them).
+    /// Leaves out the first `n` items. They are still produced (in parallel, before the
+    /// others) and dropped, as `std`'s `skip` produces them: their closures run.
     ///
     /// ```
     /// use ontime_core::prelude::*;

@@ -3,11 +3,14 @@
 //!
 //! Each maps a range of its own base indices to ranges of its bases' indices, one to one and
 //! in order, so a range given to one piece maps to ranges no other piece is given: `piece`'s
-//! contract carries over. `skip` reads its first `n` indices as one piece before the loop
-//! starts, and `take` truncates its base, so neither range can overlap the loop's.
+//! contract carries over. `skip` runs its first `n` indices as a loop of their own before the
+//! main loop starts (their closures run, as `std`'s `skip` runs them), and `take` truncates
+//! its base, so neither range can overlap the main loop's.
 
 use std::ops::Range;
 
+use super::consumers::ForEach;
+use super::drive::drive;
 use super::{IndexedParallelIterator, ParallelIterator};
 
 /// `chain(other)`: see [`ParallelIterator::chain`].
@@ -116,10 +119,15 @@ impl<I: IndexedParallelIterator> ParallelIterator for Skip<I> {
     fn begin(&mut self) {
         self.base.begin();
         if self.n > 0 {
-            // The skipped items are produced and dropped, as `std`'s `skip` does: their
-            // closures run, and an owning source drops its elements.
-            // SAFETY: `0..n` is below every range `piece` maps to (they start at `n`).
-            unsafe { self.base.piece(0..self.n) }.for_each(drop);
+            // The skipped items are produced and dropped, in parallel, as `std`'s `skip`
+            // produces them: their closures run, and an owning source drops its elements.
+            drive(
+                Prefix {
+                    base: &self.base,
+                    n: self.n,
+                },
+                &ForEach(drop),
+            );
         }
     }
 
@@ -185,3 +193,35 @@ impl<I: IndexedParallelIterator> ParallelIterator for Take<I> {
 }
 
 impl<I: IndexedParallelIterator> IndexedParallelIterator for Take<I> {}
+
+/// The first `n` base indices of an iterator already begun: [`Skip`]'s skipped items.
+struct Prefix<'a, I> {
+    base: &'a I,
+    n: usize,
+}
+
+impl<I: ParallelIterator> ParallelIterator for Prefix<'_, I> {
+    type Item = I::Item;
+    type Piece<'p>
+        = I::Piece<'p>
+    where
+        Self: 'p;
+
+    fn base_len(&self) -> usize {
+        self.n
+    }
+
+    fn min_len(&self) -> usize {
+        self.base.min_len()
+    }
+
+    fn exact(&self) -> bool {
+        self.base.exact()
+    }
+
+    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
+        // SAFETY: `range` lies within `0..n`, below every range `Skip` maps to, and is
+        // forwarded under the caller's contract.
+        unsafe { self.base.piece(range) }
+    }
+}

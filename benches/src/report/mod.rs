@@ -286,7 +286,16 @@ fn histogram(x: &Record) -> Option<Vec<(f64, f64)>> {
 /// Draws every figure the records allow; returns (file name, caption) per figure.
 pub fn draw_figures(r: &Results, dir: &Path) -> Result<Vec<(String, String)>, String> {
     let mut made = Vec::new();
-    let max_threads = r.results.iter().map(|x| x.threads).max().unwrap_or(1);
+    // The dataflow figure shows the suite's largest pool. Taken over the dataflow records only:
+    // the sim suite's records carry simulated worker counts (up to 256), and a maximum over
+    // every record drew an empty dataflow figure labelled "256 threads".
+    let dataflow_threads = r
+        .results
+        .iter()
+        .filter(|x| x.suite == "dataflow")
+        .map(|x| x.threads)
+        .max()
+        .unwrap_or(1);
     let mut fig = |name: &str, caption: String, f: &dyn Fn(&Path) -> Result<(), String>| {
         f(&dir.join(name))?;
         made.push((name.to_string(), caption));
@@ -399,7 +408,7 @@ pub fn draw_figures(r: &Results, dir: &Path) -> Result<Vec<(String, String)>, St
         )?;
     }
     // Dataflow: ns per task, engines against rayon-scope.
-    let g: Vec<Group> = bar_groups(r, "dataflow", "ns_per_task", Some(max_threads), 1.0)
+    let g: Vec<Group> = bar_groups(r, "dataflow", "ns_per_task", Some(dataflow_threads), 1.0)
         .into_iter()
         .map(|(c, b)| {
             (
@@ -413,8 +422,8 @@ pub fn draw_figures(r: &Results, dir: &Path) -> Result<Vec<(String, String)>, St
     if !g.is_empty() {
         fig(
             "dataflow.svg",
-            format!("dataflow: median ns per task on {max_threads} threads, ontime's engines against the hand-built rayon-scope engine (log scale, lower is better; whiskers: 95% interval of each median)"),
-            &|p| bars(p, &format!("dataflow: ns per task, {max_threads} threads"), "ns/task", &g, true),
+            format!("dataflow: median ns per task on {dataflow_threads} threads, ontime's engines against the hand-built rayon-scope engine (log scale, lower is better; whiskers: 95% interval of each median)"),
+            &|p| bars(p, &format!("dataflow: ns per task, {dataflow_threads} threads"), "ns/task", &g, true),
         )?;
     }
     Ok(made)
@@ -631,4 +640,59 @@ pub fn summary(r: &Results) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::draw_figures;
+    use crate::results::{Machine, Record, Results};
+
+    // A full run holds the sim suite's records, at simulated worker counts up to 256, beside
+    // the dataflow suite's, at 1 and 2 threads: the dataflow figure must show the latter.
+    #[test]
+    fn the_dataflow_figure_uses_the_dataflow_suites_own_thread_count() {
+        let mut results = Vec::new();
+        for (t, ns) in [(1, 60.0), (2, 45.0)] {
+            for (imp, f) in [("ontime/multiple-uses", 1.0), ("rayon-scope", 3.0)] {
+                results.push(Record::new(
+                    "dataflow",
+                    "wavefront-128x128",
+                    imp,
+                    t,
+                    "ns_per_task",
+                    ns * f,
+                ));
+            }
+        }
+        results.push(Record::new(
+            "sim",
+            "bimodal-load0.8",
+            "admit-first",
+            256,
+            "miss_ratio",
+            0.1,
+        ));
+        let r = Results {
+            schema: crate::results::SCHEMA,
+            quick: true,
+            machine: Machine {
+                cpus: 2,
+                os: "linux".into(),
+                rustc: "1".into(),
+                model: None,
+            },
+            results,
+        };
+        let dir = std::env::temp_dir().join(format!("ontime-report-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let figs = draw_figures(&r, &dir).unwrap();
+        let caption = &figs.iter().find(|(f, _)| f == "dataflow.svg").unwrap().1;
+        assert!(caption.contains("on 2 threads"), "{caption}");
+        let svg = std::fs::read_to_string(dir.join("dataflow.svg")).unwrap();
+        assert!(
+            svg.contains("2 threads") && !svg.contains("256"),
+            "the figure has the 2-thread bars"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -35,6 +35,13 @@ pub trait ParallelExtend<T: Send> {
     fn par_extend_vec(&mut self, items: Vec<T>) {
         self.par_extend(items)
     }
+
+    #[doc(hidden)]
+    /// Adds items gathered in runs, in order (`partition`, `unzip` of a non-indexed iterator):
+    /// joined, then added as by `par_extend_vec`.
+    fn par_extend_runs(&mut self, runs: Vec<Vec<T>>) {
+        self.par_extend_vec(concat::concat(runs))
+    }
 }
 
 impl<T: Send> ParallelExtend<T> for Vec<T> {
@@ -60,6 +67,11 @@ impl<T: Send> ParallelExtend<T> for Vec<T> {
 impl<'a, T: Copy + Send + Sync + 'a> ParallelExtend<&'a T> for Vec<T> {
     fn par_extend<I: IntoParallelIterator<Item = &'a T>>(&mut self, iter: I) {
         self.par_extend(iter.into_par_iter().copied());
+    }
+
+    fn par_extend_runs(&mut self, runs: Vec<Vec<&'a T>>) {
+        // One pass: the runs of references are copied out straight into the result.
+        ParallelExtend::<T>::par_extend_vec(self, concat::concat_map(runs, |x: &T| *x));
     }
 }
 
@@ -246,8 +258,8 @@ where
 {
     let (a, b) = drive(iter, &TwoSides(split));
     let (mut ca, mut cb) = (CA::default(), CB::default());
-    ca.par_extend_vec(concat::concat(a));
-    cb.par_extend_vec(concat::concat(b));
+    ca.par_extend_runs(a);
+    cb.par_extend_runs(b);
     (ca, cb)
 }
 

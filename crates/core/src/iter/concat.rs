@@ -1,4 +1,6 @@
-//! Joining the runs of a non-indexed `collect` (a `filter`'s, say) into one `Vec`, in order.
+//! Joining the runs of a non-indexed `collect` (a `filter`'s, say) into one `Vec`, in order;
+//! `concat_map` does the same through a function of `Copy` elements (`partition` of
+//! references into a `Vec` of values).
 //!
 //! A non-indexed collect gathers each run of blocks into a `Vec` of its own
 //! (`consumers.rs`, `CollectBlocks`), and the result is those runs one after another. A small
@@ -39,6 +41,48 @@ pub(crate) fn concat<T: Send>(mut runs: Vec<Vec<T>>) -> Vec<T> {
     if size == 0 || total * size < PARALLEL_BYTES || crate::current_num_threads() < 2 {
         return serial(runs, total);
     }
+    join(runs, total, |src, dst, n| {
+        // SAFETY: `join`'s contract: `n` initialised elements at `src`, `n` free slots at
+        // `dst`, in distinct allocations, touched by this call only.
+        unsafe { std::ptr::copy_nonoverlapping(src, dst, n) }
+    })
+}
+
+/// The runs, left to right, each element passed through `f` (`partition`'s references into
+/// owned values). The elements are `Copy`, so reading them moves nothing out of the runs:
+/// they still drop their (trivial) elements, and a panic in `f` leaks only what was written.
+pub(crate) fn concat_map<S, T, F>(runs: Vec<Vec<S>>, f: F) -> Vec<T>
+where
+    S: Copy + Send + Sync,
+    T: Send,
+    F: Fn(S) -> T + Sync,
+{
+    let total: usize = runs.iter().map(Vec::len).sum();
+    let size = size_of::<T>().max(size_of::<S>());
+    if runs.len() <= 1
+        || size == 0
+        || total * size < PARALLEL_BYTES
+        || crate::current_num_threads() < 2
+    {
+        return runs.iter().flatten().map(|&x| f(x)).collect();
+    }
+    join(runs, total, |src: *const S, dst: *mut T, n| {
+        for k in 0..n {
+            // SAFETY: `join`'s contract: `src + k` is an initialised element and `dst + k`
+            // a free slot of this call's; `S: Copy`, so the read leaves the run intact.
+            unsafe { dst.add(k).write(f(src.add(k).read())) }
+        }
+    })
+}
+
+/// The parallel loop of [`concat`] and [`concat_map`] over the `total` positions of the
+/// result: `move_run(src, dst, n)` moves `n` elements of one run to their slots. Each call
+/// gets a source range no other call reads and a destination range no other call writes.
+fn join<S: Send, T: Send>(
+    mut runs: Vec<Vec<S>>,
+    total: usize,
+    move_run: impl Fn(*const S, *mut T, usize) + Sync,
+) -> Vec<T> {
     // `starts[i]` is run `i`'s first position in the result; `starts[runs.len()] == total`.
     let mut starts = Vec::with_capacity(runs.len() + 1);
     let mut at = 0;
@@ -47,7 +91,7 @@ pub(crate) fn concat<T: Send>(mut runs: Vec<Vec<T>>) -> Vec<T> {
         at += r.len();
     }
     starts.push(total);
-    let srcs: Vec<SyncPtr<T>> = runs
+    let srcs: Vec<SyncPtr<S>> = runs
         .iter_mut()
         .map(|r| SyncPtr::new(r.as_mut_ptr()))
         .collect();
@@ -55,7 +99,7 @@ pub(crate) fn concat<T: Send>(mut runs: Vec<Vec<T>>) -> Vec<T> {
     let spare = out.spare_capacity_mut();
     let prefault = Prefault::new(spare);
     let dst = SyncPtr::new(spare.as_mut_ptr().cast::<T>());
-    let grain = (BLOCK_BYTES / size).max(1);
+    let grain = (BLOCK_BYTES / size_of::<T>().max(1)).max(1);
     crate::forall_chunked(0..total, grain, |block| {
         prefault.block(block.clone());
         let mut p = block.start;
@@ -63,24 +107,24 @@ pub(crate) fn concat<T: Send>(mut runs: Vec<Vec<T>>) -> Vec<T> {
         let mut i = starts.partition_point(|&s| s <= p) - 1;
         while p < block.end {
             let n = starts[i + 1].min(block.end) - p;
-            // SAFETY: positions `p..p + n` are in run `i` (`starts[i] <= p` and
-            // `p + n <= starts[i + 1]`), so the source is `n` initialised elements of that
-            // run; the destination is inside the result's reserved capacity (`p + n <=
-            // total`); no other block reads or writes these positions (the invariant above),
-            // and the two buffers are distinct allocations.
-            unsafe {
-                std::ptr::copy_nonoverlapping(srcs[i].get().add(p - starts[i]), dst.get().add(p), n)
-            };
+            // Positions `p..p + n` are in run `i` (`starts[i] <= p` and `p + n <=
+            // starts[i + 1]`), so the source is `n` initialised elements of that run; the
+            // destination is inside the result's reserved capacity (`p + n <= total`); no
+            // other block reads or writes these positions (the invariant above), and the two
+            // buffers are distinct allocations.
+            // SAFETY: both offsets stay inside their allocations, as just said.
+            let (src, to) = unsafe { (srcs[i].get().add(p - starts[i]), dst.get().add(p)) };
+            move_run(src, to, n);
             p += n;
             i += 1;
         }
     });
-    // SAFETY: the loop returned, so every position below `total` holds a bitwise copy of one
-    // element, and the runs give those elements up just below.
+    // SAFETY: the loop returned, so every position below `total` holds the element moved
+    // there; the runs give theirs up just below.
     unsafe { out.set_len(total) };
     for mut r in runs {
-        // SAFETY: every element of `r` was moved into `out` above; with length 0, dropping
-        // `r` frees its buffer and drops nothing.
+        // SAFETY: every element of `r` was moved into `out` above (or, for `concat_map`,
+        // copied: `S: Copy`, nothing to drop); with length 0, dropping `r` frees its buffer.
         unsafe { r.set_len(0) };
     }
     out
@@ -99,7 +143,7 @@ fn serial<T>(runs: Vec<Vec<T>>, total: usize) -> Vec<T> {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::concat;
+    use super::{concat, concat_map};
     use crate::ThreadPoolBuilder;
 
     /// Runs of every shape, empty ones among them, joined in order on 1 and 2 workers, above
@@ -139,6 +183,20 @@ mod tests {
                     .collect();
                 let want: Vec<String> = strings.iter().flatten().cloned().collect();
                 assert_eq!(pool.install(|| concat(strings)), want);
+                // Through a function, from references: the same order, every element once.
+                let values: Vec<u64> = (0..next).collect();
+                let mut at = 0;
+                let refs: Vec<Vec<&u64>> = lens
+                    .iter()
+                    .map(|&n| {
+                        let r = values[at as usize..(at + n) as usize].iter().collect();
+                        at += n;
+                        r
+                    })
+                    .collect();
+                let got = pool.install(|| concat_map(refs, |x: &u64| *x * 2));
+                assert!(got.iter().enumerate().all(|(i, &x)| x == 2 * i as u64));
+                assert_eq!(got.len() as u64, next);
             }
         }
     }

@@ -140,46 +140,9 @@ where
     }
 }
 
-/// `flatten()`: see [`ParallelIterator::flatten`].
-#[derive(Clone, Debug)]
-pub struct Flatten<I: ParallelIterator> {
-    base: I,
-    /// The identity, so that `flatten` shares `flat_map`'s piece.
-    f: fn(I::Item) -> I::Item,
-}
-
-impl<I: ParallelIterator> Flatten<I> {
-    pub(crate) fn new(base: I) -> Self {
-        Flatten { base, f: |x| x }
-    }
-}
-
-impl<I> ParallelIterator for Flatten<I>
-where
-    I: ParallelIterator,
-    I::Item: IntoParallelIterator,
-{
-    type Item = <I::Item as IntoParallelIterator>::Item;
-    type Piece<'p>
-        = NestedPiece<I::Piece<'p>, &'p fn(I::Item) -> I::Item, I::Item>
-    where
-        Self: 'p;
-
-    forward_base!();
-
-    fn exact(&self) -> bool {
-        false
-    }
-
-    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
-        NestedPiece {
-            // SAFETY: forwarded under the caller's contract.
-            outer: unsafe { self.base.piece(range) },
-            f: &self.f,
-            front: Vec::new().into_iter(),
-        }
-    }
-}
+/// `flatten()`: see [`ParallelIterator::flatten`]. A [`FlatMap`] by the identity.
+pub type Flatten<I> =
+    FlatMap<I, fn(<I as ParallelIterator>::Item) -> <I as ParallelIterator>::Item>;
 
 /// The items of a piece of [`FlatMap`] or [`Flatten`]. Folded (`for_each`, `sum`, `collect`
 /// ...), each inner iterator is read straight into the fold; read item by item (`any`,

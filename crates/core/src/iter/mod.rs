@@ -109,9 +109,9 @@ pub use sources::{
 };
 #[doc(hidden)]
 pub use sources::{RangePiece, VecPiece};
+pub use stateful::{Fold, FoldWith, MapInit, MapWith, Source, WithValue};
 #[doc(hidden)]
-pub use stateful::{Call, CloneOf, FoldPiece, MapStatePiece, Start};
-pub use stateful::{Fold, FoldWith, MapInit, MapWith};
+pub use stateful::{FoldPiece, MapInitPiece};
 
 use collections::{two_sides, Sides};
 use consumers::{AnyAll, Best, CollectBlocks, Count, FindAny, ForEach, Multiplied, Reduce, Summed};
@@ -547,7 +547,7 @@ pub trait ParallelIterator: Sized + Send + Sync {
         F: Fn(&mut T, Self::Item) -> R + Sync + Send,
         R: Send,
     {
-        MapWith::new(self, init, f)
+        MapInit::new(self, WithValue(init), f)
     }
 
     /// Folds the items of each piece of work (a block of items, see
@@ -585,7 +585,7 @@ pub trait ParallelIterator: Sized + Send + Sync {
         T: Clone + Send + Sync,
         F: Fn(T, Self::Item) -> T + Sync + Send,
     {
-        FoldWith::new(self, init, op)
+        Fold::new(self, WithValue(init), op)
     }
 
     /// Replaces every item by the items of the serial iterator `f` makes of it, in order.
@@ -653,7 +653,7 @@ pub trait ParallelIterator: Sized + Send + Sync {
     where
         Self::Item: IntoParallelIterator,
     {
-        Flatten::new(self)
+        FlatMap::new(self, |x| x)
     }
 
     /// The items of `self`, then those of `other`.

@@ -7,107 +7,71 @@
 //! asks for more. So `fold`'s accumulators and `map_init`'s states are made once per block,
 //! not once per item, and not once per worker: how many there are depends on how the loop
 //! was split, as in rayon, where it depends on the splits too.
+//!
+//! Each pair is one adapter over where its first value comes from ([`Source`]): a function
+//! called (`fold`, `map_init`) or a value cloned ([`WithValue`]: `fold_with`, `map_with`).
 
-use std::marker::PhantomData;
 use std::ops::Range;
 
 use super::{IndexedParallelIterator, ParallelIterator};
 
-/// How a piece's accumulator or state is made: a call of a function, or a clone of a value.
-pub trait Start<T> {
+/// Where a piece's first accumulator or state comes from.
+pub trait Source: Sync + Send {
+    /// The value made (it stays on the worker that made it).
+    type Value;
     #[doc(hidden)]
-    fn start(&self) -> T;
+    fn make(&self) -> Self::Value;
 }
 
-/// Starts by calling a function (`fold`, `map_init`).
-#[derive(Debug)]
-pub struct Call<'p, F>(&'p F);
+impl<T, F: Fn() -> T + Sync + Send> Source for F {
+    type Value = T;
 
-impl<T, F: Fn() -> T> Start<T> for Call<'_, F> {
     #[inline]
-    fn start(&self) -> T {
-        (self.0)()
+    fn make(&self) -> T {
+        self()
     }
 }
 
-/// Starts from a clone of a value (`fold_with`, `map_with`).
-#[derive(Debug)]
-pub struct CloneOf<'p, T>(&'p T);
+/// A value cloned for every piece (`fold_with`, `map_with`).
+#[derive(Clone, Debug)]
+pub struct WithValue<T>(pub(crate) T);
 
-impl<T: Clone> Start<T> for CloneOf<'_, T> {
+impl<T: Clone + Send + Sync> Source for WithValue<T> {
+    type Value = T;
+
     #[inline]
-    fn start(&self) -> T {
+    fn make(&self) -> T {
         self.0.clone()
     }
 }
 
-/// `fold(identity, op)`: see [`ParallelIterator::fold`].
+/// `fold(identity, op)` and `fold_with(init, op)` (`S` is the identity function, or
+/// [`WithValue`]): see [`ParallelIterator::fold`].
 #[derive(Clone, Debug)]
-pub struct Fold<I, ID, F> {
+pub struct Fold<I, S, F> {
     base: I,
-    identity: ID,
+    start: S,
     op: F,
-}
-
-impl<I, ID, F> Fold<I, ID, F> {
-    pub(crate) fn new(base: I, identity: ID, op: F) -> Self {
-        Fold { base, identity, op }
-    }
-}
-
-impl<I, ID, F, T> ParallelIterator for Fold<I, ID, F>
-where
-    I: ParallelIterator,
-    ID: Fn() -> T + Sync + Send,
-    F: Fn(T, I::Item) -> T + Sync + Send,
-    T: Send,
-{
-    type Item = T;
-    type Piece<'p>
-        = FoldPiece<I::Piece<'p>, Call<'p, ID>, &'p F, T>
-    where
-        Self: 'p;
-
-    forward_base!();
-
-    fn exact(&self) -> bool {
-        false
-    }
-
-    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
-        FoldPiece {
-            // SAFETY: forwarded under the caller's contract.
-            items: Some(unsafe { self.base.piece(range) }),
-            start: Call(&self.identity),
-            op: &self.op,
-            acc: PhantomData,
-        }
-    }
 }
 
 /// `fold_with(init, op)`: see [`ParallelIterator::fold_with`].
-#[derive(Clone, Debug)]
-pub struct FoldWith<I, T, F> {
-    base: I,
-    init: T,
-    op: F,
-}
+pub type FoldWith<I, T, F> = Fold<I, WithValue<T>, F>;
 
-impl<I, T, F> FoldWith<I, T, F> {
-    pub(crate) fn new(base: I, init: T, op: F) -> Self {
-        FoldWith { base, init, op }
+impl<I, S, F> Fold<I, S, F> {
+    pub(crate) fn new(base: I, start: S, op: F) -> Self {
+        Fold { base, start, op }
     }
 }
 
-impl<I, T, F> ParallelIterator for FoldWith<I, T, F>
+impl<I, S, F> ParallelIterator for Fold<I, S, F>
 where
     I: ParallelIterator,
-    T: Clone + Send + Sync,
-    F: Fn(T, I::Item) -> T + Sync + Send,
+    S: Source<Value: Send>,
+    F: Fn(S::Value, I::Item) -> S::Value + Sync + Send,
 {
-    type Item = T;
+    type Item = S::Value;
     type Piece<'p>
-        = FoldPiece<I::Piece<'p>, CloneOf<'p, T>, &'p F, T>
+        = FoldPiece<'p, I::Piece<'p>, S, F>
     where
         Self: 'p;
 
@@ -121,34 +85,32 @@ where
         FoldPiece {
             // SAFETY: forwarded under the caller's contract.
             items: Some(unsafe { self.base.piece(range) }),
-            start: CloneOf(&self.init),
+            start: &self.start,
             op: &self.op,
-            acc: PhantomData,
         }
     }
 }
 
-/// The one item of a piece of [`Fold`] or [`FoldWith`]: the piece's items folded, when it is
-/// asked for (a piece dropped unread folds nothing and drops its items).
+/// The one item of a piece of [`Fold`]: the piece's items folded, when it is asked for (a
+/// piece dropped unread folds nothing and drops its items).
 #[derive(Debug)]
-pub struct FoldPiece<It, S, F, T> {
+pub struct FoldPiece<'p, It, S, F> {
     items: Option<It>,
-    start: S,
-    op: F,
-    acc: PhantomData<fn() -> T>,
+    start: &'p S,
+    op: &'p F,
 }
 
-impl<It, S, F, T> Iterator for FoldPiece<It, S, F, T>
+impl<It, S, F> Iterator for FoldPiece<'_, It, S, F>
 where
     It: Iterator,
-    S: Start<T>,
-    F: Fn(T, It::Item) -> T,
+    S: Source,
+    F: Fn(S::Value, It::Item) -> S::Value,
 {
-    type Item = T;
+    type Item = S::Value;
 
-    fn next(&mut self) -> Option<T> {
+    fn next(&mut self) -> Option<S::Value> {
         let items = self.items.take()?;
-        Some(items.fold(self.start.start(), &self.op))
+        Some(items.fold(self.start.make(), self.op))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -157,82 +119,34 @@ where
     }
 }
 
-/// `map_init(init, f)`: see [`ParallelIterator::map_init`].
+/// `map_init(init, f)` and `map_with(init, f)` (`S` is `init`, or [`WithValue`]): see
+/// [`ParallelIterator::map_init`].
 #[derive(Clone, Debug)]
-pub struct MapInit<I, INIT, F> {
+pub struct MapInit<I, S, F> {
     base: I,
-    init: INIT,
+    start: S,
     f: F,
-}
-
-impl<I, INIT, F> MapInit<I, INIT, F> {
-    pub(crate) fn new(base: I, init: INIT, f: F) -> Self {
-        MapInit { base, init, f }
-    }
-}
-
-impl<I, INIT, F, T, R> ParallelIterator for MapInit<I, INIT, F>
-where
-    I: ParallelIterator,
-    INIT: Fn() -> T + Sync + Send,
-    F: Fn(&mut T, I::Item) -> R + Sync + Send,
-    R: Send,
-{
-    type Item = R;
-    type Piece<'p>
-        = MapStatePiece<I::Piece<'p>, T, &'p F>
-    where
-        Self: 'p;
-
-    forward_base!();
-
-    fn exact(&self) -> bool {
-        self.base.exact()
-    }
-
-    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
-        MapStatePiece {
-            // SAFETY: forwarded under the caller's contract.
-            items: unsafe { self.base.piece(range) },
-            state: Call(&self.init).start(),
-            f: &self.f,
-        }
-    }
-}
-
-impl<I, INIT, F, T, R> IndexedParallelIterator for MapInit<I, INIT, F>
-where
-    I: IndexedParallelIterator,
-    INIT: Fn() -> T + Sync + Send,
-    F: Fn(&mut T, I::Item) -> R + Sync + Send,
-    R: Send,
-{
 }
 
 /// `map_with(init, f)`: see [`ParallelIterator::map_with`].
-#[derive(Clone, Debug)]
-pub struct MapWith<I, T, F> {
-    base: I,
-    init: T,
-    f: F,
-}
+pub type MapWith<I, T, F> = MapInit<I, WithValue<T>, F>;
 
-impl<I, T, F> MapWith<I, T, F> {
-    pub(crate) fn new(base: I, init: T, f: F) -> Self {
-        MapWith { base, init, f }
+impl<I, S, F> MapInit<I, S, F> {
+    pub(crate) fn new(base: I, start: S, f: F) -> Self {
+        MapInit { base, start, f }
     }
 }
 
-impl<I, T, F, R> ParallelIterator for MapWith<I, T, F>
+impl<I, S, F, R> ParallelIterator for MapInit<I, S, F>
 where
     I: ParallelIterator,
-    T: Clone + Send + Sync,
-    F: Fn(&mut T, I::Item) -> R + Sync + Send,
+    S: Source,
+    F: Fn(&mut S::Value, I::Item) -> R + Sync + Send,
     R: Send,
 {
     type Item = R;
     type Piece<'p>
-        = MapStatePiece<I::Piece<'p>, T, &'p F>
+        = MapInitPiece<'p, I::Piece<'p>, S::Value, F>
     where
         Self: 'p;
 
@@ -243,34 +157,34 @@ where
     }
 
     unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
-        MapStatePiece {
+        MapInitPiece {
             // SAFETY: forwarded under the caller's contract.
             items: unsafe { self.base.piece(range) },
-            state: CloneOf(&self.init).start(),
+            state: self.start.make(),
             f: &self.f,
         }
     }
 }
 
-impl<I, T, F, R> IndexedParallelIterator for MapWith<I, T, F>
+impl<I, S, F, R> IndexedParallelIterator for MapInit<I, S, F>
 where
     I: IndexedParallelIterator,
-    T: Clone + Send + Sync,
-    F: Fn(&mut T, I::Item) -> R + Sync + Send,
+    S: Source,
+    F: Fn(&mut S::Value, I::Item) -> R + Sync + Send,
     R: Send,
 {
 }
 
-/// The items of a piece of [`MapInit`] or [`MapWith`]: `f(&mut state, item)` for each, with
-/// one state for the whole piece.
+/// The items of a piece of [`MapInit`]: `f(&mut state, item)` for each, with one state for
+/// the whole piece.
 #[derive(Debug)]
-pub struct MapStatePiece<It, T, F> {
+pub struct MapInitPiece<'p, It, T, F> {
     items: It,
     state: T,
-    f: F,
+    f: &'p F,
 }
 
-impl<It, T, F, R> Iterator for MapStatePiece<It, T, F>
+impl<It, T, F, R> Iterator for MapInitPiece<'_, It, T, F>
 where
     It: Iterator,
     F: Fn(&mut T, It::Item) -> R,
@@ -290,7 +204,7 @@ where
 
     #[inline]
     fn fold<B, G: FnMut(B, R) -> B>(self, init: B, mut g: G) -> B {
-        let MapStatePiece {
+        let MapInitPiece {
             items,
             mut state,
             f,

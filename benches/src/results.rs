@@ -122,6 +122,22 @@ pub struct Results {
 }
 
 impl Results {
+    /// A quick run's results on a made-up 2-CPU machine, for tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(results: Vec<Record>) -> Results {
+        Results {
+            schema: SCHEMA,
+            quick: true,
+            machine: Machine {
+                cpus: 2,
+                os: "linux".into(),
+                rustc: "1".into(),
+                model: None,
+            },
+            results,
+        }
+    }
+
     /// Reads a results file, with a one-line error when it is missing or malformed.
     pub fn load(path: &Path) -> Result<Results, String> {
         let text = std::fs::read_to_string(path)
@@ -229,17 +245,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ontime-results-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("results.json");
-        let r = Results {
-            schema: SCHEMA,
-            quick: true,
-            machine: Machine {
-                cpus: 2,
-                os: "linux".into(),
-                rustc: "1".into(),
-                model: None,
-            },
-            results: vec![rec("a")],
-        };
+        let r = Results::for_tests(vec![rec("a")]);
         r.save(&p).unwrap();
         assert_eq!(Results::load(&p).unwrap(), r);
         std::fs::write(&p, "{ not json").unwrap();

@@ -645,7 +645,7 @@ pub fn summary(r: &Results) -> String {
 #[cfg(test)]
 mod tests {
     use super::draw_figures;
-    use crate::results::{Machine, Record, Results};
+    use crate::results::{Record, Results};
 
     // A full run holds the sim suite's records, at simulated worker counts up to 256, beside
     // the dataflow suite's, at 1 and 2 threads: the dataflow figure must show the latter.
@@ -672,17 +672,7 @@ mod tests {
             "miss_ratio",
             0.1,
         ));
-        let r = Results {
-            schema: crate::results::SCHEMA,
-            quick: true,
-            machine: Machine {
-                cpus: 2,
-                os: "linux".into(),
-                rustc: "1".into(),
-                model: None,
-            },
-            results,
-        };
+        let r = Results::for_tests(results);
         let dir = std::env::temp_dir().join(format!("ontime-report-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let figs = draw_figures(&r, &dir).unwrap();

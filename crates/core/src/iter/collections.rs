@@ -12,7 +12,7 @@ use std::hash::{BuildHasher, Hash};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::consumers::CollectBlocks;
+use super::consumers::{gather, CollectBlocks};
 use super::drive::{drive, Consumer};
 use super::in_place;
 use super::{concat, FromParallelIterator, IntoParallelIterator, ParallelIterator};
@@ -171,22 +171,20 @@ impl<T: Send, E: Send> Consumer<Result<T, E>> for CollectOk {
             // An earlier block met an `Err`: these values will not be used.
             return Ok(runs);
         }
-        let mut run = Vec::new();
-        for item in items {
-            match item {
-                Ok(x) => run.push(x),
-                Err(e) => {
-                    self.bound.fetch_min(range.start, Ordering::Relaxed);
-                    return Err(e);
-                }
+        // The values go straight into the runs, up to the first `Err` (the rest of the piece is
+        // dropped unread).
+        let mut err = None;
+        gather(
+            &mut runs,
+            items.map_while(|item| item.map_err(|e| err = Some(e)).ok()),
+        );
+        match err {
+            Some(e) => {
+                self.bound.fetch_min(range.start, Ordering::Relaxed);
+                Err(e)
             }
+            None => Ok(runs),
         }
-        match runs.last_mut() {
-            Some(last) => last.append(&mut run),
-            None if !run.is_empty() => runs.push(run),
-            None => {}
-        }
-        Ok(runs)
     }
 
     fn combine(&self, left: Self::Acc, right: Self::Acc) -> Self::Acc {

@@ -228,6 +228,24 @@ impl<T: Send, P: Fn(&T) -> bool + Sync> Consumer<T> for FindAny<P> {
     }
 }
 
+/// Appends a block's items to the last run of `runs` (the runs cover the indices before the
+/// block), or to a new run if there is none (not kept if it stays empty).
+///
+/// Internal iteration (`for_each` runs the adapters' `fold`): measured faster here than
+/// `extend`, which pulls each item through a filter's `next`.
+pub(crate) fn gather<T>(runs: &mut Vec<Vec<T>>, items: impl Iterator<Item = T>) {
+    match runs.last_mut() {
+        Some(last) => items.for_each(|x| last.push(x)),
+        None => {
+            let mut v = Vec::new();
+            items.for_each(|x| v.push(x));
+            if !v.is_empty() {
+                runs.push(v);
+            }
+        }
+    }
+}
+
 /// `collect` of an iterator that is not indexed: each run of blocks gathers into one `Vec`,
 /// and neighbouring runs are listed in order (items move once more, into the result).
 pub(crate) struct CollectBlocks;
@@ -245,18 +263,7 @@ impl<T: Send> Consumer<T> for CollectBlocks {
         _: Range<usize>,
         items: I,
     ) -> Vec<Vec<T>> {
-        // Internal iteration (`for_each` runs the adapters' `fold`): measured faster here
-        // than `extend`, which pulls each item through a filter's `next`.
-        match acc.last_mut() {
-            Some(last) => items.for_each(|x| last.push(x)),
-            None => {
-                let mut v = Vec::new();
-                items.for_each(|x| v.push(x));
-                if !v.is_empty() {
-                    acc.push(v);
-                }
-            }
-        }
+        gather(&mut acc, items);
         acc
     }
 

@@ -1,6 +1,6 @@
-//! Adapters that turn each item into several: `flat_map_iter` and `flatten_iter` (serial
-//! inner iterators, `std`'s `flat_map` and `flatten` on each piece), and `flat_map` and
-//! `flatten` (inner *parallel* iterators).
+//! Adapters that turn each item into several: `flat_map_iter` (serial inner iterators,
+//! `std`'s `flat_map` on each piece) and `flat_map` (inner *parallel* iterators); `flatten_iter`
+//! and `flatten` are the two by the identity.
 //!
 //! An inner parallel iterator runs serially, on the worker that produced its item: it is
 //! started (`begin`) and read as one piece covering all of its base indices, which is
@@ -63,41 +63,10 @@ where
     }
 }
 
-/// `flatten_iter()`: see [`ParallelIterator::flatten_iter`].
-#[derive(Clone, Debug)]
-pub struct FlattenIter<I> {
-    base: I,
-}
-
-impl<I> FlattenIter<I> {
-    pub(crate) fn new(base: I) -> Self {
-        FlattenIter { base }
-    }
-}
-
-impl<I> ParallelIterator for FlattenIter<I>
-where
-    I: ParallelIterator,
-    I::Item: IntoIterator,
-    <I::Item as IntoIterator>::Item: Send,
-{
-    type Item = <I::Item as IntoIterator>::Item;
-    type Piece<'p>
-        = std::iter::Flatten<I::Piece<'p>>
-    where
-        Self: 'p;
-
-    forward_base!();
-
-    fn exact(&self) -> bool {
-        false
-    }
-
-    unsafe fn piece(&self, range: Range<usize>) -> Self::Piece<'_> {
-        // SAFETY: forwarded under the caller's contract.
-        unsafe { self.base.piece(range) }.flatten()
-    }
-}
+/// `flatten_iter()`: see [`ParallelIterator::flatten_iter`]. A [`FlatMapIter`] by the
+/// identity.
+pub type FlattenIter<I> =
+    FlatMapIter<I, fn(<I as ParallelIterator>::Item) -> <I as ParallelIterator>::Item>;
 
 /// `flat_map(f)`: see [`ParallelIterator::flat_map`].
 #[derive(Clone, Debug)]

@@ -616,7 +616,7 @@ pub trait ParallelIterator: Sized + Send + Sync {
         Self::Item: IntoIterator,
         <Self::Item as IntoIterator>::Item: Send,
     {
-        FlattenIter::new(self)
+        FlatMapIter::new(self, |x| x)
     }
 
     /// Replaces every item by the items of the parallel iterator `f` makes of it, in order.
